@@ -1,0 +1,164 @@
+using System.Security.Cryptography;
+using CohortSync.Core.Errors;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Runs;
+using CohortSync.Core.Workflow;
+using Microsoft.Extensions.Logging;
+
+namespace CohortSync.Core.Application;
+
+/// <summary>The outcome of a start request.</summary>
+/// <param name="Run">The run that holds the sync: the new one, or the one already under way.</param>
+/// <param name="Started">True when this call started it.</param>
+public sealed record StartRunResult(RunRecord Run, bool Started);
+
+/// <summary>A run with its progress.</summary>
+/// <param name="Run">The run record.</param>
+/// <param name="BatchesSettled">Batches sent and recorded so far.</param>
+public sealed record RunProgress(RunRecord Run, int BatchesSettled);
+
+/// <summary>
+/// Starts runs, reports their progress and takes approval decisions. The one application service both hosts (Functions
+/// and LocalHost) call. A sync holds at most one run: the start that wins the sync's state (by ETag) starts it; every
+/// other start gets the run already under way.
+/// </summary>
+public sealed class RunService
+{
+    private readonly ISyncStore _store;
+    private readonly IWorkflowEngine _engine;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RunService> _logger;
+
+    /// <summary>Creates the service.</summary>
+    public RunService(ISyncStore store, IWorkflowEngine engine, TimeProvider time, ILogger<RunService> logger)
+    {
+        _store = store;
+        _engine = engine;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Starts a run of a sync, unless one is under way (then returns that one).</summary>
+    /// <param name="syncId">The sync.</param>
+    /// <param name="mode">Incremental, full or dry run.</param>
+    /// <param name="slot">The schedule slot for a scheduled run; null for a manual one.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public async Task<StartRunResult> StartAsync(string syncId, RunMode mode, DateTimeOffset? slot = null, CancellationToken cancellationToken = default)
+    {
+        _ = (await _store.GetSyncAsync(syncId, cancellationToken)) ?? throw new NotFoundException($"sync '{syncId}' does not exist");
+        var now = _time.GetUtcNow();
+        var runId = slot is null ? RunIds.ForManual(syncId, now, RandomNumberGenerator.GetInt32(0x10000)) : RunIds.ForSlot(syncId, slot.Value);
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var current = await _store.GetSyncStateAsync(syncId, cancellationToken);
+            var state = current?.Value ?? new SyncState { SyncId = syncId };
+            if (slot is not null && state.LastScheduledSlot >= slot)
+            {
+                var existing = await _store.GetRunAsync(runId, cancellationToken);
+                if (existing is not null)
+                {
+                    return new StartRunResult(existing.Value, false);
+                }
+            }
+
+            if (state.ActiveRunId is not null)
+            {
+                var active = await _store.GetRunAsync(state.ActiveRunId, cancellationToken);
+                if (active is not null && !active.Value.Status.IsTerminal())
+                {
+                    _logger.RunAlreadyActive(syncId, active.Value.RunId);
+                    return new StartRunResult(active.Value, false);
+                }
+
+                if (active is null && current is not null && IsYoung(state.ActiveRunId, now))
+                {
+                    // The holder claimed the sync a moment ago and is writing its run record: it is under way.
+                    continue;
+                }
+            }
+
+            var claimed = state with { ActiveRunId = runId, LastScheduledSlot = slot ?? state.LastScheduledSlot };
+            try
+            {
+                await _store.SaveSyncStateAsync(claimed, current?.ETag, cancellationToken);
+            }
+            catch (ConcurrencyException)
+            {
+                await Task.Yield();
+                continue;
+            }
+
+            var run = new RunRecord
+            {
+                RunId = runId,
+                SyncId = syncId,
+                Trigger = slot is null ? "manual" : "schedule",
+                Mode = mode,
+                Status = RunStatus.Pending,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            await _store.SaveRunAsync(run, null, cancellationToken);
+            _logger.RunStarted(runId, syncId, run.Trigger, mode);
+            await _engine.StartAsync(new RunInput(runId, syncId, mode), cancellationToken);
+            return new StartRunResult(run, true);
+        }
+
+        throw new ConcurrencyException($"could not start a run of sync '{syncId}': too many concurrent starts");
+    }
+
+    /// <summary>Reads a run and its progress.</summary>
+    public async Task<RunProgress> GetProgressAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var run = await _store.GetRunAsync(runId, cancellationToken) ?? throw new NotFoundException($"run '{runId}' does not exist");
+        var settled = run.Value.Plan is { BatchCount: > 0 } ? await _store.CountSettledBatchesAsync(runId, cancellationToken) : 0;
+        return new RunProgress(run.Value, settled);
+    }
+
+    /// <summary>Approves or rejects a run held by the guardrail.</summary>
+    public async Task<RunRecord> DecideAsync(string runId, bool approve, string? by, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await _store.GetRunAsync(runId, cancellationToken) ?? throw new NotFoundException($"run '{runId}' does not exist");
+            if (current.Value.Status != RunStatus.AwaitingApproval || current.Value.Decision is not null)
+            {
+                throw new ValidationException(new Dictionary<string, string[]>
+                {
+                    ["runId"] = [$"run '{runId}' is {current.Value.Status}, not awaiting approval"],
+                });
+            }
+
+            var decision = new RunDecision(approve, by, _time.GetUtcNow());
+            try
+            {
+                await _store.SaveRunAsync(current.Value with { Decision = decision, UpdatedAt = decision.At }, current.ETag, cancellationToken);
+            }
+            catch (ConcurrencyException) when (attempt < 5)
+            {
+                continue;
+            }
+
+            await _engine.RaiseDecisionAsync(runId, decision, cancellationToken);
+            return current.Value with { Decision = decision };
+        }
+    }
+
+    // A run id claimed less than a minute ago whose record is not there yet belongs to a start still in progress;
+    // an older one is a crash between claim and record, and may be taken over.
+    private static bool IsYoung(string runId, DateTimeOffset now)
+    {
+        var parts = runId.Split('.');
+        if (parts.Length < 2 || !DateTime.TryParseExact(
+                parts[1].Length > 15 ? parts[1][..15] : parts[1],
+                "yyyyMMdd'T'HHmmss",
+                System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal,
+                out var at))
+        {
+            return false;
+        }
+
+        return parts[^1].StartsWith('m') && now - new DateTimeOffset(at, TimeSpan.Zero) < TimeSpan.FromMinutes(1);
+    }
+}

@@ -1,0 +1,37 @@
+namespace CohortSync.Core.Identity;
+
+/// <summary>
+/// The key a destination knows a member by. Stored in snapshots as <c>{code}:{label}:{value}</c>
+/// (label empty except for aliases), so a member who leaves is removed with the very key they were added with.
+/// </summary>
+/// <param name="Kind">What kind of identifier this is.</param>
+/// <param name="Value">The identifier itself.</param>
+/// <param name="Label">The alias label, for <see cref="KeyKind.Alias"/> only.</param>
+public readonly record struct DestinationKey(KeyKind Kind, string Value, string? Label = null)
+{
+    /// <summary>The stored form of the key.</summary>
+    public string Encode() => $"{KeyKinds.Code(Kind)}:{Label}:{Value}";
+
+    /// <summary>Parses the stored form written by <see cref="Encode"/>.</summary>
+    public static DestinationKey Decode(string encoded)
+    {
+        ArgumentNullException.ThrowIfNull(encoded);
+        if (encoded.Length < 3 || encoded[1] != ':')
+        {
+            throw new FormatException("not an encoded destination key");
+        }
+
+        var kind = KeyKinds.FromCode(encoded[0]);
+        var labelEnd = encoded.IndexOf(':', 2);
+        if (labelEnd < 0)
+        {
+            throw new FormatException("not an encoded destination key");
+        }
+
+        var label = labelEnd == 2 ? null : encoded[2..labelEnd];
+        return new DestinationKey(kind, encoded[(labelEnd + 1)..], label);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Kind}(redacted)";
+}

@@ -1,0 +1,56 @@
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Identity;
+using CohortSync.Core.Snapshots;
+
+namespace CohortSync.Core.Ports;
+
+/// <summary>What a destination can take.</summary>
+/// <param name="MaxBatchSize">The most changes one batch may hold (the vendor's per-request cap, or a multiple the connector splits).</param>
+/// <param name="KeyKinds">The key kinds it accepts.</param>
+/// <param name="Notes">Facts for the run report (for example "Braze never creates users").</param>
+public sealed record DestinationCapabilities(int MaxBatchSize, IReadOnlyList<KeyKind> KeyKinds, IReadOnlyList<string> Notes);
+
+/// <summary>What Prepare asks of a destination before sending: a container for the cohort.</summary>
+/// <param name="SyncId">The sync.</param>
+/// <param name="CohortName">The cohort's name, to name the list or cohort.</param>
+/// <param name="ExistingContainerId">The container created before, if any.</param>
+/// <param name="CreatedAt">When the sync was created.</param>
+public sealed record ContainerRequest(string SyncId, string CohortName, string? ExistingContainerId, DateTimeOffset CreatedAt);
+
+/// <summary>One batch to send.</summary>
+public sealed record SendRequest(string SyncId, string RunId, int BatchNumber, string ContainerId, IReadOnlyList<SnapshotChange> Changes);
+
+/// <summary>The destination's verdict on a batch: refused changes with reasons; the rest were accepted.</summary>
+public sealed record SendResult(IReadOnlyList<MemberRejection> Rejections, int Requests);
+
+/// <summary>
+/// A destination connector. Transient failures throw <see cref="Errors.RetryableDestinationException"/> (the engine retries);
+/// bad credentials throw <see cref="Errors.DestinationAuthException"/>; per-member refusals come back as data.
+/// </summary>
+public interface IDestinationConnector
+{
+    /// <summary>The type name definitions refer to.</summary>
+    string Type { get; }
+
+    /// <summary>What this destination can take.</summary>
+    DestinationCapabilities Describe(DestinationDefinition destination);
+
+    /// <summary>Checks one key before it is sent; returns the reason it would be refused, or null.</summary>
+    string? Validate(DestinationKey key, string? payload);
+
+    /// <summary>Finds or creates the container for a cohort and returns its id. Idempotent.</summary>
+    Task<string> EnsureContainerAsync(DestinationDefinition destination, ContainerRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Sends one batch.</summary>
+    Task<SendResult> SendAsync(DestinationDefinition destination, SendRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>Finds connectors by type.</summary>
+public interface IDestinationRegistry
+{
+    /// <summary>The connector for a type; throws <see cref="Errors.NotFoundException"/> for an unknown type.</summary>
+    IDestinationConnector Resolve(string type);
+
+    /// <summary>The known types.</summary>
+    IReadOnlyCollection<string> Types { get; }
+}

@@ -1,0 +1,131 @@
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Runs;
+using CohortSync.Core.Snapshots;
+
+namespace CohortSync.Core.Ports;
+
+/// <summary>A value read with the version tag a later conditional write must present.</summary>
+public sealed record Versioned<T>(T Value, string ETag);
+
+/// <summary>The per-sync state: which run holds the sync, the last scheduled slot, the destination container.</summary>
+public sealed record SyncState
+{
+    /// <summary>The sync.</summary>
+    public required string SyncId { get; init; }
+
+    /// <summary>The run that holds the sync, if one is under way: a sync never has two runs at once.</summary>
+    public string? ActiveRunId { get; init; }
+
+    /// <summary>The latest schedule slot a run was started for.</summary>
+    public DateTimeOffset? LastScheduledSlot { get; init; }
+
+    /// <summary>The destination container id, once created.</summary>
+    public string? ContainerId { get; init; }
+
+    /// <summary>The last run to finish, and how.</summary>
+    public string? LastRunId { get; init; }
+
+    /// <summary>The status of <see cref="LastRunId"/>.</summary>
+    public RunStatus? LastRunStatus { get; init; }
+}
+
+/// <summary>One stored batch: a run's changes for one send, and its outcome once settled.</summary>
+public sealed record BatchRecord
+{
+    /// <summary>The run.</summary>
+    public required string RunId { get; init; }
+
+    /// <summary>The batch number, from 0.</summary>
+    public required int Number { get; init; }
+
+    /// <summary>The changes, in snapshot order.</summary>
+    public required IReadOnlyList<SnapshotChange> Changes { get; init; }
+
+    /// <summary>Set once the batch has been sent and its outcome recorded.</summary>
+    public BatchOutcome? Outcome { get; init; }
+}
+
+/// <summary>The outcome of one batch: which changes the destination refused, and why. The rest were accepted.</summary>
+public sealed record BatchOutcome
+{
+    /// <summary>The batch number.</summary>
+    public int Number { get; init; }
+
+    /// <summary>Changes accepted.</summary>
+    public int Accepted { get; init; }
+
+    /// <summary>Refused changes: position in the batch and reason.</summary>
+    public IReadOnlyList<MemberRejection> Rejections { get; init; } = [];
+
+    /// <summary>HTTP requests the send took (for the report and benchmarks).</summary>
+    public int Requests { get; init; }
+}
+
+/// <summary>One refused change.</summary>
+/// <param name="Index">Its position in the batch.</param>
+/// <param name="Reason">Why, in the destination's words where it gave some; never the identifier itself.</param>
+public sealed record MemberRejection(int Index, string Reason);
+
+/// <summary>
+/// The state-store port: destinations, syncs, per-sync state, runs and batches. Writes that race take an ETag and throw
+/// <see cref="Errors.ConcurrencyException"/> when it is stale.
+/// </summary>
+public interface ISyncStore
+{
+    /// <summary>Reads a destination with its ETag, or null.</summary>
+    Task<Versioned<DestinationDefinition>?> GetDestinationAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists every destination.</summary>
+    Task<IReadOnlyList<DestinationDefinition>> ListDestinationsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Inserts (etag null: fails if it exists) or replaces (etag given) a destination.</summary>
+    Task<string> SaveDestinationAsync(DestinationDefinition destination, string? etag, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a destination (no error when absent).</summary>
+    Task DeleteDestinationAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a sync with its ETag, or null.</summary>
+    Task<Versioned<SyncDefinition>?> GetSyncAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists every sync.</summary>
+    Task<IReadOnlyList<SyncDefinition>> ListSyncsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Inserts (etag null) or replaces (etag given) a sync.</summary>
+    Task<string> SaveSyncAsync(SyncDefinition sync, string? etag, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a sync and its state (no error when absent).</summary>
+    Task DeleteSyncAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a sync's state with its ETag, or null.</summary>
+    Task<Versioned<SyncState>?> GetSyncStateAsync(string syncId, CancellationToken cancellationToken = default);
+
+    /// <summary>Inserts (etag null) or replaces (etag given) a sync's state.</summary>
+    Task<string> SaveSyncStateAsync(SyncState state, string? etag, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a run with its ETag, or null.</summary>
+    Task<Versioned<RunRecord>?> GetRunAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>Inserts (etag null) or replaces (etag given) a run.</summary>
+    Task<string> SaveRunAsync(RunRecord run, string? etag, CancellationToken cancellationToken = default);
+
+    /// <summary>A sync's runs, newest first.</summary>
+    Task<IReadOnlyList<RunRecord>> ListRunsAsync(string syncId, int max, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs not yet in a terminal state, across syncs (for resuming at start).</summary>
+    Task<IReadOnlyList<RunRecord>> ListUnfinishedRunsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a run's batches (upsert: preparing again overwrites).</summary>
+    Task SaveBatchesAsync(string runId, IReadOnlyList<BatchRecord> batches, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one batch with its changes and outcome, or null.</summary>
+    Task<BatchRecord?> GetBatchAsync(string runId, int number, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a batch's outcome; the changes stay as stored.</summary>
+    Task SaveBatchOutcomeAsync(string runId, BatchOutcome outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>All of a run's batches, in order.</summary>
+    Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>How many of a run's batches are settled (progress), without reading their changes.</summary>
+    Task<int> CountSettledBatchesAsync(string runId, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,165 @@
+using System.Text.Json.Serialization;
+
+namespace CohortSync.Core.Runs;
+
+/// <summary>Where a run is in its life.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
+public enum RunStatus
+{
+    /// <summary>Created, not yet prepared.</summary>
+    Pending,
+
+    /// <summary>Prepared: batches stored, sending.</summary>
+    Sending,
+
+    /// <summary>Held by the removal guardrail until someone approves or rejects it.</summary>
+    AwaitingApproval,
+
+    /// <summary>Finished: the baseline holds every accepted change.</summary>
+    Completed,
+
+    /// <summary>A dry run finished: nothing was sent or stored.</summary>
+    DryRunCompleted,
+
+    /// <summary>A guarded run was rejected: nothing was sent.</summary>
+    Rejected,
+
+    /// <summary>Failed: see <see cref="RunRecord.Error"/>; the baseline was left as it was.</summary>
+    Failed,
+}
+
+/// <summary>How a run treats the baseline.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RunMode>))]
+public enum RunMode
+{
+    /// <summary>Send only who entered and who left since the baseline.</summary>
+    Incremental,
+
+    /// <summary>Send every member again (and remove who left).</summary>
+    Full,
+
+    /// <summary>Work out what would be sent; send and store nothing.</summary>
+    DryRun,
+}
+
+/// <summary>The status helpers.</summary>
+public static class RunStatuses
+{
+    /// <summary>True once a run can change no more.</summary>
+    public static bool IsTerminal(this RunStatus status) =>
+        status is RunStatus.Completed or RunStatus.DryRunCompleted or RunStatus.Rejected or RunStatus.Failed;
+}
+
+/// <summary>The record of one run: its plan, progress and outcome. Small: members never live here.</summary>
+public sealed record RunRecord
+{
+    /// <summary>The run id (<c>{syncId}.{slot}.{kind}</c>).</summary>
+    public required string RunId { get; init; }
+
+    /// <summary>The sync.</summary>
+    public required string SyncId { get; init; }
+
+    /// <summary><c>schedule</c> or <c>manual</c>.</summary>
+    public required string Trigger { get; init; }
+
+    /// <summary>Incremental, full or dry run.</summary>
+    public RunMode Mode { get; init; }
+
+    /// <summary>Where the run is.</summary>
+    public RunStatus Status { get; init; }
+
+    /// <summary>When it was created.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When it last changed.</summary>
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>When it ended.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>The plan Prepare made, once it has.</summary>
+    public RunPlan? Plan { get; init; }
+
+    /// <summary>The outcome Commit recorded, once it has.</summary>
+    public RunOutcome? Outcome { get; init; }
+
+    /// <summary>Why it failed: a message for people, never a secret or a member identifier.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>The approval decision, for a guarded run.</summary>
+    public RunDecision? Decision { get; init; }
+}
+
+/// <summary>The decision on a guarded run.</summary>
+/// <param name="Approved">True to send, false to drop the run.</param>
+/// <param name="By">Who decided (free text, for the record).</param>
+/// <param name="At">When.</param>
+public sealed record RunDecision(bool Approved, string? By, DateTimeOffset At);
+
+/// <summary>What Prepare found and stored: counts only.</summary>
+public sealed record RunPlan
+{
+    /// <summary>Members read from the source.</summary>
+    public int Members { get; init; }
+
+    /// <summary>Members whose key appeared before (dropped, counted).</summary>
+    public int Duplicates { get; init; }
+
+    /// <summary>Members with no usable identifier.</summary>
+    public int Unmatched { get; init; }
+
+    /// <summary>Members the destination would refuse (invalid email, over-long id, ...): never sent.</summary>
+    public int Invalid { get; init; }
+
+    /// <summary>Unmatched and invalid members by reason.</summary>
+    public IReadOnlyDictionary<string, int> SkipReasons { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Members in the baseline before the run.</summary>
+    public int Baseline { get; init; }
+
+    /// <summary>Members to add.</summary>
+    public int Adds { get; init; }
+
+    /// <summary>Members to remove.</summary>
+    public int Removes { get; init; }
+
+    /// <summary>Members whose carried fields changed.</summary>
+    public int Updates { get; init; }
+
+    /// <summary>Stored batches.</summary>
+    public int BatchCount { get; init; }
+
+    /// <summary>Batches to send at once.</summary>
+    public int MaxParallelSends { get; init; } = 4;
+
+    /// <summary>True when the guardrail holds the run.</summary>
+    public bool Guarded { get; init; }
+
+    /// <summary>The destination container (list, cohort, tag) id.</summary>
+    public string? ContainerId { get; init; }
+
+    /// <summary>Notes for people (for example that Braze never creates users).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+}
+
+/// <summary>What Commit recorded.</summary>
+public sealed record RunOutcome
+{
+    /// <summary>Changes the destination accepted (now in the baseline).</summary>
+    public int Accepted { get; init; }
+
+    /// <summary>Changes the destination refused, with reasons below.</summary>
+    public int Rejected { get; init; }
+
+    /// <summary>Changes whose batch failed after retries: pending for the next run.</summary>
+    public int Failed { get; init; }
+
+    /// <summary>Rejections by reason.</summary>
+    public IReadOnlyDictionary<string, int> RejectReasons { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Members in the baseline after the run.</summary>
+    public int BaselineAfter { get; init; }
+
+    /// <summary>Batches that failed.</summary>
+    public int FailedBatches { get; init; }
+}

@@ -1,0 +1,37 @@
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Runs;
+
+namespace CohortSync.Core.Scheduling;
+
+/// <summary>A run the schedule calls for.</summary>
+/// <param name="SyncId">The sync.</param>
+/// <param name="RunId">The run id, derived from the slot: the same tick twice gives the same id.</param>
+/// <param name="Slot">The schedule slot.</param>
+public sealed record DueRun(string SyncId, string RunId, DateTimeOffset Slot);
+
+/// <summary>Decides which syncs are due at a time. Pure: it reads definitions and states it is given.</summary>
+public static class SchedulePlanner
+{
+    /// <summary>Returns the runs due at <paramref name="now"/>, skipping disabled syncs and syncs with a run under way.</summary>
+    public static IReadOnlyList<DueRun> GetDue(IEnumerable<(SyncDefinition Sync, SyncState? State)> syncs, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(syncs);
+        var due = new List<DueRun>();
+        foreach (var (sync, state) in syncs)
+        {
+            if (!sync.Enabled || state?.ActiveRunId is not null || !Cadence.TryParse(sync.Cadence, out var cadence, out _))
+            {
+                continue;
+            }
+
+            var slot = cadence.DueSlot(sync.CreatedAt, state?.LastScheduledSlot, now);
+            if (slot is not null && (state?.LastScheduledSlot is null || slot > state.LastScheduledSlot))
+            {
+                due.Add(new DueRun(sync.Id, RunIds.ForSlot(sync.Id, slot.Value), slot.Value));
+            }
+        }
+
+        return due;
+    }
+}

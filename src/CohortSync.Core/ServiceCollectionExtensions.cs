@@ -1,0 +1,36 @@
+using CohortSync.Core.Application;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Snapshots;
+using CohortSync.Core.Sources;
+using CohortSync.Core.Workflow.Activities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CohortSync.Core;
+
+/// <summary>The Core entry point for dependency injection.</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the activities and application services. Hosts add the ports: <see cref="ISyncStore"/>, <see cref="ISnapshotStore"/>,
+    /// <see cref="ISecretStore"/>, <see cref="IDestinationRegistry"/> and <see cref="IWorkflowEngine"/>.
+    /// </summary>
+    public static IServiceCollection AddCohortSyncCore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IMemberSourceFactory>(_ => new MemberSourceRouter(new Dictionary<string, IMemberSourceFactory>
+        {
+            ["file"] = new FileMemberSourceFactory(),
+        }));
+        services.AddSingleton<BaselineRepository>();
+        services.AddSingleton<RunRecords>();
+        services.AddSingleton<PrepareRunActivity>();
+        services.AddSingleton<SendBatchActivity>();
+        services.AddSingleton<CommitRunActivity>();
+        services.AddSingleton<FailRunActivity>();
+        services.AddSingleton<SyncActivities>();
+        services.AddSingleton<RunService>();
+        services.AddSingleton<SchedulerService>();
+        return services;
+    }
+}

@@ -1,0 +1,254 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Text;
+
+namespace CohortSync.Core.Snapshots;
+
+/// <summary>
+/// Encodes changes and snapshots as compressed binary chunks that fit Table Storage: each chunk is at most
+/// <see cref="MaxChunkBytes"/> (ten 64 KiB binary properties of one entity; Azure allows 1 MiB an entity and Azurite
+/// refuses a twelfth 64 KiB property). Chunks are Deflate-compressed in parallel.
+/// </summary>
+/// <remarks>
+/// Raw chunk layout: the magic bytes <c>CS1</c>, a varint record count, then per record a tag byte
+/// (<see cref="ChangeKind"/>), the UTF-8 key as varint length plus bytes, and the payload as varint (length + 1, 0 for
+/// null) plus bytes. Records keep the order they were given in.
+/// </remarks>
+public static class SnapshotCodec
+{
+    /// <summary>The largest compressed chunk: ten 64 KiB properties.</summary>
+    public const int MaxChunkBytes = 10 * 64 * 1024;
+
+    /// <summary>The longest key or payload, in UTF-8 bytes.</summary>
+    public const int MaxFieldBytes = 64 * 1024;
+
+    // A raw chunk is closed once it reaches this size, so raw <= 448 KiB + one record (<= 128 KiB + 12) and, since
+    // Deflate expands incompressible input by well under 1%, compressed <= MaxChunkBytes.
+    private const int RawChunkTarget = 448 * 1024;
+    private static readonly byte[] Magic = "CS1"u8.ToArray();
+
+    /// <summary>Encodes changes (or, with <see cref="ChangeKind.Add"/>, the entries of a snapshot) as compressed chunks.</summary>
+    public static IReadOnlyList<byte[]> Encode(IEnumerable<SnapshotChange> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var raw = new List<(byte[] Buffer, int Length)>();
+        var writer = new ChunkWriter();
+        foreach (var record in records)
+        {
+            writer.Write(record);
+            if (writer.Length >= RawChunkTarget)
+            {
+                raw.Add(writer.Finish());
+                writer = new ChunkWriter();
+            }
+        }
+
+        if (writer.Count > 0 || raw.Count == 0)
+        {
+            raw.Add(writer.Finish());
+        }
+
+        var chunks = new byte[raw.Count][];
+        Parallel.For(0, raw.Count, i =>
+        {
+            chunks[i] = Compress(raw[i].Buffer, raw[i].Length);
+            ArrayPool<byte>.Shared.Return(raw[i].Buffer);
+        });
+        return chunks;
+    }
+
+    /// <summary>Encodes the members of a snapshot.</summary>
+    public static IReadOnlyList<byte[]> Encode(Snapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return Encode(snapshot.Enumerate().Select(e => new SnapshotChange(ChangeKind.Add, e)));
+    }
+
+    /// <summary>Decodes chunks written by <see cref="Encode(IEnumerable{SnapshotChange})"/>, in order.</summary>
+    public static IReadOnlyList<SnapshotChange> Decode(IReadOnlyList<byte[]> chunks)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        var parts = new List<SnapshotChange>[chunks.Count];
+        Parallel.For(0, chunks.Count, i => parts[i] = DecodeChunk(chunks[i]));
+        var all = new List<SnapshotChange>(parts.Sum(p => p.Count));
+        foreach (var part in parts)
+        {
+            all.AddRange(part);
+        }
+
+        return all;
+    }
+
+    /// <summary>Decodes chunks holding a snapshot (all records tagged <see cref="ChangeKind.Add"/>, in order).</summary>
+    public static Snapshot DecodeSnapshot(IReadOnlyList<byte[]> chunks)
+    {
+        var records = Decode(chunks);
+        var entries = new SnapshotEntry[records.Count];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            entries[i] = records[i].Entry;
+        }
+
+        return Snapshot.FromSorted(entries, entries.Length);
+    }
+
+    private static byte[] Compress(byte[] buffer, int length)
+    {
+        using var output = new MemoryStream(length / 3 + 64);
+        using (var deflate = new DeflateStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            deflate.Write(buffer, 0, length);
+        }
+
+        var result = output.ToArray();
+        if (result.Length > MaxChunkBytes)
+        {
+            throw new InvalidOperationException($"a compressed chunk of {result.Length} bytes exceeds {MaxChunkBytes}");
+        }
+
+        return result;
+    }
+
+    private static List<SnapshotChange> DecodeChunk(byte[] chunk)
+    {
+        using var input = new DeflateStream(new MemoryStream(chunk), CompressionMode.Decompress);
+        using var raw = new MemoryStream();
+        input.CopyTo(raw);
+        var span = new ReadOnlySpan<byte>(raw.GetBuffer(), 0, (int)raw.Length);
+        if (span.Length < Magic.Length || !span[..Magic.Length].SequenceEqual(Magic))
+        {
+            throw new InvalidDataException("not a CohortSync snapshot chunk");
+        }
+
+        var pos = Magic.Length;
+        var count = (int)ReadVarint(span, ref pos);
+        var records = new List<SnapshotChange>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var kind = (ChangeKind)span[pos++];
+            var keyLength = (int)ReadVarint(span, ref pos);
+            var key = Encoding.UTF8.GetString(span.Slice(pos, keyLength));
+            pos += keyLength;
+            var payloadLength = (int)ReadVarint(span, ref pos);
+            string? payload = null;
+            if (payloadLength > 0)
+            {
+                payload = Encoding.UTF8.GetString(span.Slice(pos, payloadLength - 1));
+                pos += payloadLength - 1;
+            }
+
+            records.Add(new SnapshotChange(kind, SnapshotEntry.Create(key, payload)));
+        }
+
+        if (pos != span.Length)
+        {
+            throw new InvalidDataException("trailing bytes in a snapshot chunk");
+        }
+
+        return records;
+    }
+
+    private static ulong ReadVarint(ReadOnlySpan<byte> span, ref int pos)
+    {
+        ulong value = 0;
+        var shift = 0;
+        while (true)
+        {
+            var b = span[pos++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+
+            shift += 7;
+            if (shift > 63)
+            {
+                throw new InvalidDataException("varint too long");
+            }
+        }
+    }
+
+    private sealed class ChunkWriter
+    {
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(RawChunkTarget + (3 * MaxFieldBytes));
+
+        // Leave room for the magic and the count, written last.
+        private int _length = 16;
+
+        public int Count { get; private set; }
+
+        public int Length => _length;
+
+        public void Write(in SnapshotChange record)
+        {
+            var key = record.Entry.Key;
+            var payload = record.Entry.Payload;
+            var keyBytes = Encoding.UTF8.GetByteCount(key);
+            var payloadBytes = payload is null ? 0 : Encoding.UTF8.GetByteCount(payload);
+            if (keyBytes > MaxFieldBytes || payloadBytes > MaxFieldBytes)
+            {
+                throw new ArgumentException($"a key or payload is longer than {MaxFieldBytes} bytes");
+            }
+
+            Ensure(1 + 10 + keyBytes + 10 + payloadBytes);
+            _buffer[_length++] = (byte)record.Kind;
+            WriteVarint((ulong)keyBytes);
+            _length += Encoding.UTF8.GetBytes(key, _buffer.AsSpan(_length));
+            WriteVarint(payload is null ? 0 : (ulong)payloadBytes + 1);
+            if (payload is not null)
+            {
+                _length += Encoding.UTF8.GetBytes(payload, _buffer.AsSpan(_length));
+            }
+
+            Count++;
+        }
+
+        public (byte[] Buffer, int Length) Finish()
+        {
+            // Header: magic + varint count, placed right before the records.
+            Span<byte> header = stackalloc byte[16];
+            Magic.CopyTo(header);
+            var n = Magic.Length;
+            var count = (ulong)Count;
+            while (count >= 0x80)
+            {
+                header[n++] = (byte)(count | 0x80);
+                count >>= 7;
+            }
+
+            header[n++] = (byte)count;
+            var start = 16 - n;
+            header[..n].CopyTo(_buffer.AsSpan(start));
+            var length = _length - start;
+            if (start > 0)
+            {
+                Buffer.BlockCopy(_buffer, start, _buffer, 0, length);
+            }
+
+            return (_buffer, length);
+        }
+
+        private void Ensure(int extra)
+        {
+            if (_length + extra > _buffer.Length)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + extra));
+                Buffer.BlockCopy(_buffer, 0, bigger, 0, _length);
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = bigger;
+            }
+        }
+
+        private void WriteVarint(ulong value)
+        {
+            while (value >= 0x80)
+            {
+                _buffer[_length++] = (byte)(value | 0x80);
+                value >>= 7;
+            }
+
+            _buffer[_length++] = (byte)value;
+        }
+    }
+}

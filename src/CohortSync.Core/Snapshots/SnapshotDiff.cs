@@ -1,0 +1,82 @@
+namespace CohortSync.Core.Snapshots;
+
+/// <summary>Counts of a diff.</summary>
+public sealed record DiffCounts(int Adds, int Removes, int Updates)
+{
+    /// <summary>All changes.</summary>
+    public int Total => Adds + Removes + Updates;
+}
+
+/// <summary>
+/// The streaming difference of two snapshots: one merge pass over both sorted sequences, yielding adds (in the new, not the
+/// old), removes (in the old, not the new; with the old payload, so the member is removed with what it was added with) and
+/// updates (in both, with a different payload).
+/// </summary>
+public static class SnapshotDiff
+{
+    /// <summary>Yields the changes that turn <paramref name="baseline"/> into <paramref name="current"/>, in snapshot order.</summary>
+    /// <param name="baseline">The members the destination has.</param>
+    /// <param name="current">The members it should have.</param>
+    /// <param name="full">True to re-add every current member (a full sync), not only the new ones.</param>
+    public static IEnumerable<SnapshotChange> Compute(Snapshot baseline, Snapshot current, bool full = false)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(current);
+        int i = 0, j = 0;
+        while (i < baseline.Count || j < current.Count)
+        {
+            int c;
+            if (i == baseline.Count)
+            {
+                c = 1;
+            }
+            else if (j == current.Count)
+            {
+                c = -1;
+            }
+            else
+            {
+                c = SnapshotEntry.Compare(baseline.Entries[i], current.Entries[j]);
+            }
+
+            if (c < 0)
+            {
+                yield return new SnapshotChange(ChangeKind.Remove, baseline.Entries[i++]);
+            }
+            else if (c > 0)
+            {
+                yield return new SnapshotChange(ChangeKind.Add, current.Entries[j++]);
+            }
+            else
+            {
+                var now = current.Entries[j++];
+                if (full)
+                {
+                    i++;
+                    yield return new SnapshotChange(ChangeKind.Add, now);
+                }
+                else if (!string.Equals(baseline.Entries[i++].Payload, now.Payload, StringComparison.Ordinal))
+                {
+                    yield return new SnapshotChange(ChangeKind.Update, now);
+                }
+            }
+        }
+    }
+
+    /// <summary>Counts the changes without materialising them.</summary>
+    public static DiffCounts Count(Snapshot baseline, Snapshot current)
+    {
+        int adds = 0, removes = 0, updates = 0;
+        foreach (var change in Compute(baseline, current))
+        {
+            switch (change.Kind)
+            {
+                case ChangeKind.Add: adds++; break;
+                case ChangeKind.Remove: removes++; break;
+                default: updates++; break;
+            }
+        }
+
+        return new DiffCounts(adds, removes, updates);
+    }
+}

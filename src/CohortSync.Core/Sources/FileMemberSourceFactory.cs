@@ -1,0 +1,55 @@
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Errors;
+using CohortSync.Core.Members;
+using CohortSync.Core.Ports;
+
+namespace CohortSync.Core.Sources;
+
+/// <summary>Opens <c>file</c> sources: a CSV or JSONL file, streamed.</summary>
+public sealed class FileMemberSourceFactory : IMemberSourceFactory
+{
+    /// <inheritdoc/>
+    public Task<IEnumerable<MemberRecord>> OpenAsync(SourceDefinition source, IReadOnlyCollection<string> fields, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (!string.Equals(source.Type, "file", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new NotFoundException($"no member source of type '{source.Type}'");
+        }
+
+        if (!File.Exists(source.Location))
+        {
+            throw new NotFoundException($"source file '{source.Location}' does not exist");
+        }
+
+        return Task.FromResult(Read(source.Location));
+    }
+
+    private static IEnumerable<MemberRecord> Read(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        foreach (var record in MemberFileReader.Read(stream, MemberFileReader.FormatOf(path)))
+        {
+            yield return record;
+        }
+    }
+}
+
+/// <summary>Routes a source to the factory for its type.</summary>
+public sealed class MemberSourceRouter : IMemberSourceFactory
+{
+    private readonly IReadOnlyDictionary<string, IMemberSourceFactory> _factories;
+
+    /// <summary>Creates the router from factories by source type.</summary>
+    public MemberSourceRouter(IReadOnlyDictionary<string, IMemberSourceFactory> factories) =>
+        _factories = new Dictionary<string, IMemberSourceFactory>(factories, StringComparer.OrdinalIgnoreCase);
+
+    /// <inheritdoc/>
+    public Task<IEnumerable<MemberRecord>> OpenAsync(SourceDefinition source, IReadOnlyCollection<string> fields, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return _factories.TryGetValue(source.Type, out var factory)
+            ? factory.OpenAsync(source, fields, cancellationToken)
+            : throw new NotFoundException($"no member source of type '{source.Type}'; known: {string.Join(", ", _factories.Keys)}");
+    }
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Runs;
+using CohortSync.Core.Snapshots;
+using Microsoft.Extensions.Logging;
+
+namespace CohortSync.Core.Workflow.Activities;
+
+/// <summary>
+/// Commit: the new baseline is the old one plus accepted adds and updates minus accepted removes. Rejected members are
+/// counted with their reasons; members of batches that failed stay pending for the next run. Writes the run report and
+/// releases the sync. Idempotent: a finished run is returned as it is, and the baseline applies a run's changes once.
+/// </summary>
+public sealed class CommitRunActivity
+{
+    private readonly ISyncStore _store;
+    private readonly BaselineRepository _baselines;
+    private readonly RunRecords _runs;
+    private readonly ILogger<CommitRunActivity> _logger;
+
+    /// <summary>Creates the activity.</summary>
+    public CommitRunActivity(ISyncStore store, BaselineRepository baselines, RunRecords runs, ILogger<CommitRunActivity> logger)
+    {
+        _store = store;
+        _baselines = baselines;
+        _runs = runs;
+        _logger = logger;
+    }
+
+    /// <summary>Commits a run.</summary>
+    public async Task<RunResult> RunAsync(CommitRunInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var run = (await _runs.GetAsync(input.RunId, cancellationToken)).Value;
+        if (run.Status.IsTerminal())
+        {
+            return new RunResult(run.RunId, run.Status);
+        }
+
+        RunRecord finished;
+        if (input.Rejected)
+        {
+            finished = await _runs.FinishAsync(run.RunId, r => r with { Status = RunStatus.Rejected }, cancellationToken);
+        }
+        else if (run.Mode == RunMode.DryRun)
+        {
+            finished = await _runs.FinishAsync(run.RunId, r => r with { Status = RunStatus.DryRunCompleted }, cancellationToken);
+        }
+        else
+        {
+            var outcome = await CommitBatchesAsync(run, cancellationToken);
+            var error = outcome.FailedBatches == 0
+                ? null
+                : string.Create(CultureInfo.InvariantCulture, $"{outcome.FailedBatches} batch(es) failed after retries; their {outcome.Failed} change(s) stay pending for the next run");
+            finished = await _runs.FinishAsync(run.RunId, r => r with { Status = RunStatus.Completed, Outcome = outcome, Error = error }, cancellationToken);
+        }
+
+        _logger.RunFinished(finished.RunId, finished.Status);
+        return new RunResult(finished.RunId, finished.Status);
+    }
+
+    private async Task<RunOutcome> CommitBatchesAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        var batches = await _store.ListBatchesAsync(run.RunId, cancellationToken);
+        var accepted = new List<SnapshotChange>();
+        var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
+        int rejected = 0, failed = 0, failedBatches = 0;
+        foreach (var batch in batches.OrderBy(b => b.Number))
+        {
+            if (batch.Outcome is null)
+            {
+                failed += batch.Changes.Count;
+                failedBatches++;
+                continue;
+            }
+
+            var refused = batch.Outcome.Rejections.ToDictionary(r => r.Index, r => r.Reason);
+            for (var i = 0; i < batch.Changes.Count; i++)
+            {
+                if (refused.TryGetValue(i, out var reason))
+                {
+                    rejected++;
+                    reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
+                }
+                else
+                {
+                    accepted.Add(batch.Changes[i]);
+                }
+            }
+        }
+
+        var after = await _baselines.CommitAsync(run.SyncId, run.RunId, accepted, cancellationToken);
+        return new RunOutcome
+        {
+            Accepted = accepted.Count,
+            Rejected = rejected,
+            Failed = failed,
+            FailedBatches = failedBatches,
+            RejectReasons = reasons,
+            BaselineAfter = after,
+        };
+    }
+}

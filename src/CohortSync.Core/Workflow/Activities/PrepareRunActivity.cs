@@ -1,0 +1,210 @@
+using System.Text;
+using CohortSync.Core.Errors;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Runs;
+using CohortSync.Core.Snapshots;
+using Microsoft.Extensions.Logging;
+
+namespace CohortSync.Core.Workflow.Activities;
+
+/// <summary>
+/// Prepare: read the cohort, resolve each member's key, build the snapshot, diff it against the baseline, store the
+/// batches and return a small plan. Idempotent per run: a prepared run returns its stored plan. A malformed source fails
+/// before anything is written.
+/// </summary>
+public sealed class PrepareRunActivity
+{
+    private const int MaxSkipReasons = 20;
+    private const int BatchRawBytes = 384 * 1024;
+    private readonly ISyncStore _store;
+    private readonly BaselineRepository _baselines;
+    private readonly IMemberSourceFactory _sources;
+    private readonly IDestinationRegistry _destinations;
+    private readonly RunRecords _runs;
+    private readonly ILogger<PrepareRunActivity> _logger;
+
+    /// <summary>Creates the activity.</summary>
+    public PrepareRunActivity(
+        ISyncStore store,
+        BaselineRepository baselines,
+        IMemberSourceFactory sources,
+        IDestinationRegistry destinations,
+        RunRecords runs,
+        ILogger<PrepareRunActivity> logger)
+    {
+        _store = store;
+        _baselines = baselines;
+        _sources = sources;
+        _destinations = destinations;
+        _runs = runs;
+        _logger = logger;
+    }
+
+    /// <summary>Prepares a run.</summary>
+    public async Task<RunPlan> RunAsync(RunInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var run = await _runs.GetAsync(input.RunId, cancellationToken);
+        if (run.Value.Plan is not null)
+        {
+            return run.Value.Plan;
+        }
+
+        var sync = (await _store.GetSyncAsync(input.SyncId, cancellationToken))?.Value
+            ?? throw new NotFoundException($"sync '{input.SyncId}' does not exist");
+        var destination = (await _store.GetDestinationAsync(sync.DestinationId, cancellationToken))?.Value
+            ?? throw new NotFoundException($"destination '{sync.DestinationId}' of sync '{sync.Id}' does not exist");
+        var connector = _destinations.Resolve(destination.Type);
+        var capabilities = connector.Describe(destination);
+        var chain = sync.BuildChain();
+        var unsupported = chain.Mappings.Select(m => m.Kind).Where(k => !capabilities.KeyKinds.Contains(k)).Distinct().ToList();
+        if (unsupported.Count > 0)
+        {
+            throw new ValidationException($"destination type '{destination.Type}' does not take keys of kind {string.Join(", ", unsupported)}");
+        }
+
+        // Read, resolve and validate every member before anything is written.
+        var members = await _sources.OpenAsync(sync.Source, chain.SourceFields.ToList(), cancellationToken);
+        var builder = new SnapshotBuilder();
+        var skipReasons = new Dictionary<string, int>(StringComparer.Ordinal);
+        int total = 0, unmatched = 0, invalid = 0;
+        foreach (var member in members)
+        {
+            total++;
+            var resolution = chain.Resolve(member);
+            if (!resolution.IsMatched)
+            {
+                unmatched++;
+                Count(skipReasons, resolution.UnmatchedReason!);
+                continue;
+            }
+
+            var reason = connector.Validate(resolution.Key, resolution.Payload) ?? CheckLength(resolution.Key.Value, resolution.Payload);
+            if (reason is not null)
+            {
+                invalid++;
+                Count(skipReasons, reason);
+                continue;
+            }
+
+            builder.Add(resolution.Key.Encode(), resolution.Payload);
+        }
+
+        var current = builder.Build();
+        var baseline = await _baselines.LoadAsync(sync.Id, cancellationToken);
+        var dryRun = input.Mode == RunMode.DryRun;
+        var batchSize = Math.Clamp(sync.BatchSize, 1, capabilities.MaxBatchSize);
+        var batches = new List<BatchRecord>();
+        var batch = new List<SnapshotChange>(batchSize);
+        int adds = 0, removes = 0, updates = 0, batchBytes = 0;
+        foreach (var change in SnapshotDiff.Compute(baseline, current, full: input.Mode == RunMode.Full))
+        {
+            switch (change.Kind)
+            {
+                case ChangeKind.Add: adds++; break;
+                case ChangeKind.Remove: removes++; break;
+                default: updates++; break;
+            }
+
+            if (dryRun)
+            {
+                continue;
+            }
+
+            var size = 16 + ((change.Entry.Key.Length + (change.Entry.Payload?.Length ?? 0)) * 3);
+            if (batch.Count > 0 && (batch.Count == batchSize || batchBytes + size > BatchRawBytes))
+            {
+                batches.Add(new BatchRecord { RunId = input.RunId, Number = batches.Count, Changes = batch });
+                batch = new List<SnapshotChange>(batchSize);
+                batchBytes = 0;
+            }
+
+            batch.Add(change);
+            batchBytes += size;
+        }
+
+        if (batch.Count > 0)
+        {
+            batches.Add(new BatchRecord { RunId = input.RunId, Number = batches.Count, Changes = batch });
+        }
+
+        var guarded = sync.Guardrail.Holds(baseline.Count, removes);
+        string? containerId = null;
+        if (!dryRun)
+        {
+            containerId = await EnsureContainerAsync(connector, destination, sync, cancellationToken);
+            await _store.SaveBatchesAsync(input.RunId, batches, cancellationToken);
+        }
+
+        var plan = new RunPlan
+        {
+            Members = total,
+            Duplicates = builder.Duplicates,
+            Unmatched = unmatched,
+            Invalid = invalid,
+            SkipReasons = skipReasons,
+            Baseline = baseline.Count,
+            Adds = adds,
+            Removes = removes,
+            Updates = updates,
+            BatchCount = batches.Count,
+            Guarded = guarded,
+            ContainerId = containerId,
+            Notes = capabilities.Notes,
+        };
+
+        var stored = await _runs.UpdateAsync(
+            input.RunId,
+            r => r.Plan is not null ? null : r with
+            {
+                Plan = plan,
+                Status = dryRun ? r.Status : guarded ? RunStatus.AwaitingApproval : RunStatus.Sending,
+            },
+            cancellationToken);
+        _logger.RunPrepared(input.RunId, total, adds, removes, updates, unmatched, invalid, batches.Count, guarded);
+        return stored.Plan!;
+    }
+
+    private async Task<string> EnsureContainerAsync(IDestinationConnector connector, Definitions.DestinationDefinition destination, Definitions.SyncDefinition sync, CancellationToken cancellationToken)
+    {
+        var state = await _store.GetSyncStateAsync(sync.Id, cancellationToken);
+        var existing = state?.Value.ContainerId;
+        var request = new ContainerRequest(sync.Id, sync.Source.CohortName ?? sync.Name, existing, sync.CreatedAt);
+        var containerId = await connector.EnsureContainerAsync(destination, request, cancellationToken);
+        if (string.Equals(existing, containerId, StringComparison.Ordinal))
+        {
+            return containerId;
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            state = await _store.GetSyncStateAsync(sync.Id, cancellationToken);
+            var updated = (state?.Value ?? new SyncState { SyncId = sync.Id }) with { ContainerId = containerId };
+            try
+            {
+                await _store.SaveSyncStateAsync(updated, state?.ETag, cancellationToken);
+                return containerId;
+            }
+            catch (ConcurrencyException) when (attempt < 5)
+            {
+            }
+        }
+    }
+
+    private static string? CheckLength(string key, string? payload) =>
+        Encoding.UTF8.GetByteCount(key) > SnapshotCodec.MaxFieldBytes - 8 || (payload is not null && Encoding.UTF8.GetByteCount(payload) > SnapshotCodec.MaxFieldBytes)
+            ? "identifier or carried fields longer than 64 KiB"
+            : null;
+
+    private static void Count(Dictionary<string, int> reasons, string reason)
+    {
+        if (reasons.TryGetValue(reason, out var n) || reasons.Count < MaxSkipReasons)
+        {
+            reasons[reason] = n + 1;
+        }
+        else
+        {
+            reasons["other reasons"] = reasons.GetValueOrDefault("other reasons") + 1;
+        }
+    }
+}

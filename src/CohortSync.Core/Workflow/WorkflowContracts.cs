@@ -1,0 +1,48 @@
+using CohortSync.Core.Runs;
+
+namespace CohortSync.Core.Workflow;
+
+/// <summary>The input of a run's workflow: small, serialisable.</summary>
+/// <param name="RunId">The run (and workflow instance) id.</param>
+/// <param name="SyncId">The sync.</param>
+/// <param name="Mode">Incremental, full or dry run.</param>
+public sealed record RunInput(string RunId, string SyncId, RunMode Mode);
+
+/// <summary>The input of the send activity: a reference to a stored batch, never its members.</summary>
+public sealed record SendBatchInput(string RunId, int BatchNumber);
+
+/// <summary>What the send activity returns to the workflow: counts only.</summary>
+public sealed record BatchSummary(int Number, int Accepted, int Rejected);
+
+/// <summary>The input of the commit activity.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Rejected">True when a guarded run was rejected: record it, send and store nothing.</param>
+public sealed record CommitRunInput(string RunId, bool Rejected = false);
+
+/// <summary>The input of the fail activity.</summary>
+public sealed record FailRunInput(string RunId, string Error);
+
+/// <summary>What the workflow returns: the run's final status.</summary>
+public sealed record RunResult(string RunId, RunStatus Status);
+
+/// <summary>The activity and event names, shared by both engines.</summary>
+public static class WorkflowNames
+{
+    /// <summary>The orchestration.</summary>
+    public const string Orchestration = "SyncRun";
+
+    /// <summary>Prepare: read, resolve, diff, store batches.</summary>
+    public const string Prepare = "PrepareRun";
+
+    /// <summary>Send one batch.</summary>
+    public const string SendBatch = "SendBatch";
+
+    /// <summary>Commit accepted changes to the baseline and write the report.</summary>
+    public const string Commit = "CommitRun";
+
+    /// <summary>Record a failure and release the sync.</summary>
+    public const string Fail = "FailRun";
+
+    /// <summary>The event that carries an approval decision.</summary>
+    public const string DecisionEvent = "RunDecision";
+}
