@@ -1,0 +1,41 @@
+using Microsoft.Azure.Cosmos.Table;
+
+namespace CohortSync.Azure.Tables;
+
+/// <summary>
+/// Spreads a byte array of up to 640 KiB over ten binary properties (<c>D0</c>..<c>D9</c>) of 64 KiB, the most a Table
+/// Storage property holds; an entity stays under Azure's 1 MiB even with base64 on the wire.
+/// </summary>
+internal static class BinaryProperties
+{
+    public const int PropertyBytes = 64 * 1024;
+    public const int MaxProperties = 10;
+
+    public static void Write(IDictionary<string, EntityProperty> properties, string prefix, byte[] data)
+    {
+        if (data.Length > PropertyBytes * MaxProperties)
+        {
+            throw new ArgumentException($"{data.Length} bytes do not fit in one entity", nameof(data));
+        }
+
+        var parts = Math.Max(1, (data.Length + PropertyBytes - 1) / PropertyBytes);
+        for (var i = 0; i < parts; i++)
+        {
+            var offset = i * PropertyBytes;
+            var length = Math.Min(PropertyBytes, data.Length - offset);
+            properties[prefix + i] = new EntityProperty(data.AsSpan(offset, length).ToArray());
+        }
+    }
+
+    public static byte[] Read(IDictionary<string, EntityProperty> properties, string prefix)
+    {
+        using var buffer = new MemoryStream();
+        for (var i = 0; i < MaxProperties && properties.TryGetValue(prefix + i, out var part); i++)
+        {
+            var bytes = part.BinaryValue ?? [];
+            buffer.Write(bytes, 0, bytes.Length);
+        }
+
+        return buffer.ToArray();
+    }
+}

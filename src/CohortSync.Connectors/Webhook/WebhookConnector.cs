@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using CohortSync.Connectors.Common;
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Errors;
+using CohortSync.Core.Identity;
+using CohortSync.Core.Ports;
+
+namespace CohortSync.Connectors.Webhook;
+
+/// <summary>
+/// POSTs each batch as JSON to a URL, signed with HMAC-SHA256 over the body (header <c>X-CohortSync-Signature:
+/// sha256=&lt;hex&gt;</c>) with the destination's secret. The receiver may refuse members by answering
+/// <c>{"rejected":[{"index":n,"reason":"..."}]}</c>; any other 2xx accepts the whole batch. Settings: <c>url</c>.
+/// </summary>
+/// <remarks>
+/// Body: <c>{"syncId","runId","batch","container","changes":[{"op":"add|remove|update","kind","id","label"?,"fields"?}]}</c>.
+/// The header <c>Idempotency-Key: {runId}/{batch}</c> lets a receiver drop a batch re-sent after a crash.
+/// </remarks>
+public sealed class WebhookConnector : IDestinationConnector
+{
+    /// <summary>The type name.</summary>
+    public const string TypeName = "webhook";
+
+    /// <summary>The signature header.</summary>
+    public const string SignatureHeader = "X-CohortSync-Signature";
+
+    private static readonly KeyKind[] AllKinds = Enum.GetValues<KeyKind>();
+    private readonly HttpClient _http;
+    private readonly ISecretStore _secrets;
+
+    /// <summary>Creates the connector on a typed client.</summary>
+    public WebhookConnector(HttpClient http, ISecretStore secrets)
+    {
+        _http = http;
+        _secrets = secrets;
+    }
+
+    /// <inheritdoc/>
+    public string Type => TypeName;
+
+    /// <inheritdoc/>
+    public DestinationCapabilities Describe(DestinationDefinition destination) => new(10_000, AllKinds, []);
+
+    /// <inheritdoc/>
+    public string? Validate(DestinationKey key, string? payload) => null;
+
+    /// <inheritdoc/>
+    public Task<string> EnsureContainerAsync(DestinationDefinition destination, ContainerRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        _ = Url(destination);
+        return Task.FromResult(request.ExistingContainerId ?? request.SyncId);
+    }
+
+    /// <inheritdoc/>
+    public async Task<SendResult> SendAsync(DestinationDefinition destination, SendRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(request);
+        var url = Url(destination);
+        var body = Serialize(request);
+        var secretName = destination.SecretName ?? throw new ValidationException("a webhook destination needs a secret to sign with (secretName)");
+
+        // On a 401 the key may have been rotated: read it again once before failing.
+        for (var attempt = 0; ; attempt++)
+        {
+            var secret = await _secrets.GetSecretAsync(secretName, cancellationToken);
+            using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            message.Headers.Add(SignatureHeader, Sign(secret, body));
+            message.Headers.Add("Idempotency-Key", string.Create(CultureInfo.InvariantCulture, $"{request.RunId}/{request.BatchNumber}"));
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new RetryableDestinationException(TypeName, null, "connection failed: " + ex.HttpRequestError, innerException: ex);
+            }
+            catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new RetryableDestinationException(TypeName, null, "request timed out", innerException: ex);
+            }
+
+            using (response)
+            {
+                if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized && attempt == 0)
+                {
+                    _secrets.Invalidate(secretName);
+                    continue;
+                }
+
+                HttpStatusMapper.ThrowIfFailed(TypeName, response);
+                return new SendResult(await ReadRejectionsAsync(response, request.Changes.Count, cancellationToken), attempt + 1);
+            }
+        }
+    }
+
+    /// <summary>The signature of a body: <c>sha256=</c> and the lower-case hex HMAC-SHA256 with the secret.</summary>
+    public static string Sign(string secret, ReadOnlySpan<byte> body)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        return "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret), body));
+    }
+
+    /// <summary>Checks a signature in constant time.</summary>
+    public static bool Verify(string secret, ReadOnlySpan<byte> body, string? signature) =>
+        signature is not null
+        && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(Sign(secret, body)), System.Text.Encoding.ASCII.GetBytes(signature));
+
+    private static Uri Url(DestinationDefinition destination)
+    {
+        var url = destination.Setting("url");
+        return Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new ValidationException("a webhook destination needs an absolute http(s) 'url' setting");
+    }
+
+    private static byte[] Serialize(SendRequest request)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("syncId", request.SyncId);
+            writer.WriteString("runId", request.RunId);
+            writer.WriteNumber("batch", request.BatchNumber);
+            writer.WriteString("container", request.ContainerId);
+            writer.WriteStartArray("changes");
+            foreach (var change in request.Changes)
+            {
+                WireFormat.WriteChange(writer, change);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static async Task<IReadOnlyList<MemberRejection>> ReadRejectionsAsync(HttpResponseMessage response, int count, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return [];
+        }
+
+        try
+        {
+            using var json = JsonDocument.Parse(text);
+            if (json.RootElement.ValueKind != JsonValueKind.Object || !json.RootElement.TryGetProperty("rejected", out var rejected) || rejected.ValueKind != JsonValueKind.Array)
+            {
+                return [];
+            }
+
+            var result = new List<MemberRejection>();
+            foreach (var item in rejected.EnumerateArray())
+            {
+                if (item.TryGetProperty("index", out var index) && index.TryGetInt32(out var i) && i >= 0 && i < count)
+                {
+                    var reason = item.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+                    result.Add(new MemberRejection(i, "webhook: " + (string.IsNullOrWhiteSpace(reason) ? "rejected" : reason)));
+                }
+            }
+
+            return result;
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+}

@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CohortSync.Core.Application;
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Errors;
+using CohortSync.Core.Identity;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Runs;
+using CohortSync.LocalHost.Runner;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace CohortSync.LocalHost.Cli;
+
+/// <summary>The command line: <c>demo</c>, <c>run</c>, <c>apply</c>.</summary>
+internal static class CliApp
+{
+    private static readonly JsonSerializerOptions DefinitionJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static RootCommand Build()
+    {
+        var storage = new Option<string?>("--storage") { Description = "Storage connection string (default: configuration Storage:ConnectionString)", Recursive = true };
+        var verbose = new Option<bool>("--verbose") { Description = "Log what the engine does", Recursive = true };
+        var root = new RootCommand("CohortSync: keep destination audiences in step with behavioral cohorts.") { storage, verbose };
+
+        var outDir = new Option<string>("--out") { Description = "Folder for the sample cohort and the exported batches", DefaultValueFactory = _ => Path.Combine(".cohortsync", "demo") };
+        var demo = new Command("demo", "Sync the embedded sample cohort to a file destination twice: a full first sync, then only the change.") { outDir };
+        demo.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, (services, console) => DemoAsync(services, console, parse.GetValue(outDir)!, ct), ct));
+        root.Subcommands.Add(demo);
+
+        var syncId = new Option<string>("--sync") { Description = "The sync to run", Required = true };
+        var mode = new Option<RunMode>("--mode") { Description = "Incremental, Full or DryRun", DefaultValueFactory = _ => RunMode.Incremental };
+        var run = new Command("run", "Run one sync on the local runner, with progress and a summary.") { syncId, mode };
+        run.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, (services, console) => RunOneAsync(services, console, parse.GetValue(syncId)!, parse.GetValue(mode), ct), ct));
+        root.Subcommands.Add(run);
+
+        var file = new Option<FileInfo>("--file") { Description = "JSON with \"destinations\" and \"syncs\" arrays", Required = true };
+        var apply = new Command("apply", "Create or replace destinations and syncs from a JSON file.") { file };
+        apply.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, (services, console) => ApplyAsync(services, console, parse.GetValue(file)!, ct), ct));
+        root.Subcommands.Add(apply);
+        return root;
+    }
+
+    private static async Task<int> WithHostAsync(
+        ParseResult parse, Option<string?> storage, Option<bool> verbose, Func<IServiceProvider, IAnsiConsole, Task<int>> action, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        if (parse.GetValue(storage) is { Length: > 0 } connection)
+        {
+            builder.Configuration.AddInMemoryCollection([new("Storage:ConnectionString", connection)]);
+        }
+
+        builder.Logging.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
+        builder.Services.AddCohortSyncLocalHost(builder.Configuration);
+        var console = AnsiConsole.Console;
+        if (string.IsNullOrWhiteSpace(builder.Configuration["Storage:ConnectionString"]))
+        {
+            console.MarkupLine("[red]error:[/] no storage configured. Pass --storage, set Storage__ConnectionString, or use [bold]bash eng/run.sh[/], which starts Azurite.");
+            return 2;
+        }
+
+        using var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        var engine = host.Services.GetRequiredService<LocalWorkflowEngine>();
+        try
+        {
+            return await action(host.Services, console);
+        }
+        catch (Exception ex) when (ex is ValidationException or NotFoundException or JsonException or IOException)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return 1;
+        }
+        finally
+        {
+            await engine.StopAsync();
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<int> RunOneAsync(IServiceProvider services, IAnsiConsole console, string syncId, RunMode mode, CancellationToken cancellationToken)
+    {
+        var engine = services.GetRequiredService<LocalWorkflowEngine>();
+        var resumed = await engine.ResumeUnfinishedAsync(cancellationToken);
+        if (resumed > 0)
+        {
+            console.MarkupLineInterpolated($"[grey]resumed {resumed} unfinished run(s) first[/]");
+        }
+
+        var runs = services.GetRequiredService<RunService>();
+        var start = await runs.StartAsync(syncId, mode, cancellationToken: cancellationToken);
+        if (!start.Started)
+        {
+            console.MarkupLineInterpolated($"sync {syncId} already has run {start.Run.RunId} under way ({start.Run.Status}); following it");
+        }
+
+        var running = engine.WaitAsync(start.Run.RunId, cancellationToken);
+        var progress = await new RunReporter(runs, console).FollowAsync(start.Run.RunId, running, cancellationToken);
+        return progress.Run.Status switch
+        {
+            RunStatus.Completed when progress.Run.Error is null => 0,
+            RunStatus.DryRunCompleted => 0,
+            RunStatus.AwaitingApproval => 3,
+            _ => 1,
+        };
+    }
+
+    private static async Task<int> DemoAsync(IServiceProvider services, IAnsiConsole console, string outDir, CancellationToken cancellationToken)
+    {
+        var store = services.GetRequiredService<ISyncStore>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var root = Path.GetFullPath(outDir);
+        Directory.CreateDirectory(root);
+        var cohort = Path.Combine(root, "cohort.csv");
+        var export = Path.Combine(root, "export");
+
+        await UpsertAsync(store, new DestinationDefinition
+        {
+            Id = "demo-files",
+            Name = "Demo export folder",
+            Type = "file",
+            Settings = new Dictionary<string, string> { ["folder"] = export },
+            CreatedAt = time.GetUtcNow(),
+        }, cancellationToken);
+        await UpsertAsync(store, new SyncDefinition
+        {
+            Id = "demo-sync",
+            Name = "Trial users who never invited a teammate",
+            DestinationId = "demo-files",
+            Source = new SourceDefinition("file", cohort, "Trial, no invite"),
+            Identifiers = [new IdentifierMapping("user_id", KeyKind.UserId), new IdentifierMapping("device_id", KeyKind.DeviceId)],
+            Carry = [new CarriedField("email", "email")],
+            CreatedAt = time.GetUtcNow(),
+        }, cancellationToken);
+
+        var exitCode = 0;
+        foreach (var (sample, title) in new[] { ("cohort-week1.csv", "first sync: every member"), ("cohort-week2.csv", "second sync: only who entered, left or changed") })
+        {
+            console.Write(new Rule($"[bold]{title}[/] ({sample})").LeftJustified());
+            await using (var resource = typeof(CliApp).Assembly.GetManifestResourceStream("Samples." + sample)!)
+            await using (var target = File.Create(cohort))
+            {
+                await resource.CopyToAsync(target, cancellationToken);
+            }
+
+            exitCode = Math.Max(exitCode, await RunOneAsync(services, console, "demo-sync", RunMode.Incremental, cancellationToken));
+        }
+
+        console.MarkupLineInterpolated($"Exported batches (JSON lines) are under [bold]{Path.Combine(export, "demo-sync")}[/]");
+        return exitCode;
+    }
+
+    private static async Task<int> ApplyAsync(IServiceProvider services, IAnsiConsole console, FileInfo file, CancellationToken cancellationToken)
+    {
+        var store = services.GetRequiredService<ISyncStore>();
+        await using var stream = file.OpenRead();
+        var definitions = await JsonSerializer.DeserializeAsync<DefinitionsFile>(stream, DefinitionJson, cancellationToken)
+            ?? throw new JsonException("the file is empty");
+        foreach (var destination in definitions.Destinations ?? [])
+        {
+            await UpsertAsync(store, destination, cancellationToken);
+            console.MarkupLineInterpolated($"destination [bold]{destination.Id}[/] saved");
+        }
+
+        foreach (var sync in definitions.Syncs ?? [])
+        {
+            await UpsertAsync(store, sync, cancellationToken);
+            console.MarkupLineInterpolated($"sync [bold]{sync.Id}[/] saved");
+        }
+
+        return 0;
+    }
+
+    private static async Task UpsertAsync(ISyncStore store, DestinationDefinition destination, CancellationToken cancellationToken)
+    {
+        var existing = await store.GetDestinationAsync(destination.Id, cancellationToken);
+        await store.SaveDestinationAsync(destination, existing?.ETag, cancellationToken);
+    }
+
+    private static async Task UpsertAsync(ISyncStore store, SyncDefinition sync, CancellationToken cancellationToken)
+    {
+        var existing = await store.GetSyncAsync(sync.Id, cancellationToken);
+        await store.SaveSyncAsync(existing is null ? sync : sync with { CreatedAt = existing.Value.CreatedAt }, existing?.ETag, cancellationToken);
+    }
+
+    private sealed record DefinitionsFile(IReadOnlyList<DestinationDefinition>? Destinations, IReadOnlyList<SyncDefinition>? Syncs);
+}

@@ -1,0 +1,3 @@
+using CohortSync.LocalHost.Cli;
+
+return await CliApp.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,30 @@
+using CohortSync.Azure;
+using CohortSync.Azure.Secrets;
+using CohortSync.Connectors;
+using CohortSync.Core;
+using CohortSync.Core.Ports;
+using CohortSync.LocalHost.Runner;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CohortSync.LocalHost;
+
+/// <summary>LocalHost's entry point for dependency injection: Core, Table Storage, connectors, secrets and the local runner.</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>Adds everything a local host needs.</summary>
+    public static IServiceCollection AddCohortSyncLocalHost(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddCohortSyncCore();
+        services.AddCohortSyncTableStorage(configuration);
+        services.AddCohortSyncConnectors();
+        services.AddSingleton<ISecretStore, ConfigurationSecretStore>();
+        services.AddOptions<LocalRunnerOptions>()
+            .Bind(configuration.GetSection(LocalRunnerOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<LocalWorkflowEngine>();
+        services.AddSingleton<IWorkflowEngine>(sp => sp.GetRequiredService<LocalWorkflowEngine>());
+        return services;
+    }
+}

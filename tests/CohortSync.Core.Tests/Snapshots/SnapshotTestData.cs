@@ -1,0 +1,64 @@
+using CohortSync.Core.Snapshots;
+
+namespace CohortSync.Core.Tests.Snapshots;
+
+/// <summary>Seeded generators shared by the snapshot tests.</summary>
+internal static class SnapshotTestData
+{
+    /// <summary>A snapshot of <paramref name="count"/> distinct random keys, some with payloads, some without.</summary>
+    public static Snapshot RandomSnapshot(Random random, int count)
+    {
+        var builder = new SnapshotBuilder(count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (seen.Count < count)
+        {
+            var key = "u::" + RandomToken(random, random.Next(1, 40));
+            if (seen.Add(key))
+            {
+                builder.Add(key, RandomPayload(random));
+            }
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Null, empty or a short random payload.</summary>
+    public static string? RandomPayload(Random random) => random.Next(4) switch
+    {
+        0 => null,
+        1 => string.Empty,
+        _ => "email=" + RandomToken(random, random.Next(1, 24)) + "@example.com",
+    };
+
+    /// <summary>Random base64 text (a key deflate cannot shrink much).</summary>
+    public static string RandomBase64(Random random, int bytes)
+    {
+        var buffer = new byte[bytes];
+        random.NextBytes(buffer);
+        return Convert.ToBase64String(buffer);
+    }
+
+    /// <summary>A snapshot from keys and payloads, through the builder.</summary>
+    public static Snapshot Build(IEnumerable<(string Key, string? Payload)> members)
+    {
+        var builder = new SnapshotBuilder();
+        foreach (var (key, payload) in members)
+        {
+            builder.Add(key, payload);
+        }
+
+        return builder.Build();
+    }
+
+    private static string RandomToken(Random random, int length)
+    {
+        const string Alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-_.";
+        var chars = new char[length];
+        for (var i = 0; i < length; i++)
+        {
+            chars[i] = Alphabet[random.Next(Alphabet.Length)];
+        }
+
+        return new string(chars);
+    }
+}

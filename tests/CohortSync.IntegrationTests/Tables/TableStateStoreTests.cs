@@ -1,0 +1,55 @@
+using CohortSync.Azure.Tables;
+using CohortSync.Core.Errors;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Snapshots;
+using CohortSync.TestHelpers;
+using Microsoft.Extensions.Options;
+
+namespace CohortSync.IntegrationTests.Tables;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class TableStateStoreTests(AzuriteFixture azurite) : IDisposable
+{
+    private readonly TableStateStore _store = new(Options.Create(new TableStorageOptions
+    {
+        ConnectionString = azurite.ConnectionString,
+        TablePrefix = AzuriteFixture.NewTablePrefix(),
+    }));
+
+    public void Dispose() => _store.Dispose();
+
+    [Fact]
+    public async Task SaveBatches_ThenGetAndOutcome_RoundTrips()
+    {
+        // Arrange
+        var changes = Enumerable.Range(0, 500).Select(i => new SnapshotChange(i % 3 == 0 ? ChangeKind.Remove : ChangeKind.Add, SnapshotEntry.Create($"u::user-{i}", i % 2 == 0 ? "email=a@b.c" : null))).ToList();
+
+        // Act
+        await _store.SaveBatchesAsync("s1.20260101T000000.s", [new BatchRecord { RunId = "s1.20260101T000000.s", Number = 0, Changes = changes }]);
+        var before = await _store.GetBatchAsync("s1.20260101T000000.s", 0);
+        await _store.SaveBatchOutcomeAsync("s1.20260101T000000.s", new BatchOutcome { Number = 0, Accepted = 499, Rejections = [new MemberRejection(7, "bad")] });
+        var after = await _store.GetBatchAsync("s1.20260101T000000.s", 0);
+
+        // Assert
+        Assert.NotNull(before);
+        Assert.Null(before.Outcome);
+        Assert.Equal(changes, before.Changes);
+        Assert.Equal(changes, after!.Changes);
+        Assert.Equal(499, after.Outcome!.Accepted);
+        Assert.Equal("bad", Assert.Single(after.Outcome.Rejections).Reason);
+        Assert.Equal(1, await _store.CountSettledBatchesAsync("s1.20260101T000000.s"));
+    }
+
+    [Fact]
+    public async Task SaveSyncState_WithStaleETag_ThrowsConcurrencyException()
+    {
+        // Arrange
+        var etag = await _store.SaveSyncStateAsync(new SyncState { SyncId = "s1" }, null);
+        await _store.SaveSyncStateAsync(new SyncState { SyncId = "s1", ActiveRunId = "s1.20260101T000000.s" }, etag);
+
+        // Act / Assert
+        await Assert.ThrowsAsync<ConcurrencyException>(() => _store.SaveSyncStateAsync(new SyncState { SyncId = "s1" }, etag));
+        await Assert.ThrowsAsync<ConcurrencyException>(() => _store.SaveSyncStateAsync(new SyncState { SyncId = "s1" }, null));
+        Assert.Equal("s1.20260101T000000.s", (await _store.GetSyncStateAsync("s1"))!.Value.ActiveRunId);
+    }
+}
