@@ -18,13 +18,14 @@ public static class ServiceCollectionExtensions
         services.AddCohortSyncCore();
         services.AddCohortSyncTableStorage(configuration);
         services.AddCohortSyncConnectors();
-        services.AddSingleton<ISecretStore, ConfigurationSecretStore>();
+        services.AddSingleton<ISecretStore>(new ConfigurationSecretStore(configuration));
         services.AddOptions<LocalRunnerOptions>()
             .Bind(configuration.GetSection(LocalRunnerOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<LocalWorkflowEngine>();
         services.AddSingleton<IWorkflowEngine>(sp => sp.GetRequiredService<LocalWorkflowEngine>());
+        services.AddHostedService<LocalRunnerHostedService>();
         return services;
     }
 }

@@ -22,7 +22,7 @@ public sealed record GuardrailSettings(bool Enabled = true, double MaxRemovalFra
 
     /// <summary>True when removing <paramref name="removals"/> of <paramref name="baseline"/> members must wait for approval.</summary>
     public bool Holds(int baseline, int removals) =>
-        Enabled && baseline >= MinBaseline && removals > MaxRemovalFraction * baseline;
+        Enabled && baseline >= MinBaseline && removals > (decimal)MaxRemovalFraction * baseline;
 }
 
 /// <summary>A sync: one cohort to one destination, with its cadence and identifier mapping.</summary>

@@ -10,7 +10,7 @@ namespace CohortSync.Core.Identity;
 public readonly record struct DestinationKey(KeyKind Kind, string Value, string? Label = null)
 {
     /// <summary>The stored form of the key.</summary>
-    public string Encode() => $"{KeyKinds.Code(Kind)}:{Label}:{Value}";
+    public string Encode() => $"{KeyKinds.Code(Kind)}:{EscapeLabel(Label)}:{Value}";
 
     /// <summary>Parses the stored form written by <see cref="Encode"/>.</summary>
     public static DestinationKey Decode(string encoded)
@@ -28,9 +28,17 @@ public readonly record struct DestinationKey(KeyKind Kind, string Value, string?
             throw new FormatException("not an encoded destination key");
         }
 
-        var label = labelEnd == 2 ? null : encoded[2..labelEnd];
+        var label = labelEnd == 2 ? null : UnescapeLabel(encoded[2..labelEnd]);
         return new DestinationKey(kind, encoded[(labelEnd + 1)..], label);
     }
+
+    // A label may hold ':' (the separator) and '%' (the escape): both are percent-encoded; values need no escaping,
+    // since they come last.
+    private static string? EscapeLabel(string? label) =>
+        label?.Replace("%", "%25", StringComparison.Ordinal).Replace(":", "%3A", StringComparison.Ordinal);
+
+    private static string UnescapeLabel(string label) =>
+        label.Replace("%3A", ":", StringComparison.Ordinal).Replace("%25", "%", StringComparison.Ordinal);
 
     /// <inheritdoc/>
     public override string ToString() => $"{Kind}(redacted)";

@@ -45,8 +45,9 @@ public static class MemberFileReader
         Separator = ',',
         HasHeader = true,
         Mode = CsvMode.Rfc4180,
-        MalformedData = CsvMalformedDataHandling.Throw,
-        FieldCountMismatch = CsvFieldCountHandling.Throw,
+        // Skip hands every malformed record to the callback, which fails the read with the line and column.
+        MalformedData = CsvMalformedDataHandling.Skip,
+        FieldCountMismatch = CsvFieldCountHandling.Skip,
         OnMalformedRecord = onMalformed,
         TrackLineNumbers = true,
         // Values are member identifiers: keep them out of exception messages.
@@ -61,9 +62,9 @@ public static class MemberFileReader
     // record so the exception can name its line and the column where the fault is.
     private static IEnumerable<MemberRecord> ReadCsv(Func<Action<CsvMalformedRecord>, CsvReader> open)
     {
-        CsvMalformedRecord? malformed = null;
-        using var csv = open(m => malformed = m);
         MemberSchema? schema = null;
+        CsvReader? reader = null;
+        using var csv = reader = open(m => throw Describe(null, m, schema ?? HeaderSchema(reader!)));
         while (true)
         {
             bool more;
@@ -74,7 +75,7 @@ public static class MemberFileReader
             }
             catch (CsvFormatException ex)
             {
-                throw Describe(ex, malformed, schema);
+                throw Describe(ex, null, schema);
             }
 
             if (!more)
@@ -110,14 +111,14 @@ public static class MemberFileReader
         return new MemberSchema(columns);
     }
 
-    private static MalformedSourceException Describe(CsvFormatException ex, CsvMalformedRecord? malformed, MemberSchema? schema)
+    private static MalformedSourceException Describe(CsvFormatException? ex, CsvMalformedRecord? malformed, MemberSchema? schema)
     {
         if (malformed is not { } record)
         {
-            return new MalformedSourceException(Math.Max(1, ex.LineNumber), Math.Max(1, ex.FieldIndex + 1), "unreadable record", ex);
+            return new MalformedSourceException(Math.Max(1, ex?.LineNumber ?? 1), Math.Max(1, (ex?.FieldIndex ?? 0) + 1), "unreadable record", ex);
         }
 
-        var line = record.LineNumber > 0 ? record.LineNumber : Math.Max(1, ex.LineNumber);
+        var line = Math.Max(1, record.LineNumber);
 
         var raw = Encoding.UTF8.GetBytes(record.RawRecord ?? string.Empty).AsSpan();
         var fields = CountFields(raw, out var faultField);
@@ -222,13 +223,18 @@ public static class MemberFileReader
         }
     }
 
+    // The reader reports byte offsets; people count characters.
+    private static long CharColumn(byte[] bytes, long byteOffset) =>
+        Encoding.UTF8.GetCharCount(bytes, 0, (int)Math.Clamp(byteOffset, 0, bytes.Length)) + 1;
+
     private static string?[] ParseJsonLine(
         string line, long lineNumber, List<string> columns, Dictionary<string, int> index, ref MemberSchema? schema)
     {
         var pairs = new List<(int Index, string? Value)>();
+        var bytes = Encoding.UTF8.GetBytes(line);
         try
         {
-            var json = new Utf8JsonReader(Encoding.UTF8.GetBytes(line));
+            var json = new Utf8JsonReader(bytes);
             if (!json.Read() || json.TokenType != JsonTokenType.StartObject)
             {
                 throw new MalformedSourceException(lineNumber, 1, "expected a JSON object");
@@ -246,7 +252,7 @@ public static class MemberFileReader
                     JsonTokenType.False => "false",
                     JsonTokenType.Null => null,
                     _ => throw new MalformedSourceException(
-                        lineNumber, json.TokenStartIndex + 1, $"property '{name}' must be a string, number, boolean or null"),
+                        lineNumber, CharColumn(bytes, json.TokenStartIndex), $"property '{name}' must be a string, number, boolean or null"),
                 };
                 if (!index.TryGetValue(name, out var at))
                 {
@@ -261,12 +267,12 @@ public static class MemberFileReader
 
             if (json.Read())
             {
-                throw new MalformedSourceException(lineNumber, json.TokenStartIndex + 1, "more than one JSON value on the line");
+                throw new MalformedSourceException(lineNumber, CharColumn(bytes, json.TokenStartIndex), "more than one JSON value on the line");
             }
         }
         catch (JsonException ex)
         {
-            throw new MalformedSourceException(lineNumber, (ex.BytePositionInLine ?? 0) + 1, "invalid JSON", ex);
+            throw new MalformedSourceException(lineNumber, CharColumn(bytes, ex.BytePositionInLine ?? 0), "invalid JSON", ex);
         }
 
         schema ??= new MemberSchema(columns.ToArray());

@@ -36,9 +36,9 @@ public static partial class RunIds
     /// <summary>True for a well-formed run id.</summary>
     public static bool IsValidRunId(string? id) => id is not null && RunId().IsMatch(id);
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,62}\z")]
     private static partial Regex EntityId();
 
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,62}\.[0-9]{8}T[0-9]{6,9}\.(s|m[0-9a-f]{4})$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,62}\.[0-9]{8}T[0-9]{6,9}\.(s|m[0-9a-f]{4})\z")]
     private static partial Regex RunId();
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Compression;
+using System.Runtime.ExceptionServices;
 using System.Text;
 
 namespace CohortSync.Core.Snapshots;
@@ -7,7 +8,8 @@ namespace CohortSync.Core.Snapshots;
 /// <summary>
 /// Encodes changes and snapshots as compressed binary chunks that fit Table Storage: each chunk is at most
 /// <see cref="MaxChunkBytes"/> (ten 64 KiB binary properties of one entity; Azure allows 1 MiB an entity and Azurite
-/// refuses a twelfth 64 KiB property). Chunks are Deflate-compressed in parallel.
+/// refuses a twelfth 64 KiB property). Chunks are zlib-compressed (Deflate with an Adler-32 check, so a corrupt chunk
+/// is detected) in parallel.
 /// </summary>
 /// <remarks>
 /// Raw chunk layout: the magic bytes <c>CS1</c>, a varint record count, then per record a tag byte
@@ -69,7 +71,15 @@ public static class SnapshotCodec
     {
         ArgumentNullException.ThrowIfNull(chunks);
         var parts = new List<SnapshotChange>[chunks.Count];
-        Parallel.For(0, chunks.Count, i => parts[i] = DecodeChunk(chunks[i]));
+        try
+        {
+            Parallel.For(0, chunks.Count, i => parts[i] = DecodeChunk(chunks[i]));
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+        }
+
         var all = new List<SnapshotChange>(parts.Sum(p => p.Count));
         foreach (var part in parts)
         {
@@ -95,7 +105,7 @@ public static class SnapshotCodec
     private static byte[] Compress(byte[] buffer, int length)
     {
         using var output = new MemoryStream(length / 3 + 64);
-        using (var deflate = new DeflateStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        using (var deflate = new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true))
         {
             deflate.Write(buffer, 0, length);
         }
@@ -111,7 +121,19 @@ public static class SnapshotCodec
 
     private static List<SnapshotChange> DecodeChunk(byte[] chunk)
     {
-        using var input = new DeflateStream(new MemoryStream(chunk), CompressionMode.Decompress);
+        try
+        {
+            return DecodeChunkUnchecked(chunk);
+        }
+        catch (Exception ex) when (ex is ArgumentException or IndexOutOfRangeException or DecoderFallbackException)
+        {
+            throw new InvalidDataException("a snapshot chunk is truncated or corrupt", ex);
+        }
+    }
+
+    private static List<SnapshotChange> DecodeChunkUnchecked(byte[] chunk)
+    {
+        using var input = new ZLibStream(new MemoryStream(chunk), CompressionMode.Decompress);
         using var raw = new MemoryStream();
         input.CopyTo(raw);
         var span = new ReadOnlySpan<byte>(raw.GetBuffer(), 0, (int)raw.Length);
@@ -126,6 +148,11 @@ public static class SnapshotCodec
         for (var i = 0; i < count; i++)
         {
             var kind = (ChangeKind)span[pos++];
+            if (kind > ChangeKind.Update)
+            {
+                throw new InvalidDataException("unknown record tag in a snapshot chunk");
+            }
+
             var keyLength = (int)ReadVarint(span, ref pos);
             var key = Encoding.UTF8.GetString(span.Slice(pos, keyLength));
             pos += keyLength;

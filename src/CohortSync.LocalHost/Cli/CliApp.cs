@@ -87,13 +87,8 @@ internal static class CliApp
 
     private static async Task<int> RunOneAsync(IServiceProvider services, IAnsiConsole console, string syncId, RunMode mode, CancellationToken cancellationToken)
     {
+        // Unfinished runs (from a crash or a stop) were resumed when the host started.
         var engine = services.GetRequiredService<LocalWorkflowEngine>();
-        var resumed = await engine.ResumeUnfinishedAsync(cancellationToken);
-        if (resumed > 0)
-        {
-            console.MarkupLineInterpolated($"[grey]resumed {resumed} unfinished run(s) first[/]");
-        }
-
         var runs = services.GetRequiredService<RunService>();
         var start = await runs.StartAsync(syncId, mode, cancellationToken: cancellationToken);
         if (!start.Started)
@@ -163,6 +158,19 @@ internal static class CliApp
         await using var stream = file.OpenRead();
         var definitions = await JsonSerializer.DeserializeAsync<DefinitionsFile>(stream, DefinitionJson, cancellationToken)
             ?? throw new JsonException("the file is empty");
+
+        // Check everything before storing anything.
+        var types = services.GetRequiredService<IDestinationRegistry>().Types;
+        foreach (var destination in definitions.Destinations ?? [])
+        {
+            DefinitionValidator.Validate(destination, types);
+        }
+
+        foreach (var sync in definitions.Syncs ?? [])
+        {
+            DefinitionValidator.Validate(sync);
+        }
+
         foreach (var destination in definitions.Destinations ?? [])
         {
             await UpsertAsync(store, destination, cancellationToken);

@@ -109,6 +109,11 @@ internal sealed class RunReporter
     {
         var run = progress.Run;
         var plan = run.Plan ?? new RunPlan();
+        if (run.FinishedAt is { } finished)
+        {
+            elapsed = finished - run.CreatedAt;
+        }
+
         var outcome = run.Outcome ?? new RunOutcome();
         var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn(new TableColumn("count").RightAligned()).AddColumn("detail");
         table.Title = new TableTitle($"{Markup.Escape(run.RunId)}: [bold]{run.Status}[/] in {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");

@@ -28,7 +28,7 @@ public sealed class DestinationKeyTests
         var decoded = DestinationKey.Decode(key.Encode());
 
         // Assert
-        Assert.Equal(key, decoded);
+        Assert.Equal(Parts(key), Parts(decoded));
     }
 
     [Theory]
@@ -44,8 +44,8 @@ public sealed class DestinationKeyTests
         var decodedAlias = DestinationKey.Decode(alias.Encode());
 
         // Assert
-        Assert.Equal(plain, decodedPlain);
-        Assert.Equal(alias, decodedAlias);
+        Assert.Equal(Parts(plain), Parts(decodedPlain));
+        Assert.Equal(Parts(alias), Parts(decodedAlias));
     }
 
     [Theory]
@@ -76,7 +76,7 @@ public sealed class DestinationKeyTests
         var decoded = DestinationKey.Decode(key.Encode());
 
         // Assert
-        Assert.Equal(key, decoded);
+        Assert.Equal(Parts(key), Parts(decoded));
     }
 
     [Theory]
@@ -88,11 +88,10 @@ public sealed class DestinationKeyTests
     [InlineData("q::value")]
     public void Decode_NotAnEncodedKey_ThrowsFormatException(string encoded)
     {
-        // Arrange
-        var decode = () => DestinationKey.Decode(encoded);
+        // Arrange: the text comes from the theory data.
 
         // Act
-        var ex = Record.Exception(decode);
+        var ex = Record.Exception(() => DestinationKey.Decode(encoded));
 
         // Assert
         Assert.IsType<FormatException>(ex);
@@ -125,4 +124,7 @@ public sealed class DestinationKeyTests
         Assert.DoesNotContain("secret", text, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", $"{key}", StringComparison.Ordinal);
     }
+
+    // DestinationKey redacts itself in ToString, so failures compare the parts.
+    private static (KeyKind Kind, string Value, string? Label) Parts(DestinationKey key) => (key.Kind, key.Value, key.Label);
 }

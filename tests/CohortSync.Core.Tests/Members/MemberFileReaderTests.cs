@@ -21,8 +21,8 @@ public sealed class MemberFileReaderTests
         Assert.Equal(2, records.Count);
         Assert.Equal(["user_id", "email"], records[0].Schema.Columns);
         Assert.Same(records[0].Schema, records[1].Schema);
-        Assert.Equal(["u1", "a@example.com"], records[0].Values);
-        Assert.Equal(["u2", "b@example.com"], records[1].Values);
+        AssertValues(["u1", "a@example.com"], records[0]);
+        AssertValues(["u2", "b@example.com"], records[1]);
         Assert.Equal([2L, 3L], records.Select(r => r.Line));
         Assert.Equal("b@example.com", records[1].Get("EMAIL"));
     }
@@ -38,7 +38,7 @@ public sealed class MemberFileReaderTests
 
         // Assert
         Assert.Equal(["user_id", "email", "amplitude_id"], record.Schema.Columns);
-        Assert.Equal(["user_1", "a@example.com", "123"], record.Values);
+        AssertValues(["user_1", "a@example.com", "123"], record);
         Assert.Equal("user_1", record.Get("user_id"));
     }
 
@@ -52,9 +52,9 @@ public sealed class MemberFileReaderTests
         var records = ReadCsv(Csv);
 
         // Assert
-        Assert.Equal(["u,1", "say \"hi\""], records[0].Values);
-        Assert.Equal(["u2", "two\nlines"], records[1].Values);
-        Assert.Equal(["u3", "x"], records[2].Values);
+        AssertValues(["u,1", "say \"hi\""], records[0]);
+        AssertValues(["u2", "two\nlines"], records[1]);
+        AssertValues(["u3", "x"], records[2]);
         Assert.Equal([2L, 3L, 5L], records.Select(r => r.Line));
     }
 
@@ -82,8 +82,8 @@ public sealed class MemberFileReaderTests
         var records = ReadCsv(Csv);
 
         // Assert
-        Assert.Equal(["u1", "a@example.com"], records[0].Values);
-        Assert.Equal(["u2", "b@example.com"], records[1].Values);
+        AssertValues(["u1", "a@example.com"], records[0]);
+        AssertValues(["u2", "b@example.com"], records[1]);
         Assert.Equal([2L, 4L], records.Select(r => r.Line));
     }
 
@@ -97,8 +97,8 @@ public sealed class MemberFileReaderTests
         var records = ReadCsv(Csv);
 
         // Assert
-        Assert.Equal([null, null, null], records[0].Values);
-        Assert.Equal(["u2", null, null], records[1].Values);
+        AssertValues([null, null, null], records[0]);
+        AssertValues(["u2", null, null], records[1]);
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public sealed class MemberFileReaderTests
     }
 
     [Fact]
-    public void ReadCsv_MalformedRow_NothingAfterItIsReturnedAndEarlierRowsAre()
+    public void ReadCsv_MalformedRow_ReturnsEarlierRowsThenThrows()
     {
         // Arrange
         const string Csv = "user_id\nu1\nu2\n\"u3\nu4\n";
@@ -255,7 +255,7 @@ public sealed class MemberFileReaderTests
 
         // Assert
         Assert.Equal(["user_id", "score", "count", "pro", "trial", "email"], record.Schema.Columns);
-        Assert.Equal(["u1", "1.5e3", "-7", "true", "false", null], record.Values);
+        AssertValues(["u1", "1.5e3", "-7", "true", "false", null], record);
         Assert.Equal(1, record.Line);
     }
 
@@ -302,7 +302,7 @@ public sealed class MemberFileReaderTests
         var record = Assert.Single(ReadJsonLines(Jsonl));
 
         // Assert
-        Assert.Equal(["u1", null, null], record.Values);
+        AssertValues(["u1", null, null], record);
     }
 
     [Fact]
@@ -338,7 +338,7 @@ public sealed class MemberFileReaderTests
     [Fact]
     public void ReadJsonLines_InvalidJsonAfterNonAsciiText_ColumnCountsCharacters()
     {
-        // Arrange: 'x' is the 14th character of the line (but its 17th UTF-8 byte).
+        // Arrange: 'x' is the 13th character of the line (but its 17th UTF-8 byte).
         const string Jsonl = "{\"é\":\"ééé\", x}\n";
 
         // Act
@@ -346,7 +346,7 @@ public sealed class MemberFileReaderTests
 
         // Assert
         Assert.Equal(1, ex.Line);
-        Assert.Equal(14, ex.Column);
+        Assert.Equal(13, ex.Column);
     }
 
     [Theory]
@@ -389,7 +389,7 @@ public sealed class MemberFileReaderTests
     [Fact]
     public void ReadJsonLines_TwoValuesOnALine_Throws()
     {
-        // Arrange
+        // Arrange: the second object starts at column 18.
         var jsonl = $"{{\"user_id\":\"u1\"}} {{\"user_id\":\"{Secret}\"}}\n";
 
         // Act
@@ -397,7 +397,7 @@ public sealed class MemberFileReaderTests
 
         // Assert
         Assert.Equal(1, ex.Line);
-        Assert.Equal(17, ex.Column);
+        Assert.Equal(18, ex.Column);
         AssertNoSecret(ex);
     }
 
@@ -430,6 +430,9 @@ public sealed class MemberFileReaderTests
         // Assert
         Assert.Equal(expected, format);
     }
+
+    private static void AssertValues(IEnumerable<string?> expected, MemberRecord record) =>
+        Assert.Equal(expected, record.Values.AsEnumerable());
 
     private static List<MemberRecord> ReadCsv(string csv) => MemberFileReader.ReadCsv(new StringReader(csv)).ToList();
 

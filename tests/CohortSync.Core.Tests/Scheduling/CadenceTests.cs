@@ -1,3 +1,4 @@
+using System.Globalization;
 using CohortSync.Core.Scheduling;
 
 namespace CohortSync.Core.Tests.Scheduling;
@@ -205,10 +206,10 @@ public sealed class CadenceTests
         var cadence = Cadence.Parse(text);
 
         // Act
-        var slot = cadence.DueSlot(Created, CreatedSlot, DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture));
+        var slot = cadence.DueSlot(Created, CreatedSlot, DateTimeOffset.Parse(now, CultureInfo.InvariantCulture));
 
         // Assert
-        Assert.Equal(expected is null ? null : DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), slot);
+        Assert.Equal(expected is null ? null : DateTimeOffset.Parse(expected, CultureInfo.InvariantCulture), slot);
     }
 
     [Theory]
@@ -245,7 +246,7 @@ public sealed class CadenceTests
     {
         // Arrange
         var cadence = Cadence.Parse(text);
-        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        var culture = CultureInfo.InvariantCulture;
 
         // Act
         var slot = cadence.DueSlot(Created.AddYears(-2), DateTimeOffset.Parse(lastSlot, culture), DateTimeOffset.Parse(now, culture));

@@ -79,7 +79,8 @@ public sealed class PrepareRunActivity
                 continue;
             }
 
-            var reason = connector.Validate(resolution.Key, resolution.Payload) ?? CheckLength(resolution.Key.Value, resolution.Payload);
+            var encoded = resolution.Key.Encode();
+            var reason = connector.Validate(resolution.Key, resolution.Payload) ?? CheckLength(encoded, resolution.Payload);
             if (reason is not null)
             {
                 invalid++;
@@ -87,7 +88,7 @@ public sealed class PrepareRunActivity
                 continue;
             }
 
-            builder.Add(resolution.Key.Encode(), resolution.Payload);
+            builder.Add(encoded, resolution.Payload);
         }
 
         var current = builder.Build();
@@ -192,7 +193,7 @@ public sealed class PrepareRunActivity
     }
 
     private static string? CheckLength(string key, string? payload) =>
-        Encoding.UTF8.GetByteCount(key) > SnapshotCodec.MaxFieldBytes - 8 || (payload is not null && Encoding.UTF8.GetByteCount(payload) > SnapshotCodec.MaxFieldBytes)
+        Encoding.UTF8.GetByteCount(key) > SnapshotCodec.MaxFieldBytes || (payload is not null && Encoding.UTF8.GetByteCount(payload) > SnapshotCodec.MaxFieldBytes)
             ? "identifier or carried fields longer than 64 KiB"
             : null;
 

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text;
+using CohortSync.Core.Application;
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Identity;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Runs;
+using CohortSync.Core.Snapshots;
+using CohortSync.LocalHost;
+using CohortSync.LocalHost.Runner;
+using CohortSync.Sandbox;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CohortSync.IntegrationTests;
+
+/// <summary>
+/// One local host, as the CLI builds it, on Azurite and the sandbox: Core, the Table store, real connectors over HTTP, the
+/// local runner. Two harnesses on the same table prefix are two processes sharing storage (a restart, or a rival host).
+/// </summary>
+internal sealed class EngineHarness : IAsyncDisposable
+{
+    public const string WebhookSecretName = "webhook-secret";
+    private readonly ServiceProvider _services;
+
+    public EngineHarness(string connectionString, string tablePrefix, SandboxHost sandbox, int maxParallelActivities = 8, TimeProvider? time = null)
+    {
+        Sandbox = sandbox;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = connectionString,
+            ["Storage:TablePrefix"] = tablePrefix,
+            ["Runner:MaxParallelActivities"] = maxParallelActivities.ToString(CultureInfo.InvariantCulture),
+            ["Runner:BaseDelay"] = "00:00:00.020",
+            ["Runner:MaxDelay"] = "00:00:00.200",
+            ["Runner:MaxRetryAttempts"] = "3",
+            ["Secrets:" + WebhookSecretName] = sandbox.Webhook.Secret,
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddCohortSyncLocalHost(configuration);
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
+        _services = services.BuildServiceProvider();
+    }
+
+    public SandboxHost Sandbox { get; }
+
+    public LocalWorkflowEngine Engine => _services.GetRequiredService<LocalWorkflowEngine>();
+
+    public RunService Runs => _services.GetRequiredService<RunService>();
+
+    public SchedulerService Scheduler => _services.GetRequiredService<SchedulerService>();
+
+    public ISyncStore Store => _services.GetRequiredService<ISyncStore>();
+
+    public BaselineRepository Baselines => _services.GetRequiredService<BaselineRepository>();
+
+    public ISnapshotStore Snapshots => _services.GetRequiredService<ISnapshotStore>();
+
+    /// <summary>Defines a webhook destination on the sandbox and a sync from a CSV file with a user_id column.</summary>
+    public async Task CreateWebhookSyncAsync(string syncId, string cohortPath, int batchSize = 1000, GuardrailSettings? guardrail = null, string cadence = "manual")
+    {
+        var destination = new DestinationDefinition
+        {
+            Id = syncId + "-hook",
+            Name = "sandbox webhook",
+            Type = "webhook",
+            Settings = new Dictionary<string, string> { ["url"] = new Uri(Sandbox.BaseAddress, "webhook").ToString() },
+            SecretName = WebhookSecretName,
+        };
+        await Store.SaveDestinationAsync(destination, null);
+        await Store.SaveSyncAsync(
+            new SyncDefinition
+            {
+                Id = syncId,
+                Name = "sync " + syncId,
+                DestinationId = destination.Id,
+                Source = new SourceDefinition("file", cohortPath, "Cohort " + syncId),
+                Identifiers = [new IdentifierMapping("user_id", KeyKind.UserId)],
+                Carry = [new CarriedField("email", "email")],
+                BatchSize = batchSize,
+                Guardrail = guardrail ?? GuardrailSettings.Default,
+                Cadence = cadence,
+                CreatedAt = DateTimeOffset.UtcNow,
+            },
+            null);
+    }
+
+    /// <summary>Starts a manual run and waits for the engine to finish it.</summary>
+    public async Task<RunRecord> RunAsync(string syncId, RunMode mode = RunMode.Incremental)
+    {
+        var start = await Runs.StartAsync(syncId, mode);
+        await Engine.WaitAsync(start.Run.RunId).WaitAsync(TimeSpan.FromMinutes(2));
+        return (await Store.GetRunAsync(start.Run.RunId))!.Value;
+    }
+
+    /// <summary>Polls until a run reaches a status (a condition, not a sleep), or fails after a timeout.</summary>
+    public async Task<RunRecord> WaitForStatusAsync(string runId, RunStatus status, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var run = (await Store.GetRunAsync(runId))!.Value;
+            if (run.Status == status)
+            {
+                return run;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"run {runId} is {run.Status}, not {status}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+
+    /// <summary>Writes an Amplitude-style CSV (tab-prefixed values) of users <c>user-{n}</c>.</summary>
+    public static void WriteCohort(string path, IEnumerable<int> ids, Func<int, string>? email = null, IEnumerable<string>? extraIds = null)
+    {
+        var text = new StringBuilder("\"\tuser_id\",\"\temail\"\n");
+        foreach (var id in ids)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\tuser-{id},\t{(email ?? (n => $"u{n}@example.com"))(id)}\n");
+        }
+
+        foreach (var extra in extraIds ?? [])
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\t{extra},\t{extra}@example.com\n");
+        }
+
+        File.WriteAllText(path, text.ToString());
+    }
+
+    /// <summary>The sandbox keys for users <c>user-{n}</c>.</summary>
+    public static HashSet<string> Keys(IEnumerable<int> ids) => ids.Select(i => $"userId:user-{i}").ToHashSet(StringComparer.Ordinal);
+}

@@ -1,0 +1,347 @@
+using System.Net;
+using CohortSync.Core.Runs;
+using CohortSync.Sandbox;
+using CohortSync.TestHelpers;
+
+namespace CohortSync.IntegrationTests.Workflow;
+
+/// <summary>Whole runs on Azurite, with the webhook destination talking real HTTP to the sandbox.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private readonly string _prefix = AzuriteFixture.NewTablePrefix();
+    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-it-").FullName;
+    private SandboxHost _sandbox = null!;
+
+    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _sandbox.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Run_FirstThenSecond_SendsEveryMemberThenOnlyTheChange()
+    {
+        // Arrange
+        await using var host = Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 5000));
+        await host.CreateWebhookSyncAsync("s1", cohort);
+
+        // Act
+        var first = await host.RunAsync("s1");
+        var requestsAfterFirst = _sandbox.Webhook.Requests;
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(100, 5100));
+        var second = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(RunStatus.Completed, first.Status);
+        Assert.Equal(5000, first.Plan!.Adds);
+        Assert.Equal(5, requestsAfterFirst);
+        Assert.Equal(RunStatus.Completed, second.Status);
+        Assert.Equal((200, 100, 0), (second.Plan!.Adds, second.Plan.Removes, second.Plan.Updates));
+        Assert.Equal(1, _sandbox.Webhook.Requests - requestsAfterFirst);
+        Assert.Equal(EngineHarness.Keys(Enumerable.Range(100, 5100)), _sandbox.Webhook.Members("s1"));
+        Assert.Equal(1, _sandbox.Webhook.Deliveries["s1|userId:user-2500"]);
+        Assert.Equal(5100, second.Outcome!.BaselineAfter);
+        Assert.Equal(0, _sandbox.Webhook.BadSignatures);
+    }
+
+    [Fact]
+    public async Task Run_StoppedAfterSomeBatchesThenResumed_DeliversEveryMemberAndResendsAtMostTheBatchInFlight()
+    {
+        // Arrange: ten batches of 100, sent one at a time; the sandbox answers three, then holds the fourth.
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        var members = Enumerable.Range(0, 1000).ToList();
+        EngineHarness.WriteCohort(cohort, members);
+        string runId;
+        await using (var first = Harness(maxParallelActivities: 1))
+        {
+            await first.CreateWebhookSyncAsync("s1", cohort, batchSize: 100);
+            _sandbox.Webhook.Faults.HoldAfter(3);
+            runId = (await first.Runs.StartAsync("s1", RunMode.Incremental)).Run.RunId;
+            await WaitUntilAsync(() => _sandbox.Webhook.Requests >= 4);
+
+            // Act: the runner stops where it is, as a crashed process would.
+            await first.Engine.StopAsync();
+        }
+
+        _sandbox.Webhook.Faults.Release();
+        await using var second = Harness();
+        var resumed = await second.Engine.ResumeUnfinishedAsync();
+        await second.Engine.WaitAsync(runId);
+        var run = (await second.Store.GetRunAsync(runId))!.Value;
+
+        // Assert
+        Assert.Equal(1, resumed);
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(1000, run.Outcome!.Accepted);
+        Assert.Equal(EngineHarness.Keys(members), _sandbox.Webhook.Members("s1"));
+        var resent = _sandbox.Webhook.Deliveries.Count(d => d.Value > 1);
+        Assert.InRange(resent, 0, 100);
+        Assert.All(_sandbox.Webhook.Deliveries.Values, n => Assert.InRange(n, 1, 2));
+    }
+
+    [Fact]
+    public async Task Start_TwentyConcurrentStartsOfOneSync_MakeOneRun()
+    {
+        // Arrange
+        await using var host = Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 300));
+        await host.CreateWebhookSyncAsync("s1", cohort);
+
+        // Act
+        var starts = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => host.Runs.StartAsync("s1", RunMode.Incremental))));
+        await host.Engine.WaitAsync(starts.Single(s => s.Started).Run.RunId);
+
+        // Assert
+        Assert.Single(starts, s => s.Started);
+        Assert.Single(starts.Select(s => s.Run.RunId).Distinct());
+        Assert.Single(await host.Store.ListRunsAsync("s1", 100));
+        Assert.Equal(1, _sandbox.Webhook.Requests);
+    }
+
+    [Fact]
+    public async Task Run_RemovalsOverGuardrail_SendNothingUntilApproved()
+    {
+        // Arrange: a baseline of 2,000, then a cohort that drops half of it.
+        await using var host = Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 2000));
+        await host.CreateWebhookSyncAsync("s1", cohort);
+        await host.RunAsync("s1");
+        var requestsBefore = _sandbox.Webhook.Requests;
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 1000));
+
+        // Act
+        var start = await host.Runs.StartAsync("s1", RunMode.Incremental);
+        var held = await host.WaitForStatusAsync(start.Run.RunId, RunStatus.AwaitingApproval);
+        var requestsWhileHeld = _sandbox.Webhook.Requests;
+        await host.Runs.DecideAsync(start.Run.RunId, approve: true, "test");
+        await host.Engine.WaitAsync(start.Run.RunId);
+        var done = (await host.Store.GetRunAsync(start.Run.RunId))!.Value;
+
+        // Assert
+        Assert.True(held.Plan!.Guarded);
+        Assert.Equal(1000, held.Plan.Removes);
+        Assert.Equal(requestsBefore, requestsWhileHeld);
+        Assert.Equal(RunStatus.Completed, done.Status);
+        Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 1000)), _sandbox.Webhook.Members("s1"));
+    }
+
+    [Fact]
+    public async Task Run_GuardedAndRejected_SendsNothingAndKeepsTheBaseline()
+    {
+        // Arrange
+        await using var host = Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 2000));
+        await host.CreateWebhookSyncAsync("s1", cohort);
+        await host.RunAsync("s1");
+        var requestsBefore = _sandbox.Webhook.Requests;
+        EngineHarness.WriteCohort(cohort, []);
+
+        // Act
+        var start = await host.Runs.StartAsync("s1", RunMode.Incremental);
+        await host.WaitForStatusAsync(start.Run.RunId, RunStatus.AwaitingApproval);
+        await host.Runs.DecideAsync(start.Run.RunId, approve: false, "test");
+        await host.Engine.WaitAsync(start.Run.RunId);
+
+        // Assert
+        Assert.Equal(RunStatus.Rejected, (await host.Store.GetRunAsync(start.Run.RunId))!.Value.Status);
+        Assert.Equal(requestsBefore, _sandbox.Webhook.Requests);
+        Assert.Equal(2000, (await host.Baselines.LoadAsync("s1")).Count);
+        Assert.Null((await host.Store.GetSyncStateAsync("s1"))!.Value.ActiveRunId);
+    }
+
+    [Fact]
+    public async Task Run_DryRun_ReportsTheChangeAndChangesNothing()
+    {
+        // Arrange
+        await using var host = Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 500));
+        await host.CreateWebhookSyncAsync("s1", cohort);
+        await host.RunAsync("s1");
+        var requestsBefore = _sandbox.Webhook.Requests;
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(50, 500));
+
+        // Act
+        var dry = await host.RunAsync("s1", RunMode.DryRun);
+
+        // Assert
+        Assert.Equal(RunStatus.DryRunCompleted, dry.Status);
+        Assert.Equal((50, 50), (dry.Plan!.Adds, dry.Plan.Removes));
+        Assert.Equal(0, dry.Plan.BatchCount);
+        Assert.Equal(requestsBefore, _sandbox.Webhook.Requests);
+        Assert.Empty(await host.Store.ListBatchesAsync(dry.RunId));
+        Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 500)), (await host.Baselines.LoadAsync("s1")).Enumerate().Select(e => "userId:" + e.Key[3..]).ToHashSet());
+    }
+
+    [Fact]
+    public async Task Run_MalformedSource_FailsNamingLineAndColumnAndWritesNothing()
+    {
+        // Arrange
+        await using var host = Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 100));
+        await host.CreateWebhookSyncAsync("s1", cohort);
+        await host.RunAsync("s1");
+        var requestsBefore = _sandbox.Webhook.Requests;
+        File.WriteAllText(cohort, "user_id,email\nuser-1,a@example.com\nuser-2,b@example.com,extra\n");
+
+        // Act
+        var run = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("line 3, column 3", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("user-2", run.Error, StringComparison.Ordinal);
+        Assert.Null(run.Plan);
+        Assert.Empty(await host.Store.ListBatchesAsync(run.RunId));
+        Assert.Equal(requestsBefore, _sandbox.Webhook.Requests);
+        Assert.Equal(100, (await host.Baselines.LoadAsync("s1")).Count);
+    }
+
+    [Fact]
+    public async Task Run_ReceiverRefusesSomeMembers_CountsThemWithReasonAndKeepsThemOutOfTheBaseline()
+    {
+        // Arrange
+        await using var host = Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 200), extraIds: ["reject-me-1", "reject-me-2", "reject-me-3"]);
+        await host.CreateWebhookSyncAsync("s1", cohort);
+
+        // Act
+        var run = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(3, run.Outcome!.Rejected);
+        Assert.Equal(3, run.Outcome.RejectReasons["webhook: id refused by the receiver"]);
+        Assert.Equal(200, run.Outcome.BaselineAfter);
+    }
+
+    [Fact]
+    public async Task Run_BatchFailsForGood_MembersStayPendingAndTheNextRunDeliversThem()
+    {
+        // Arrange: the receiver refuses every request of the first run with a 400.
+        await using var host = Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 250));
+        await host.CreateWebhookSyncAsync("s1", cohort, batchSize: 100);
+        _sandbox.Webhook.Faults.FailNext(3, HttpStatusCode.BadRequest);
+
+        // Act
+        var failed = await host.RunAsync("s1");
+        var retried = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(RunStatus.Completed, failed.Status);
+        Assert.Equal((250, 3, 0), (failed.Outcome!.Failed, failed.Outcome.FailedBatches, failed.Outcome.BaselineAfter));
+        Assert.NotNull(failed.Error);
+        Assert.Equal(250, retried.Plan!.Adds);
+        Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 250)), _sandbox.Webhook.Members("s1"));
+    }
+
+    [Fact]
+    public async Task Run_TransientFaults_AreRetriedWithoutLoss()
+    {
+        // Arrange
+        await using var host = Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 500));
+        await host.CreateWebhookSyncAsync("s1", cohort, batchSize: 100);
+        _sandbox.Webhook.Faults.FailNext(2, HttpStatusCode.TooManyRequests);
+        _sandbox.Webhook.Faults.FailNext(1, HttpStatusCode.ServiceUnavailable);
+
+        // Act
+        var run = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Null(run.Error);
+        Assert.Equal(8, _sandbox.Webhook.Requests);
+        Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 500)), _sandbox.Webhook.Members("s1"));
+    }
+
+    [Fact]
+    public async Task Run_WrongSigningSecret_FailsTheBatchesAndTheReceiverSeesBadSignatures()
+    {
+        // Arrange
+        await using var host = Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 10));
+        await host.CreateWebhookSyncAsync("s1", cohort);
+        _sandbox.Webhook.Secret = "rotated-elsewhere";
+
+        // Act
+        var run = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(1, run.Outcome!.FailedBatches);
+        Assert.Equal(0, run.Outcome.BaselineAfter);
+        Assert.Equal(2, _sandbox.Webhook.BadSignatures);
+        Assert.Empty(_sandbox.Webhook.Members("s1"));
+    }
+
+    [Fact]
+    public async Task Run_SmallChangeOnLargeBaseline_StoresOnlyTheChange()
+    {
+        // Arrange
+        await using var host = Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 20_000));
+        await host.CreateWebhookSyncAsync("s1", cohort, batchSize: 5000);
+        await host.RunAsync("s1");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(100, 20_000));
+
+        // Act
+        var run = await host.RunAsync("s1");
+        var manifest = (await host.Snapshots.GetManifestAsync("s1"))!.Value;
+
+        // Assert
+        Assert.Equal(200, run.Outcome!.Accepted);
+        Assert.Equal(20_000, manifest.Base!.Records);
+        Assert.Equal(200, Assert.Single(manifest.Deltas).Records);
+        Assert.Equal(20_000, manifest.MemberCount);
+        Assert.Equal(EngineHarness.Keys(Enumerable.Range(100, 20_000)), _sandbox.Webhook.Members("s1"));
+    }
+
+    [Fact]
+    public async Task Tick_TwiceForADueSync_StartsExactlyOneRun()
+    {
+        // Arrange
+        await using var host = Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 10));
+        await host.CreateWebhookSyncAsync("s1", cohort, cadence: "hourly");
+        var now = DateTimeOffset.UtcNow.AddSeconds(1);
+
+        // Act
+        var first = await host.Scheduler.TickAsync(now);
+        var second = await host.Scheduler.TickAsync(now);
+        await host.Engine.WaitAsync(Assert.Single(first).RunId);
+        var third = await host.Scheduler.TickAsync(now);
+
+        // Assert
+        Assert.Empty(second);
+        Assert.Empty(third);
+        Assert.Single(await host.Store.ListRunsAsync("s1", 10));
+    }
+
+    private EngineHarness Harness(int maxParallelActivities = 8) => new(azurite.ConnectionString, _prefix, _sandbox, maxParallelActivities);
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in 30 s");
+            await Task.Delay(10);
+        }
+    }
+}
