@@ -1,21 +1,37 @@
-using CohortSync.Connectors.Files;
 using CohortSync.Connectors.Common;
+using CohortSync.Connectors.Files;
 using CohortSync.Connectors.Webhook;
 using CohortSync.Core.Ports;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CohortSync.Connectors;
 
 /// <summary>The connectors' entry point for dependency injection.</summary>
 public static class ServiceCollectionExtensions
 {
-    /// <summary>Adds every destination connector, each HTTP one on its own typed client, and the registry.</summary>
+    /// <summary>Adds every destination connector, each HTTP one on its own typed client with the resilience handler, and the registry.</summary>
     public static IServiceCollection AddCohortSyncConnectors(this IServiceCollection services)
     {
-        services.AddHttpClient<WebhookConnector>(client => client.Timeout = TimeSpan.FromSeconds(30));
-        services.AddTransient<IDestinationConnector>(sp => sp.GetRequiredService<WebhookConnector>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<RateLimitRegistry>();
+        services.AddTransient(sp => new ResilienceHandler(sp.GetRequiredService<TimeProvider>()));
+        services.AddHttpConnector<WebhookConnector>();
+        // Vendor connectors: one line each.
         services.AddSingleton<IDestinationConnector, FileConnector>();
         services.AddSingleton<IDestinationRegistry, DestinationRegistry>();
         return services;
+    }
+
+    // Connectors live as long as the registry that holds them, so the primary handler recycles its connections itself
+    // (PooledConnectionLifetime) to follow DNS changes, instead of relying on the factory's handler rotation.
+    private static void AddHttpConnector<TConnector>(this IServiceCollection services)
+        where TConnector : class, IDestinationConnector
+    {
+        services.AddHttpClient<TConnector>(client => client.Timeout = TimeSpan.FromSeconds(30))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler<ResilienceHandler>();
+        services.AddTransient<IDestinationConnector>(sp => sp.GetRequiredService<TConnector>());
     }
 }

@@ -22,7 +22,11 @@ public sealed class SandboxHost : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     /// <summary>The webhook receiver.</summary>
-    public WebhookSandbox Webhook => _app.Services.GetRequiredService<WebhookSandbox>();
+    public WebhookSandbox Webhook => Get<WebhookSandbox>();
+
+    /// <summary>A module's state, for tests in the same process.</summary>
+    public T Get<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
 
     /// <summary>Builds the app with every sandbox's routes.</summary>
     public static WebApplication Build(string[] args, int port)
@@ -30,9 +34,21 @@ public sealed class SandboxHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton<WebhookSandbox>();
+        var modules = typeof(SandboxHost).Assembly.GetTypes()
+            .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(ISandboxModule).IsAssignableFrom(t))
+            .Select(t => (ISandboxModule)Activator.CreateInstance(t)!)
+            .ToList();
+        foreach (var module in modules)
+        {
+            module.ConfigureServices(builder.Services);
+        }
+
         var app = builder.Build();
-        WebhookSandbox.Map(app);
+        foreach (var module in modules)
+        {
+            module.Map(app);
+        }
+
         app.MapGet("/_sandbox/health", () => Results.Ok(new { status = "up" }));
         return app;
     }

@@ -19,7 +19,7 @@ namespace CohortSync.Connectors.Webhook;
 /// Body: <c>{"syncId","runId","batch","container","changes":[{"op":"add|remove|update","kind","id","label"?,"fields"?}]}</c>.
 /// The header <c>Idempotency-Key: {runId}/{batch}</c> lets a receiver drop a batch re-sent after a crash.
 /// </remarks>
-public sealed class WebhookConnector : IDestinationConnector
+public sealed class WebhookConnector : HttpConnector
 {
     /// <summary>The type name.</summary>
     public const string TypeName = "webhook";
@@ -28,27 +28,27 @@ public sealed class WebhookConnector : IDestinationConnector
     public const string SignatureHeader = "X-CohortSync-Signature";
 
     private static readonly KeyKind[] AllKinds = Enum.GetValues<KeyKind>();
-    private readonly HttpClient _http;
-    private readonly ISecretStore _secrets;
 
     /// <summary>Creates the connector on a typed client.</summary>
-    public WebhookConnector(HttpClient http, ISecretStore secrets)
+    public WebhookConnector(HttpClient http, ISecretStore secrets, RateLimitRegistry limits, TimeProvider time)
+        : base(http, secrets, limits, time)
     {
-        _http = http;
-        _secrets = secrets;
     }
 
     /// <inheritdoc/>
-    public string Type => TypeName;
+    public override string Type => TypeName;
 
     /// <inheritdoc/>
-    public DestinationCapabilities Describe(DestinationDefinition destination) => new(10_000, AllKinds, []);
+    protected override double DefaultRequestsPerSecond => 50;
 
     /// <inheritdoc/>
-    public string? Validate(DestinationKey key, string? payload) => null;
+    public override DestinationCapabilities Describe(DestinationDefinition destination) => new(10_000, AllKinds, []);
 
     /// <inheritdoc/>
-    public Task<string> EnsureContainerAsync(DestinationDefinition destination, ContainerRequest request, CancellationToken cancellationToken)
+    public override string? Validate(DestinationKey key, string? payload) => null;
+
+    /// <inheritdoc/>
+    public override Task<string> EnsureContainerAsync(DestinationDefinition destination, ContainerRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         _ = Url(destination);
@@ -56,48 +56,34 @@ public sealed class WebhookConnector : IDestinationConnector
     }
 
     /// <inheritdoc/>
-    public async Task<SendResult> SendAsync(DestinationDefinition destination, SendRequest request, CancellationToken cancellationToken)
+    public override async Task<SendResult> SendAsync(DestinationDefinition destination, SendRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(request);
         var url = Url(destination);
         var body = Serialize(request);
-        var secretName = destination.SecretName ?? throw new ValidationException("a webhook destination needs a secret to sign with (secretName)");
-
-        // On a 401 the key may have been rotated: read it again once before failing.
-        for (var attempt = 0; ; attempt++)
+        if (destination.SecretName is null)
         {
-            var secret = await _secrets.GetSecretAsync(secretName, cancellationToken);
-            using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
-            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            message.Headers.Add(SignatureHeader, Sign(secret, body));
-            message.Headers.Add("Idempotency-Key", string.Create(CultureInfo.InvariantCulture, $"{request.RunId}/{request.BatchNumber}"));
-            HttpResponseMessage response;
-            try
-            {
-                response = await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken);
-            }
-            catch (HttpRequestException ex)
-            {
-                throw new RetryableDestinationException(TypeName, null, "connection failed: " + ex.HttpRequestError, innerException: ex);
-            }
-            catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new RetryableDestinationException(TypeName, null, "request timed out", innerException: ex);
-            }
-
-            using (response)
-            {
-                if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized && attempt == 0)
-                {
-                    _secrets.Invalidate(secretName);
-                    continue;
-                }
-
-                HttpStatusMapper.ThrowIfFailed(TypeName, response);
-                return new SendResult(await ReadRejectionsAsync(response, request.Changes.Count, cancellationToken), attempt + 1);
-            }
+            throw new ValidationException("a webhook destination needs a secret to sign with (secretName)");
         }
+
+        var pacer = Pacer(destination, request);
+        using var response = await SendVendorRequestAsync(
+            destination,
+            secret =>
+            {
+                var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+                message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                message.Headers.Add(SignatureHeader, Sign(secret!, body));
+                message.Headers.Add("Idempotency-Key", string.Create(CultureInfo.InvariantCulture, $"{request.RunId}/{request.BatchNumber}"));
+                return message;
+            },
+            pacer,
+            cancellationToken);
+        HttpStatusMapper.ThrowIfFailed(TypeName, response);
+        var rejections = await ReadRejectionsAsync(response, request.Changes.Count, cancellationToken);
+        await pacer.CompleteAsync(cancellationToken);
+        return new SendResult(rejections, 1);
     }
 
     /// <summary>The signature of a body: <c>sha256=</c> and the lower-case hex HMAC-SHA256 with the secret.</summary>

@@ -18,7 +18,13 @@ public sealed record DestinationCapabilities(int MaxBatchSize, IReadOnlyList<Key
 public sealed record ContainerRequest(string SyncId, string CohortName, string? ExistingContainerId, DateTimeOffset CreatedAt);
 
 /// <summary>One batch to send.</summary>
-public sealed record SendRequest(string SyncId, string RunId, int BatchNumber, string ContainerId, IReadOnlyList<SnapshotChange> Changes);
+/// <param name="SyncId">The sync.</param>
+/// <param name="RunId">The run.</param>
+/// <param name="BatchNumber">The batch.</param>
+/// <param name="ContainerId">The destination container (list, cohort, tag) id.</param>
+/// <param name="Changes">The changes, in snapshot order.</param>
+/// <param name="SenderShare">This send's share of the destination's rate limit (1 / the sends the workflow runs at once).</param>
+public sealed record SendRequest(string SyncId, string RunId, int BatchNumber, string ContainerId, IReadOnlyList<SnapshotChange> Changes, double SenderShare = 1.0);
 
 /// <summary>The destination's verdict on a batch: refused changes with reasons; the rest were accepted.</summary>
 public sealed record SendResult(IReadOnlyList<MemberRejection> Rejections, int Requests);

@@ -51,7 +51,7 @@ public sealed class WebhookSandbox
     }
 
     /// <summary>Maps the receiver and its inspection route.</summary>
-    public static void Map(WebApplication app)
+    internal static void Map(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapPost("/webhook", async (HttpContext context, WebhookSandbox sandbox) => await sandbox.ReceiveAsync(context));
@@ -133,4 +133,12 @@ public sealed class WebhookSandbox
             await context.Response.WriteAsJsonAsync(new { rejected });
         }
     }
+}
+
+/// <summary>Registers the webhook receiver.</summary>
+internal sealed class WebhookModule : ISandboxModule
+{
+    public void ConfigureServices(IServiceCollection services) => services.AddSingleton<WebhookSandbox>();
+
+    public void Map(WebApplication app) => WebhookSandbox.Map(app);
 }

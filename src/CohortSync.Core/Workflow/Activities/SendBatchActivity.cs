@@ -43,7 +43,8 @@ public sealed class SendBatchActivity
             ?? throw new NotFoundException($"destination '{sync.DestinationId}' does not exist");
         var connector = _destinations.Resolve(destination.Type);
 
-        var request = new SendRequest(sync.Id, run.RunId, batch.Number, plan.ContainerId ?? string.Empty, batch.Changes);
+        var share = 1.0 / Math.Max(1, plan.MaxParallelSends);
+        var request = new SendRequest(sync.Id, run.RunId, batch.Number, plan.ContainerId ?? string.Empty, batch.Changes, share);
         var result = await connector.SendAsync(destination, request, cancellationToken);
         var rejections = result.Rejections.GroupBy(r => r.Index).Select(g => g.First()).OrderBy(r => r.Index).ToList();
         var outcome = new BatchOutcome

@@ -1,0 +1,126 @@
+using System.Net;
+using Polly;
+using Polly.Retry;
+
+namespace CohortSync.Connectors.Common;
+
+/// <summary>
+/// The HTTP layer's retry budget: a Polly.Core pipeline in a <see cref="DelegatingHandler"/> (Microsoft.Extensions.Http.Resilience
+/// is not in this machine's registry). It retries transient failures (a dropped connection, 408, 429, 5xx) a few times
+/// within seconds, waiting as long as <c>Retry-After</c> or <c>X-RateLimit-Reset</c> asks when that is short. A longer wait,
+/// or a failure that outlives the budget, goes back to the connector, which raises a retryable error carrying the wait for
+/// the workflow engine's slower retry (style guide, convention 10: each layer has its own budget).
+/// </summary>
+public sealed class ResilienceHandler : DelegatingHandler
+{
+    /// <summary>The longest vendor-requested wait this layer sits out itself.</summary>
+    public static readonly TimeSpan MaxInlineWait = TimeSpan.FromSeconds(10);
+
+    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+
+    /// <summary>Creates the handler.</summary>
+    /// <param name="time">The clock (a manual one in tests).</param>
+    /// <param name="maxRetryAttempts">Retries after the first try. Default 2 (three tries).</param>
+    /// <param name="baseDelay">The first backoff; it doubles, with jitter. Default 200 ms.</param>
+    public ResilienceHandler(TimeProvider time, int maxRetryAttempts = 2, TimeSpan? baseDelay = null)
+    {
+        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = maxRetryAttempts,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = baseDelay ?? TimeSpan.FromMilliseconds(200),
+                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, time, args.Context.CancellationToken)),
+                DelayGenerator = args => ValueTask.FromResult(
+                    args.Outcome.Result is { } response && HttpStatusMapper.RetryAfter(response, time) is { } wait ? (TimeSpan?)wait : null),
+                OnRetry = args =>
+                {
+                    args.Outcome.Result?.Dispose();
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    /// <inheritdoc/>
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+
+        // A request can be sent once: every try sends a copy sharing the (buffered) content.
+        if (request.Content is not null)
+        {
+            await request.Content.LoadIntoBufferAsync(cancellationToken);
+        }
+
+        return await _pipeline.ExecuteAsync(
+            async token =>
+            {
+                using var attempt = Copy(request);
+                return await base.SendAsync(attempt, token);
+            },
+            cancellationToken);
+    }
+
+    private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (outcome.Exception is not null)
+        {
+            return outcome.Exception is HttpRequestException
+                || (outcome.Exception is TaskCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested);
+        }
+
+        var response = outcome.Result!;
+        var status = (int)response.StatusCode;
+        var transient = response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || status >= 500;
+        return transient && (HttpStatusMapper.RetryAfter(response, time) is not { } wait || wait <= MaxInlineWait);
+    }
+
+    private static HttpRequestMessage Copy(HttpRequestMessage request)
+    {
+        var copy = new HttpRequestMessage(request.Method, request.RequestUri)
+        {
+            Content = request.Content is null ? null : new SharedContent(request.Content),
+            Version = request.Version,
+            VersionPolicy = request.VersionPolicy,
+        };
+        foreach (var header in request.Headers)
+        {
+            copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        foreach (var option in request.Options)
+        {
+            copy.Options.TryAdd(option.Key, option.Value);
+        }
+
+        return copy;
+    }
+
+    // Content shared by the copies of a request: disposing a copy must not dispose the original's buffered content.
+    private sealed class SharedContent : HttpContent
+    {
+        private readonly HttpContent _inner;
+
+        public SharedContent(HttpContent inner)
+        {
+            _inner = inner;
+            foreach (var header in inner.Headers)
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => _inner.CopyToAsync(stream);
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
+            _inner.CopyToAsync(stream, cancellationToken);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _inner.Headers.ContentLength ?? -1;
+            return length >= 0;
+        }
+    }
+}
