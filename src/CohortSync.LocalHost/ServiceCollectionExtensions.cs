@@ -3,6 +3,7 @@ using CohortSync.Azure.Secrets;
 using CohortSync.Connectors;
 using CohortSync.Core;
 using CohortSync.Core.Ports;
+using CohortSync.Core.Secrets;
 using CohortSync.LocalHost.Runner;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,7 +19,7 @@ public static class ServiceCollectionExtensions
         services.AddCohortSyncCore();
         services.AddCohortSyncTableStorage(configuration);
         services.AddCohortSyncConnectors();
-        services.AddSingleton<ISecretStore>(new ConfigurationSecretStore(configuration));
+        services.AddSingleton<ISecretStore>(sp => new CachingSecretStore(new ConfigurationSecretStore(configuration), sp.GetRequiredService<TimeProvider>()));
         services.AddOptions<LocalRunnerOptions>()
             .Bind(configuration.GetSection(LocalRunnerOptions.Section))
             .ValidateDataAnnotations()

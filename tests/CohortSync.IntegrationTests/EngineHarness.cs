@@ -23,10 +23,16 @@ internal sealed class EngineHarness : IAsyncDisposable
     public const string WebhookSecretName = "webhook-secret";
     private readonly ServiceProvider _services;
 
-    public EngineHarness(string connectionString, string tablePrefix, SandboxHost sandbox, int maxParallelActivities = 8, TimeProvider? time = null)
+    public EngineHarness(
+        string connectionString,
+        string tablePrefix,
+        SandboxHost sandbox,
+        int maxParallelActivities = 8,
+        TimeProvider? time = null,
+        IReadOnlyDictionary<string, string>? secrets = null)
     {
         Sandbox = sandbox;
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Storage:ConnectionString"] = connectionString,
             ["Storage:TablePrefix"] = tablePrefix,
@@ -35,7 +41,14 @@ internal sealed class EngineHarness : IAsyncDisposable
             ["Runner:MaxDelay"] = "00:00:00.200",
             ["Runner:MaxRetryAttempts"] = "3",
             ["Secrets:" + WebhookSecretName] = sandbox.Webhook.Secret,
-        }).Build();
+        };
+        foreach (var (name, value) in secrets ?? new Dictionary<string, string>())
+        {
+            settings["Secrets:" + name] = value;
+        }
+
+        Configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var configuration = Configuration;
         var services = new ServiceCollection().AddLogging().AddCohortSyncLocalHost(configuration);
         if (time is not null)
         {
@@ -46,6 +59,9 @@ internal sealed class EngineHarness : IAsyncDisposable
     }
 
     public SandboxHost Sandbox { get; }
+
+    /// <summary>The host's configuration: set <c>Secrets:{name}</c> here to rotate a key behind the secret cache's back.</summary>
+    public IConfigurationRoot Configuration { get; }
 
     public LocalWorkflowEngine Engine => _services.GetRequiredService<LocalWorkflowEngine>();
 
@@ -86,6 +102,46 @@ internal sealed class EngineHarness : IAsyncDisposable
                 CreatedAt = DateTimeOffset.UtcNow,
             },
             null);
+    }
+
+    /// <summary>Saves a destination and a sync of a cohort file to it.</summary>
+    public async Task CreateSyncAsync(
+        string syncId,
+        DestinationDefinition destination,
+        string cohortPath,
+        IReadOnlyList<IdentifierMapping> identifiers,
+        IReadOnlyList<CarriedField>? carry = null,
+        int batchSize = 1000,
+        string? cohortName = null)
+    {
+        await Store.SaveDestinationAsync(destination, null);
+        await Store.SaveSyncAsync(
+            new SyncDefinition
+            {
+                Id = syncId,
+                Name = "sync " + syncId,
+                DestinationId = destination.Id,
+                Source = new SourceDefinition("file", cohortPath, cohortName ?? "Cohort " + syncId),
+                Identifiers = identifiers,
+                Carry = carry ?? [],
+                BatchSize = batchSize,
+                CreatedAt = DateTimeOffset.UtcNow,
+            },
+            null);
+    }
+
+    /// <summary>Writes an Amplitude-style CSV: a header and rows, every value tab-prefixed, empty values left empty.</summary>
+    public static void WriteCsv(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string?>> rows)
+    {
+        static string Field(string? value) =>
+            string.IsNullOrEmpty(value) ? string.Empty : "\"\t" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        var text = new StringBuilder(string.Join(',', header.Select(Field))).Append('\n');
+        foreach (var row in rows)
+        {
+            text.Append(string.Join(',', row.Select(Field))).Append('\n');
+        }
+
+        File.WriteAllText(path, text.ToString());
     }
 
     /// <summary>Starts a manual run and waits for the engine to finish it.</summary>
