@@ -1,0 +1,62 @@
+using System.Net;
+using CohortSync.Connectors.Common;
+using CohortSync.TestHelpers;
+
+namespace CohortSync.Connectors.Tests.Common;
+
+public sealed class ResilienceHandlerTests
+{
+    [Fact]
+    public async Task SendAsync_TransientFailuresThenSuccess_RetriesWithTheSameBody()
+    {
+        // Arrange
+        var stub = new StubHttpMessageHandler((_, _, i) => i < 2
+            ? StubHttpMessageHandler.Status(i == 0 ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.TooManyRequests)
+            : StubHttpMessageHandler.Status(HttpStatusCode.OK));
+        using var client = new HttpClient(new ResilienceHandler(TimeProvider.System, baseDelay: TimeSpan.FromMilliseconds(1)) { InnerHandler = stub });
+
+        // Act
+        using var response = await client.PostAsync(new Uri("http://sandbox.test/x"), new StringContent("{\"a\":1}"));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(3, stub.Requests.Count);
+        Assert.All(stub.Requests, r => Assert.Equal("{\"a\":1}", r.Body));
+    }
+
+    [Fact]
+    public async Task SendAsync_RetryAfterLongerThanTheInlineBudget_ReturnsTheResponseWithoutRetrying()
+    {
+        // Arrange
+        var stub = new StubHttpMessageHandler((_, _, _) =>
+        {
+            var response = StubHttpMessageHandler.Status(HttpStatusCode.TooManyRequests);
+            response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromMinutes(5));
+            return response;
+        });
+        using var client = new HttpClient(new ResilienceHandler(TimeProvider.System, baseDelay: TimeSpan.FromMilliseconds(1)) { InnerHandler = stub });
+
+        // Act
+        using var response = await client.GetAsync(new Uri("http://sandbox.test/x"));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Single(stub.Requests);
+        Assert.Equal(TimeSpan.FromMinutes(5), HttpStatusMapper.RetryAfter(response));
+    }
+
+    [Fact]
+    public async Task SendAsync_ClientError_IsNotRetried()
+    {
+        // Arrange
+        var stub = new StubHttpMessageHandler((_, _, _) => StubHttpMessageHandler.Status(HttpStatusCode.BadRequest));
+        using var client = new HttpClient(new ResilienceHandler(TimeProvider.System, baseDelay: TimeSpan.FromMilliseconds(1)) { InnerHandler = stub });
+
+        // Act
+        using var response = await client.GetAsync(new Uri("http://sandbox.test/x"));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Single(stub.Requests);
+    }
+}
