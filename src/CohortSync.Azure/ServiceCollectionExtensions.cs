@@ -15,9 +15,11 @@ public static class ServiceCollectionExtensions
             .Bind(configuration.GetSection(TableStorageOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<TableGateway>();
         services.AddSingleton<TableStateStore>();
         services.AddSingleton<ISyncStore>(sp => sp.GetRequiredService<TableStateStore>());
         services.AddSingleton<ISnapshotStore>(sp => sp.GetRequiredService<TableStateStore>());
+        services.AddSingleton<IExportStore, TableExportStore>();
         return services;
     }
 }

@@ -1,7 +1,9 @@
+using CohortSync.Connectors.Amplitude;
 using CohortSync.Connectors.Common;
 using CohortSync.Connectors.Files;
 using CohortSync.Connectors.Webhook;
 using CohortSync.Core.Ports;
+using CohortSync.Core.Sources;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -19,6 +21,14 @@ public static class ServiceCollectionExtensions
         services.AddHttpConnector<WebhookConnector>();
         // Vendor connectors: one line each.
         services.AddSingleton<IDestinationConnector, FileConnector>();
+
+        // The Amplitude source: redirects are followed by hand, since the file link must be taken at once and re-requested when stale.
+        services.AddHttpClient<AmplitudeClient>(client => client.Timeout = TimeSpan.FromMinutes(10))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler<ResilienceHandler>();
+        services.AddSingleton<ICohortExporter, AmplitudeCohortExporter>();
+        services.AddSingleton<ITypedMemberSourceFactory, AmplitudeMemberSourceFactory>();
         services.AddSingleton<IDestinationRegistry, DestinationRegistry>();
         return services;
     }

@@ -18,16 +18,16 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddCohortSyncCore(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IMemberSourceFactory>(_ => new MemberSourceRouter(new Dictionary<string, IMemberSourceFactory>
-        {
-            ["file"] = new FileMemberSourceFactory(),
-        }));
+        services.AddSingleton<ITypedMemberSourceFactory, FileMemberSourceFactory>();
+        services.TryAddSingleton<IMemberSourceFactory, MemberSourceRouter>();
         services.AddSingleton<BaselineRepository>();
         services.AddSingleton<RunRecords>();
         services.AddSingleton<PrepareRunActivity>();
         services.AddSingleton<SendBatchActivity>();
         services.AddSingleton<CommitRunActivity>();
         services.AddSingleton<FailRunActivity>();
+        services.AddSingleton<StartExportActivity>();
+        services.AddSingleton<PollExportActivity>();
         services.AddSingleton<SyncActivities>();
         services.AddSingleton<RunService>();
         services.AddSingleton<SchedulerService>();

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.IO.Compression;
-using System.Net;
 using System.Text;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Errors;
@@ -8,7 +7,6 @@ using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.Core.Snapshots;
 using Microsoft.Azure.Cosmos.Table;
-using Microsoft.Extensions.Options;
 
 namespace CohortSync.Azure.Tables;
 
@@ -18,7 +16,7 @@ namespace CohortSync.Azure.Tables;
 /// one-folder change. Conditional writes use ETags (a stale one is a <see cref="ConcurrencyException"/>); filters are built
 /// only with <see cref="TableQuery"/>'s helpers; snapshots and batches are compressed binary chunks, never a row per member.
 /// </summary>
-public sealed class TableStateStore : ISyncStore, ISnapshotStore, IDisposable
+public sealed class TableStateStore : ISyncStore, ISnapshotStore
 {
     private const string DestinationPartition = "destination";
     private const string SyncPartition = "sync";
@@ -32,139 +30,94 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore, IDisposable
     private const int MaxBatchOperations = 100;
     private const int MaxBatchBytes = 2 * 1024 * 1024;
 
-    private readonly CloudTable _destinations;
-    private readonly CloudTable _syncs;
-    private readonly CloudTable _states;
-    private readonly CloudTable _runs;
-    private readonly CloudTable _batches;
-    private readonly CloudTable _snapshots;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private volatile bool _initialized;
+    private const string DestinationsTable = "Destinations";
+    private const string SyncsTable = "Syncs";
+    private const string StatesTable = "SyncState";
+    private const string RunsTable = "Runs";
+    private const string BatchesTable = "Batches";
+    private const string SnapshotsTable = "Snapshots";
+    private readonly TableGateway _tables;
 
     /// <summary>Creates the store.</summary>
-    public TableStateStore(IOptions<TableStorageOptions> options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var account = CloudStorageAccount.Parse(options.Value.ConnectionString);
-        var client = account.CreateCloudTableClient();
-        var prefix = options.Value.TablePrefix;
-        _destinations = client.GetTableReference(prefix + "Destinations");
-        _syncs = client.GetTableReference(prefix + "Syncs");
-        _states = client.GetTableReference(prefix + "SyncState");
-        _runs = client.GetTableReference(prefix + "Runs");
-        _batches = client.GetTableReference(prefix + "Batches");
-        _snapshots = client.GetTableReference(prefix + "Snapshots");
-    }
+    public TableStateStore(TableGateway tables) => _tables = tables;
 
-    /// <inheritdoc/>
-    public void Dispose() => _initLock.Dispose();
-
-    /// <summary>Counts every storage request this store made (for benchmarks and cost reports).</summary>
-    public long Transactions => Interlocked.Read(ref _transactions);
-
-    private long _transactions;
-
-    /// <summary>Creates the tables if they do not exist. Called once, lazily, by every operation.</summary>
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
-    {
-        if (_initialized)
-        {
-            return;
-        }
-
-        await _initLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_initialized)
-            {
-                foreach (var table in new[] { _destinations, _syncs, _states, _runs, _batches, _snapshots })
-                {
-                    await table.CreateIfNotExistsAsync(null, null, cancellationToken);
-                }
-
-                _initialized = true;
-            }
-        }
-        finally
-        {
-            _initLock.Release();
-        }
-    }
+    /// <summary>Every storage request made so far, by this store and the other adapters on the same gateway.</summary>
+    public long Transactions => _tables.Transactions;
 
     // ---- destinations and syncs -------------------------------------------------------------------------------
 
     /// <inheritdoc/>
     public async Task<Versioned<DestinationDefinition>?> GetDestinationAsync(string id, CancellationToken cancellationToken = default) =>
-        await GetJsonAsync<DestinationDefinition>(_destinations, DestinationPartition, id, cancellationToken);
+        await GetJsonAsync<DestinationDefinition>(DestinationsTable, DestinationPartition, id, cancellationToken);
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<DestinationDefinition>> ListDestinationsAsync(CancellationToken cancellationToken = default) =>
-        (await QueryAsync(_destinations, PartitionFilter(DestinationPartition), cancellationToken))
+        (await _tables.QueryAsync(DestinationsTable, TableGateway.PartitionFilter(DestinationPartition), cancellationToken))
             .Select(e => StateJson.Deserialize<DestinationDefinition>(e.Properties[Json].StringValue)).ToList();
 
     /// <inheritdoc/>
     public Task<string> SaveDestinationAsync(DestinationDefinition destination, string? etag, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        return PutJsonAsync(_destinations, DestinationPartition, destination.Id, destination, etag, cancellationToken);
+        return PutJsonAsync(DestinationsTable, DestinationPartition, destination.Id, destination, etag, cancellationToken);
     }
 
     /// <inheritdoc/>
     public Task DeleteDestinationAsync(string id, CancellationToken cancellationToken = default) =>
-        DeleteAsync(_destinations, DestinationPartition, id, cancellationToken);
+        _tables.DeleteAsync(DestinationsTable, DestinationPartition, id, cancellationToken);
 
     /// <inheritdoc/>
     public async Task<Versioned<SyncDefinition>?> GetSyncAsync(string id, CancellationToken cancellationToken = default) =>
-        await GetJsonAsync<SyncDefinition>(_syncs, SyncPartition, id, cancellationToken);
+        await GetJsonAsync<SyncDefinition>(SyncsTable, SyncPartition, id, cancellationToken);
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<SyncDefinition>> ListSyncsAsync(CancellationToken cancellationToken = default) =>
-        (await QueryAsync(_syncs, PartitionFilter(SyncPartition), cancellationToken))
+        (await _tables.QueryAsync(SyncsTable, TableGateway.PartitionFilter(SyncPartition), cancellationToken))
             .Select(e => StateJson.Deserialize<SyncDefinition>(e.Properties[Json].StringValue)).ToList();
 
     /// <inheritdoc/>
     public Task<string> SaveSyncAsync(SyncDefinition sync, string? etag, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sync);
-        return PutJsonAsync(_syncs, SyncPartition, sync.Id, sync, etag, cancellationToken);
+        return PutJsonAsync(SyncsTable, SyncPartition, sync.Id, sync, etag, cancellationToken);
     }
 
     /// <inheritdoc/>
     public async Task DeleteSyncAsync(string id, CancellationToken cancellationToken = default)
     {
-        await DeleteAsync(_syncs, SyncPartition, id, cancellationToken);
-        await DeleteAsync(_states, id, StateRow, cancellationToken);
+        await _tables.DeleteAsync(SyncsTable, SyncPartition, id, cancellationToken);
+        await _tables.DeleteAsync(StatesTable, id, StateRow, cancellationToken);
     }
 
     // ---- per-sync state ------------------------------------------------------------------------------------------
 
     /// <inheritdoc/>
     public async Task<Versioned<SyncState>?> GetSyncStateAsync(string syncId, CancellationToken cancellationToken = default) =>
-        await GetJsonAsync<SyncState>(_states, syncId, StateRow, cancellationToken);
+        await GetJsonAsync<SyncState>(StatesTable, syncId, StateRow, cancellationToken);
 
     /// <inheritdoc/>
     public Task<string> SaveSyncStateAsync(SyncState state, string? etag, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return PutJsonAsync(_states, state.SyncId, StateRow, state, etag, cancellationToken);
+        return PutJsonAsync(StatesTable, state.SyncId, StateRow, state, etag, cancellationToken);
     }
 
     // ---- runs ------------------------------------------------------------------------------------------------------
 
     /// <inheritdoc/>
     public async Task<Versioned<RunRecord>?> GetRunAsync(string runId, CancellationToken cancellationToken = default) =>
-        RunIds.IsValidRunId(runId) ? await GetJsonAsync<RunRecord>(_runs, RunIds.SyncIdOf(runId), runId, cancellationToken) : null;
+        RunIds.IsValidRunId(runId) ? await GetJsonAsync<RunRecord>(RunsTable, RunIds.SyncIdOf(runId), runId, cancellationToken) : null;
 
     /// <inheritdoc/>
     public Task<string> SaveRunAsync(RunRecord run, string? etag, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return PutJsonAsync(_runs, run.SyncId, run.RunId, run, etag, cancellationToken, e => e.Properties[Status] = new EntityProperty(run.Status.ToString()));
+        return PutJsonAsync(RunsTable, run.SyncId, run.RunId, run, etag, cancellationToken, e => e.Properties[Status] = new EntityProperty(run.Status.ToString()));
     }
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<RunRecord>> ListRunsAsync(string syncId, int max, CancellationToken cancellationToken = default) =>
-        (await QueryAsync(_runs, PartitionFilter(syncId), cancellationToken))
+        (await _tables.QueryAsync(RunsTable, TableGateway.PartitionFilter(syncId), cancellationToken))
             .Select(e => StateJson.Deserialize<RunRecord>(e.Properties[Json].StringValue))
             .OrderByDescending(r => r.CreatedAt)
             .ThenByDescending(r => r.RunId, StringComparer.Ordinal)
@@ -177,7 +130,7 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore, IDisposable
         var filter = new[] { RunStatus.Pending, RunStatus.Sending, RunStatus.AwaitingApproval }
             .Select(s => TableQuery.GenerateFilterCondition(Status, QueryComparisons.Equal, s.ToString()))
             .Aggregate((a, b) => TableQuery.CombineFilters(a, TableOperators.Or, b));
-        return (await QueryAsync(_runs, filter, cancellationToken))
+        return (await _tables.QueryAsync(RunsTable, filter, cancellationToken))
             .Select(e => StateJson.Deserialize<RunRecord>(e.Properties[Json].StringValue))
             .OrderBy(r => r.CreatedAt)
             .ToList();
@@ -203,13 +156,13 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore, IDisposable
             entity.Properties[Settled] = new EntityProperty(false);
             return entity;
         });
-        await WriteAllAsync(_batches, entities, cancellationToken);
+        await _tables.WriteAllAsync(BatchesTable, entities, cancellationToken);
     }
 
     /// <inheritdoc/>
     public async Task<BatchRecord?> GetBatchAsync(string runId, int number, CancellationToken cancellationToken = default)
     {
-        var entity = await RetrieveAsync(_batches, runId, BatchRow(number), cancellationToken);
+        var entity = await _tables.RetrieveAsync(BatchesTable, runId, BatchRow(number), cancellationToken);
         return entity is null ? null : ToBatch(entity);
     }
 
@@ -220,34 +173,34 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore, IDisposable
         var entity = new DynamicTableEntity(runId, BatchRow(outcome.Number)) { ETag = "*" };
         entity.Properties[Settled] = new EntityProperty(true);
         BinaryProperties.Write(entity.Properties, "O", Deflate(StateJson.Serialize(outcome)));
-        await ExecuteAsync(_batches, TableOperation.Merge(entity), cancellationToken);
+        await _tables.ExecuteAsync(BatchesTable, TableOperation.Merge(entity), cancellationToken);
     }
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(string runId, CancellationToken cancellationToken = default) =>
-        (await QueryAsync(_batches, PartitionFilter(runId), cancellationToken)).Select(ToBatch).OrderBy(b => b.Number).ToList();
+        (await _tables.QueryAsync(BatchesTable, TableGateway.PartitionFilter(runId), cancellationToken)).Select(ToBatch).OrderBy(b => b.Number).ToList();
 
     /// <inheritdoc/>
     public async Task<int> CountSettledBatchesAsync(string runId, CancellationToken cancellationToken = default)
     {
         var filter = TableQuery.CombineFilters(
-            PartitionFilter(runId),
+            TableGateway.PartitionFilter(runId),
             TableOperators.And,
             TableQuery.GenerateFilterConditionForBool(Settled, QueryComparisons.Equal, true));
-        return (await QueryAsync(_batches, filter, cancellationToken, select: [Settled])).Count;
+        return (await _tables.QueryAsync(BatchesTable, filter, cancellationToken, select: [Settled])).Count;
     }
 
     // ---- snapshots -------------------------------------------------------------------------------------------------
 
     /// <inheritdoc/>
     public async Task<Versioned<SnapshotManifest>?> GetManifestAsync(string syncId, CancellationToken cancellationToken = default) =>
-        await GetJsonAsync<SnapshotManifest>(_snapshots, syncId, ManifestRow, cancellationToken);
+        await GetJsonAsync<SnapshotManifest>(SnapshotsTable, syncId, ManifestRow, cancellationToken);
 
     /// <inheritdoc/>
     public async Task SaveManifestAsync(SnapshotManifest manifest, string? etag, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        await PutJsonAsync(_snapshots, manifest.SyncId, ManifestRow, manifest, etag, cancellationToken);
+        await PutJsonAsync(SnapshotsTable, manifest.SyncId, ManifestRow, manifest, etag, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -260,12 +213,12 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore, IDisposable
             BinaryProperties.Write(entity.Properties, "D", chunk);
             return entity;
         });
-        await WriteAllAsync(_snapshots, entities, cancellationToken);
+        await _tables.WriteAllAsync(SnapshotsTable, entities, cancellationToken);
     }
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<byte[]>> ReadSegmentAsync(string syncId, string segmentId, CancellationToken cancellationToken = default) =>
-        (await QueryAsync(_snapshots, SegmentFilter(syncId, segmentId), cancellationToken))
+        (await _tables.QueryAsync(SnapshotsTable, TableGateway.PrefixFilter(syncId, "s|" + segmentId + "|"), cancellationToken))
             .OrderBy(e => e.RowKey, StringComparer.Ordinal)
             .Select(e => BinaryProperties.Read(e.Properties, "D"))
             .ToList();
@@ -273,7 +226,7 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore, IDisposable
     /// <inheritdoc/>
     public async Task DeleteSegmentAsync(string syncId, string segmentId, CancellationToken cancellationToken = default)
     {
-        var keys = await QueryAsync(_snapshots, SegmentFilter(syncId, segmentId), cancellationToken, select: ["RowKey"]);
+        var keys = await _tables.QueryAsync(SnapshotsTable, TableGateway.PrefixFilter(syncId, "s|" + segmentId + "|"), cancellationToken, select: ["RowKey"]);
         foreach (var group in keys.Chunk(MaxBatchOperations))
         {
             var batch = new TableBatchOperation();
@@ -283,7 +236,7 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore, IDisposable
                 batch.Delete(entity);
             }
 
-            await ExecuteBatchAsync(_snapshots, batch, cancellationToken);
+            await _tables.ExecuteBatchAsync(SnapshotsTable, batch, cancellationToken);
         }
     }
 
@@ -293,18 +246,6 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore, IDisposable
 
     private static string SegmentRow(string segmentId, int chunk) =>
         "s|" + segmentId + "|" + chunk.ToString("D5", CultureInfo.InvariantCulture);
-
-    private static string PartitionFilter(string partition) =>
-        TableQuery.GenerateFilterCondition("PartitionKey", QueryComparisons.Equal, partition);
-
-    private static string SegmentFilter(string syncId, string segmentId) =>
-        TableQuery.CombineFilters(
-            PartitionFilter(syncId),
-            TableOperators.And,
-            TableQuery.CombineFilters(
-                TableQuery.GenerateFilterCondition("RowKey", QueryComparisons.GreaterThanOrEqual, "s|" + segmentId + "|"),
-                TableOperators.And,
-                TableQuery.GenerateFilterCondition("RowKey", QueryComparisons.LessThan, "s|" + segmentId + "|~")));
 
     private static BatchRecord ToBatch(DynamicTableEntity entity)
     {
@@ -324,14 +265,14 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore, IDisposable
         };
     }
 
-    private async Task<Versioned<T>?> GetJsonAsync<T>(CloudTable table, string partition, string row, CancellationToken cancellationToken)
+    private async Task<Versioned<T>?> GetJsonAsync<T>(string table, string partition, string row, CancellationToken cancellationToken)
     {
-        var entity = await RetrieveAsync(table, partition, row, cancellationToken);
+        var entity = await _tables.RetrieveAsync(table, partition, row, cancellationToken);
         return entity is null ? null : new Versioned<T>(StateJson.Deserialize<T>(entity.Properties[Json].StringValue), entity.ETag);
     }
 
     private async Task<string> PutJsonAsync<T>(
-        CloudTable table, string partition, string row, T value, string? etag, CancellationToken cancellationToken, Action<DynamicTableEntity>? extra = null)
+        string table, string partition, string row, T value, string? etag, CancellationToken cancellationToken, Action<DynamicTableEntity>? extra = null)
     {
         var entity = new DynamicTableEntity(partition, row);
         entity.Properties[Json] = new EntityProperty(StateJson.Serialize(value));
@@ -347,130 +288,9 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore, IDisposable
             operation = TableOperation.Replace(entity);
         }
 
-        var result = await ExecuteAsync(table, operation, cancellationToken);
+        var result = await _tables.ExecuteAsync(table, operation, cancellationToken);
         return result.Etag;
     }
-
-    private async Task DeleteAsync(CloudTable table, string partition, string row, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await ExecuteAsync(table, TableOperation.Delete(new DynamicTableEntity(partition, row) { ETag = "*" }), cancellationToken);
-        }
-        catch (NotFoundException)
-        {
-            // Deleting what is not there is done.
-        }
-    }
-
-    private async Task<DynamicTableEntity?> RetrieveAsync(CloudTable table, string partition, string row, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var result = await ExecuteAsync(table, TableOperation.Retrieve<DynamicTableEntity>(partition, row), cancellationToken);
-            return result.Result as DynamicTableEntity;
-        }
-        catch (NotFoundException)
-        {
-            return null;
-        }
-    }
-
-    private async Task<TableResult> ExecuteAsync(CloudTable table, TableOperation operation, CancellationToken cancellationToken)
-    {
-        await InitializeAsync(cancellationToken);
-        Interlocked.Increment(ref _transactions);
-        try
-        {
-            return await table.ExecuteAsync(operation, null, null, cancellationToken);
-        }
-        catch (StorageException ex)
-        {
-            throw Translate(ex);
-        }
-    }
-
-    private async Task ExecuteBatchAsync(CloudTable table, TableBatchOperation batch, CancellationToken cancellationToken)
-    {
-        await InitializeAsync(cancellationToken);
-        Interlocked.Increment(ref _transactions);
-        try
-        {
-            await table.ExecuteBatchAsync(batch, null, null, cancellationToken);
-        }
-        catch (StorageException ex)
-        {
-            throw Translate(ex);
-        }
-    }
-
-    // Upserts entities in as few transactions as the limits allow: one partition, 100 operations, about 2 MiB each.
-    private async Task WriteAllAsync(CloudTable table, IEnumerable<DynamicTableEntity> entities, CancellationToken cancellationToken)
-    {
-        var groups = entities.GroupBy(e => e.PartitionKey);
-        foreach (var partition in groups)
-        {
-            var batch = new TableBatchOperation();
-            var bytes = 0;
-            foreach (var entity in partition)
-            {
-                var size = entity.Properties.Values.Sum(p => p.PropertyType == EdmType.Binary ? p.BinaryValue?.Length ?? 0 : 64);
-                if (batch.Count > 0 && (batch.Count == MaxBatchOperations || bytes + size > MaxBatchBytes))
-                {
-                    await ExecuteBatchAsync(table, batch, cancellationToken);
-                    batch = new TableBatchOperation();
-                    bytes = 0;
-                }
-
-                batch.InsertOrReplace(entity);
-                bytes += size;
-            }
-
-            if (batch.Count > 0)
-            {
-                await ExecuteBatchAsync(table, batch, cancellationToken);
-            }
-        }
-    }
-
-    private async Task<List<DynamicTableEntity>> QueryAsync(CloudTable table, string filter, CancellationToken cancellationToken, IList<string>? select = null)
-    {
-        await InitializeAsync(cancellationToken);
-        var query = new TableQuery<DynamicTableEntity>().Where(filter);
-        if (select is not null)
-        {
-            query = query.Select(select);
-        }
-
-        var results = new List<DynamicTableEntity>();
-        TableContinuationToken? token = null;
-        do
-        {
-            Interlocked.Increment(ref _transactions);
-            TableQuerySegment<DynamicTableEntity> segment;
-            try
-            {
-                segment = await table.ExecuteQuerySegmentedAsync(query, token, null, null, cancellationToken);
-            }
-            catch (StorageException ex)
-            {
-                throw Translate(ex);
-            }
-
-            results.AddRange(segment.Results);
-            token = segment.ContinuationToken;
-        }
-        while (token is not null);
-        return results;
-    }
-
-    private static Exception Translate(StorageException ex) => ex.RequestInformation?.HttpStatusCode switch
-    {
-        (int)HttpStatusCode.PreconditionFailed => new ConcurrencyException("the record changed since it was read (stale ETag)", ex),
-        (int)HttpStatusCode.Conflict => new ConcurrencyException("the record already exists", ex),
-        (int)HttpStatusCode.NotFound => new NotFoundException("the record does not exist", ex),
-        _ => ex,
-    };
 
     private static byte[] Deflate(string text)
     {

@@ -28,10 +28,12 @@ public sealed class RunService
     private readonly IWorkflowEngine _engine;
     private readonly TimeProvider _time;
     private readonly ILogger<RunService> _logger;
+    private readonly IEnumerable<ICohortExporter> _exporters;
 
     /// <summary>Creates the service.</summary>
-    public RunService(ISyncStore store, IWorkflowEngine engine, TimeProvider time, ILogger<RunService> logger)
+    public RunService(ISyncStore store, IWorkflowEngine engine, IEnumerable<ICohortExporter> exporters, TimeProvider time, ILogger<RunService> logger)
     {
+        _exporters = exporters;
         _store = store;
         _engine = engine;
         _time = time;
@@ -45,7 +47,8 @@ public sealed class RunService
     /// <param name="cancellationToken">Cancels the request.</param>
     public async Task<StartRunResult> StartAsync(string syncId, RunMode mode, DateTimeOffset? slot = null, CancellationToken cancellationToken = default)
     {
-        _ = (await _store.GetSyncAsync(syncId, cancellationToken)) ?? throw new NotFoundException($"sync '{syncId}' does not exist");
+        var sync = (await _store.GetSyncAsync(syncId, cancellationToken))?.Value ?? throw new NotFoundException($"sync '{syncId}' does not exist");
+        var exportFirst = _exporters.Any(e => e.Serves(sync.Source));
         var now = _time.GetUtcNow();
         var runId = slot is null ? RunIds.ForManual(syncId, now, RandomNumberGenerator.GetInt32(0x10000)) : RunIds.ForSlot(syncId, slot.Value);
         for (var attempt = 0; attempt < 20; attempt++)
@@ -94,13 +97,14 @@ public sealed class RunService
                 SyncId = syncId,
                 Trigger = slot is null ? "manual" : "schedule",
                 Mode = mode,
+                ExportFirst = exportFirst,
                 Status = RunStatus.Pending,
                 CreatedAt = now,
                 UpdatedAt = now,
             };
             await _store.SaveRunAsync(run, null, cancellationToken);
             _logger.RunStarted(runId, syncId, run.Trigger, mode);
-            await _engine.StartAsync(new RunInput(runId, syncId, mode), cancellationToken);
+            await _engine.StartAsync(new RunInput(runId, syncId, mode, exportFirst), cancellationToken);
             return new StartRunResult(run, true);
         }
 

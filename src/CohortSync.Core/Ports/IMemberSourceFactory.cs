@@ -12,6 +12,7 @@ public interface IMemberSourceFactory
     /// </summary>
     /// <param name="source">The source definition.</param>
     /// <param name="fields">The fields the identifier chain needs (a source may export only these).</param>
+    /// <param name="exportTicket">The run's export, for sources that export (null otherwise).</param>
     /// <param name="cancellationToken">Cancels opening.</param>
-    Task<IEnumerable<MemberRecord>> OpenAsync(SourceDefinition source, IReadOnlyCollection<string> fields, CancellationToken cancellationToken);
+    Task<IEnumerable<MemberRecord>> OpenAsync(SourceDefinition source, IReadOnlyCollection<string> fields, Workflow.ExportTicket? exportTicket, CancellationToken cancellationToken);
 }

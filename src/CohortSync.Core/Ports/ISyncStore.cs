@@ -19,6 +19,9 @@ public sealed record SyncState
     /// <summary>The latest schedule slot a run was started for.</summary>
     public DateTimeOffset? LastScheduledSlot { get; init; }
 
+    /// <summary>When the source had last computed the cohort the baseline holds (skips unchanged exports).</summary>
+    public DateTimeOffset? LastExportComputedAt { get; init; }
+
     /// <summary>The destination container id, once created.</summary>
     public string? ContainerId { get; init; }
 

@@ -77,6 +77,12 @@ public sealed record RunRecord
     /// <summary>When it ended.</summary>
     public DateTimeOffset? FinishedAt { get; init; }
 
+    /// <summary>True when the source exports asynchronously and the workflow polls the export first.</summary>
+    public bool ExportFirst { get; init; }
+
+    /// <summary>The run's source export, once started.</summary>
+    public Workflow.ExportTicket? Export { get; init; }
+
     /// <summary>The plan Prepare made, once it has.</summary>
     public RunPlan? Plan { get; init; }
 

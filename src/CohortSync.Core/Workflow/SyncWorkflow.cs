@@ -15,6 +15,15 @@ public static class SyncWorkflow
         ArgumentNullException.ThrowIfNull(input);
         try
         {
+            if (input.ExportFirst)
+            {
+                var failure = await AwaitExportAsync(context, input);
+                if (failure is not null)
+                {
+                    return failure;
+                }
+            }
+
             var plan = await context.CallActivityAsync<RunPlan>(WorkflowNames.Prepare, input);
             if (input.Mode == RunMode.DryRun)
             {
@@ -37,6 +46,40 @@ public static class SyncWorkflow
         {
             return await context.CallActivityAsync<RunResult>(WorkflowNames.Fail, new FailRunInput(input.RunId, ex.Message));
         }
+    }
+
+    /// <summary>The first wait between polls of an export; it doubles up to <see cref="MaxPollDelay"/>.</summary>
+    public static readonly TimeSpan FirstPollDelay = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest wait between polls of an export.</summary>
+    public static readonly TimeSpan MaxPollDelay = TimeSpan.FromMinutes(1);
+
+    // Requests the export and polls it, waiting between polls on durable timers with backoff, never inside an activity.
+    // Returns the run's result when the run ends here (cohort unchanged, or the export missed its deadline).
+    private static async Task<RunResult?> AwaitExportAsync(IWorkflowContext context, RunInput input)
+    {
+        var ticket = await context.CallActivityAsync<ExportTicket>(WorkflowNames.StartExport, input);
+        if (ticket.State == ExportState.Unchanged)
+        {
+            return await context.CallActivityAsync<RunResult>(WorkflowNames.Commit, new CommitRunInput(input.RunId));
+        }
+
+        var delay = ticket.FirstPollDelay ?? FirstPollDelay;
+        while (ticket.State == ExportState.Requested)
+        {
+            if (ticket.Deadline is { } deadline && context.CurrentUtcDateTime >= deadline)
+            {
+                var message = $"the export of cohort '{ticket.CohortId}' did not finish by its deadline ({deadline:u}); the source may be busy: "
+                    + "run the sync again later, or raise the source's exportDeadlineMinutes setting";
+                return await context.CallActivityAsync<RunResult>(WorkflowNames.Fail, new FailRunInput(input.RunId, message));
+            }
+
+            await context.CreateTimerAsync(context.CurrentUtcDateTime + delay, CancellationToken.None);
+            delay = delay * 2 > MaxPollDelay ? MaxPollDelay : delay * 2;
+            ticket = await context.CallActivityAsync<ExportTicket>(WorkflowNames.PollExport, input);
+        }
+
+        return null;
     }
 
     // Fans batches out with at most MaxParallelSends in flight. A batch that fails after its retries stays unsettled:

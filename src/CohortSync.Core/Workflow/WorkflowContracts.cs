@@ -6,7 +6,9 @@ namespace CohortSync.Core.Workflow;
 /// <param name="RunId">The run (and workflow instance) id.</param>
 /// <param name="SyncId">The sync.</param>
 /// <param name="Mode">Incremental, full or dry run.</param>
-public sealed record RunInput(string RunId, string SyncId, RunMode Mode);
+/// <param name="ExportFirst">True when the source exports asynchronously (Amplitude): the workflow requests the export and
+/// polls it with durable timers before Prepare.</param>
+public sealed record RunInput(string RunId, string SyncId, RunMode Mode, bool ExportFirst = false);
 
 /// <summary>The input of the send activity: a reference to a stored batch, never its members.</summary>
 public sealed record SendBatchInput(string RunId, int BatchNumber);
@@ -30,6 +32,12 @@ public static class WorkflowNames
 {
     /// <summary>The orchestration.</summary>
     public const string Orchestration = "SyncRun";
+
+    /// <summary>Ask the source for an export (or find it unchanged, or shared with another sync).</summary>
+    public const string StartExport = "StartExport";
+
+    /// <summary>Check once whether a requested export is ready.</summary>
+    public const string PollExport = "PollExport";
 
     /// <summary>Prepare: read, resolve, diff, store batches.</summary>
     public const string Prepare = "PrepareRun";

@@ -61,7 +61,7 @@ public sealed partial class LocalWorkflowEngine : IWorkflowEngine, IAsyncDisposa
         foreach (var run in unfinished)
         {
             LogResuming(run.RunId, run.Status);
-            await StartAsync(new RunInput(run.RunId, run.SyncId, run.Mode), cancellationToken);
+            await StartAsync(new RunInput(run.RunId, run.SyncId, run.Mode, run.ExportFirst), cancellationToken);
         }
 
         return unfinished.Count;

@@ -255,7 +255,7 @@ public sealed class SyncWorkflowTests
         // Assert: inputs are references and counts, which is all the engine's history may hold.
         Assert.Equal(
         [
-            "{\"RunId\":\"orders.20260310T110000.s\",\"SyncId\":\"orders\",\"Mode\":\"Incremental\"}",
+            "{\"RunId\":\"orders.20260310T110000.s\",\"SyncId\":\"orders\",\"Mode\":\"Incremental\",\"ExportFirst\":false}",
             "{\"RunId\":\"orders.20260310T110000.s\",\"BatchNumber\":0}",
             "{\"RunId\":\"orders.20260310T110000.s\",\"BatchNumber\":1}",
             "{\"RunId\":\"orders.20260310T110000.s\",\"Rejected\":false}",

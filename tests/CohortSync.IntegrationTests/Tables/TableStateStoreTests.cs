@@ -8,15 +8,13 @@ using Microsoft.Extensions.Options;
 namespace CohortSync.IntegrationTests.Tables;
 
 [Collection(AzuriteCollection.Name)]
-public sealed class TableStateStoreTests(AzuriteFixture azurite) : IDisposable
+public sealed class TableStateStoreTests(AzuriteFixture azurite)
 {
-    private readonly TableStateStore _store = new(Options.Create(new TableStorageOptions
+    private readonly TableStateStore _store = new(new TableGateway(Options.Create(new TableStorageOptions
     {
         ConnectionString = azurite.ConnectionString,
         TablePrefix = AzuriteFixture.NewTablePrefix(),
-    }));
-
-    public void Dispose() => _store.Dispose();
+    })));
 
     [Fact]
     public async Task SaveBatches_ThenGetAndOutcome_RoundTrips()

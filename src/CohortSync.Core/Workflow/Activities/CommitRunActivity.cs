@@ -42,6 +42,14 @@ public sealed class CommitRunActivity
         {
             finished = await _runs.FinishAsync(run.RunId, r => r with { Status = RunStatus.Rejected }, cancellationToken);
         }
+        else if (run.Export?.State == ExportState.Unchanged)
+        {
+            var note = $"cohort unchanged: the source has not recomputed it since {run.Export.ComputedAt:u}; nothing downloaded or sent";
+            finished = await _runs.FinishAsync(
+                run.RunId,
+                r => r with { Status = RunStatus.Completed, Plan = new RunPlan { Notes = [note] }, Outcome = new RunOutcome() },
+                cancellationToken);
+        }
         else if (run.Mode == RunMode.DryRun)
         {
             finished = await _runs.FinishAsync(run.RunId, r => r with { Status = RunStatus.DryRunCompleted }, cancellationToken);
@@ -53,10 +61,33 @@ public sealed class CommitRunActivity
                 ? null
                 : string.Create(CultureInfo.InvariantCulture, $"{outcome.FailedBatches} batch(es) failed after retries; their {outcome.Failed} change(s) stay pending for the next run");
             finished = await _runs.FinishAsync(run.RunId, r => r with { Status = RunStatus.Completed, Outcome = outcome, Error = error }, cancellationToken);
+
+            // Only a run that left nothing pending may mark the export as synced: otherwise "unchanged" would skip the retry.
+            if (outcome.FailedBatches == 0 && run.Export?.ComputedAt is { } computedAt)
+            {
+                await RecordExportAsync(run.SyncId, computedAt, cancellationToken);
+            }
         }
 
         _logger.RunFinished(finished.RunId, finished.Status);
         return new RunResult(finished.RunId, finished.Status);
+    }
+
+    private async Task RecordExportAsync(string syncId, DateTimeOffset computedAt, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var state = await _store.GetSyncStateAsync(syncId, cancellationToken);
+            var updated = (state?.Value ?? new SyncState { SyncId = syncId }) with { LastExportComputedAt = computedAt };
+            try
+            {
+                await _store.SaveSyncStateAsync(updated, state?.ETag, cancellationToken);
+                return;
+            }
+            catch (Errors.ConcurrencyException) when (attempt < 5)
+            {
+            }
+        }
     }
 
     private async Task<RunOutcome> CommitBatchesAsync(RunRecord run, CancellationToken cancellationToken)

@@ -64,7 +64,7 @@ public sealed class PrepareRunActivity
         }
 
         // Read, resolve and validate every member before anything is written.
-        var members = await _sources.OpenAsync(sync.Source, chain.SourceFields.ToList(), cancellationToken);
+        var members = await _sources.OpenAsync(sync.Source, chain.SourceFields.ToList(), run.Value.Export, cancellationToken);
         var builder = new SnapshotBuilder();
         var skipReasons = new Dictionary<string, int>(StringComparer.Ordinal);
         int total = 0, unmatched = 0, invalid = 0;

@@ -10,10 +10,20 @@ public sealed class SyncActivities
     private readonly SendBatchActivity _send;
     private readonly CommitRunActivity _commit;
     private readonly FailRunActivity _fail;
+    private readonly StartExportActivity _startExport;
+    private readonly PollExportActivity _pollExport;
 
     /// <summary>Creates the dispatcher.</summary>
-    public SyncActivities(PrepareRunActivity prepare, SendBatchActivity send, CommitRunActivity commit, FailRunActivity fail)
+    public SyncActivities(
+        PrepareRunActivity prepare,
+        SendBatchActivity send,
+        CommitRunActivity commit,
+        FailRunActivity fail,
+        StartExportActivity startExport,
+        PollExportActivity pollExport)
     {
+        _startExport = startExport;
+        _pollExport = pollExport;
         _prepare = prepare;
         _send = send;
         _commit = commit;
@@ -23,7 +33,7 @@ public sealed class SyncActivities
     /// <summary>The input type each activity takes.</summary>
     public static Type InputTypeOf(string name) => name switch
     {
-        WorkflowNames.Prepare => typeof(RunInput),
+        WorkflowNames.Prepare or WorkflowNames.StartExport or WorkflowNames.PollExport => typeof(RunInput),
         WorkflowNames.SendBatch => typeof(SendBatchInput),
         WorkflowNames.Commit => typeof(CommitRunInput),
         WorkflowNames.Fail => typeof(FailRunInput),
@@ -33,6 +43,8 @@ public sealed class SyncActivities
     /// <summary>Runs an activity.</summary>
     public async Task<object> InvokeAsync(string name, object input, CancellationToken cancellationToken) => name switch
     {
+        WorkflowNames.StartExport => await _startExport.RunAsync((RunInput)input, cancellationToken),
+        WorkflowNames.PollExport => await _pollExport.RunAsync((RunInput)input, cancellationToken),
         WorkflowNames.Prepare => await _prepare.RunAsync((RunInput)input, cancellationToken),
         WorkflowNames.SendBatch => await _send.RunAsync((SendBatchInput)input, cancellationToken),
         WorkflowNames.Commit => await _commit.RunAsync((CommitRunInput)input, cancellationToken),

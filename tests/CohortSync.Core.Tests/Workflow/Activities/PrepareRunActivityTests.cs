@@ -140,7 +140,7 @@ public sealed class PrepareRunActivityTests
     private void Members(params string?[][] rows)
     {
         var records = rows.Select((values, i) => new MemberRecord(Schema, values, i + 2)).ToList();
-        _sources.Setup(s => s.OpenAsync(It.IsAny<SourceDefinition>(), It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+        _sources.Setup(s => s.OpenAsync(It.IsAny<SourceDefinition>(), It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<ExportTicket?>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(records);
     }
 
