@@ -146,6 +146,31 @@ public sealed class Cadence
         return latest is null ? null : new DateTimeOffset(DateTime.SpecifyKind(latest.Value, DateTimeKind.Utc));
     }
 
+    /// <summary>How many slots fall in [<paramref name="from"/>, <paramref name="from"/> + <paramref name="span"/>), counting at most <paramref name="cap"/>.</summary>
+    public int CountSlots(DateTimeOffset from, TimeSpan span, int cap = 1_000_000)
+    {
+        if (Kind == CadenceKind.Manual)
+        {
+            return 0;
+        }
+
+        if (Kind == CadenceKind.Once)
+        {
+            return 1;
+        }
+
+        var count = 0;
+        foreach (var _ in _schedule!.GetNextOccurrences(from.UtcDateTime.AddTicks(-1), (from + span).UtcDateTime))
+        {
+            if (++count >= cap)
+            {
+                break;
+            }
+        }
+
+        return count;
+    }
+
     private static DateTimeOffset TruncateToSecond(DateTimeOffset t) =>
         new(t.UtcTicks - (t.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
 

@@ -7,6 +7,7 @@ using CohortSync.Core.Errors;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
+using CohortSync.Core.Scheduling;
 using CohortSync.LocalHost.Runner;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -177,14 +178,26 @@ internal static class CliApp
             console.MarkupLineInterpolated($"destination [bold]{destination.Id}[/] saved");
         }
 
+        var known = (await store.ListSyncsAsync(cancellationToken)).ToList();
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         foreach (var sync in definitions.Syncs ?? [])
         {
             await UpsertAsync(store, sync, cancellationToken);
             console.MarkupLineInterpolated($"sync [bold]{sync.Id}[/] saved");
+            var sameProject = known.Concat(definitions.Syncs ?? []).Where(s => SameProject(s.Source, sync.Source));
+            if (QuotaAdvisor.Warn(sync, sameProject, now) is { } warning)
+            {
+                console.MarkupLineInterpolated($"[yellow]warning:[/] sync {sync.Id}: {warning}");
+            }
         }
 
         return 0;
     }
+
+    private static bool SameProject(SourceDefinition a, SourceDefinition b) =>
+        string.Equals(a.Type, b.Type, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(a.SecretName, b.SecretName, StringComparison.Ordinal)
+        && string.Equals(a.Setting("baseUrl") ?? a.Setting("region", "US"), b.Setting("baseUrl") ?? b.Setting("region", "US"), StringComparison.OrdinalIgnoreCase);
 
     private static async Task UpsertAsync(ISyncStore store, DestinationDefinition destination, CancellationToken cancellationToken)
     {
