@@ -1,5 +1,6 @@
 using CohortSync.Connectors.Common;
 using CohortSync.Connectors.Files;
+using CohortSync.Connectors.Iterable;
 using CohortSync.Connectors.Webhook;
 using CohortSync.Core.Ports;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +19,7 @@ public static class ServiceCollectionExtensions
         services.AddTransient(sp => new ResilienceHandler(sp.GetRequiredService<TimeProvider>()));
         services.AddHttpConnector<WebhookConnector>();
         // Vendor connectors: one line each.
+        services.AddHttpConnector<IterableConnector>();
         services.AddSingleton<IDestinationConnector, FileConnector>();
         services.AddSingleton<IDestinationRegistry, DestinationRegistry>();
         return services;
