@@ -1,6 +1,7 @@
 using CohortSync.Connectors.Amplitude;
 using CohortSync.Connectors.Common;
 using CohortSync.Connectors.Files;
+using CohortSync.Connectors.Iterable;
 using CohortSync.Connectors.Webhook;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Sources;
@@ -20,6 +21,7 @@ public static class ServiceCollectionExtensions
         services.AddTransient(sp => new ResilienceHandler(sp.GetRequiredService<TimeProvider>()));
         services.AddHttpConnector<WebhookConnector>();
         // Vendor connectors: one line each.
+        services.AddHttpConnector<IterableConnector>();
         services.AddSingleton<IDestinationConnector, FileConnector>();
 
         // The Amplitude source: redirects are followed by hand, since the file link must be taken at once and re-requested when stale.
