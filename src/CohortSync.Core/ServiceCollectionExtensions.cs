@@ -31,6 +31,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SyncActivities>();
         services.AddSingleton<RunService>();
         services.AddSingleton<SchedulerService>();
+        services.AddSingleton<DefinitionService>();
+        services.AddSingleton<MemberExplainer>();
         return services;
     }
 }

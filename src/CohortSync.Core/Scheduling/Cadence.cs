@@ -146,6 +146,12 @@ public sealed class Cadence
         return latest is null ? null : new DateTimeOffset(DateTime.SpecifyKind(latest.Value, DateTimeKind.Utc));
     }
 
+    /// <summary>The first slot strictly after <paramref name="after"/>, or null for manual and once cadences.</summary>
+    public DateTimeOffset? NextSlotAfter(DateTimeOffset after) =>
+        Kind == CadenceKind.Cron
+            ? new DateTimeOffset(DateTime.SpecifyKind(_schedule!.GetNextOccurrence(after.UtcDateTime), DateTimeKind.Utc))
+            : null;
+
     /// <summary>How many slots fall in [<paramref name="from"/>, <paramref name="from"/> + <paramref name="span"/>), counting at most <paramref name="cap"/>.</summary>
     public int CountSlots(DateTimeOffset from, TimeSpan span, int cap = 1_000_000)
     {

@@ -46,6 +46,21 @@ internal static class CliApp
         var apply = new Command("apply", "Create or replace destinations and syncs from a JSON file.") { file };
         apply.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, (services, console) => ApplyAsync(services, console, parse.GetValue(file)!, ct), ct));
         root.Subcommands.Add(apply);
+        var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var serve = new Command("serve", "Serve the HTTP API (x-functions-key: the Api:Key setting), the scheduler timer and the local runner.") { urls };
+        serve.SetAction(async (parse, ct) =>
+        {
+            var app = Web.LocalHostApp.Build(["--urls", parse.GetValue(urls)!], config =>
+            {
+                if (parse.GetValue(storage) is { Length: > 0 } connection)
+                {
+                    config.AddInMemoryCollection([new("Storage:ConnectionString", connection)]);
+                }
+            });
+            await app.RunAsync(ct);
+            return 0;
+        });
+        root.Subcommands.Add(serve);
         return root;
     }
 

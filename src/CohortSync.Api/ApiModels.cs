@@ -1,0 +1,120 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Errors;
+using CohortSync.Core.Identity;
+using CohortSync.Core.Runs;
+
+namespace CohortSync.Api;
+
+/// <summary>The JSON the API reads and writes: camelCase, enums as strings.</summary>
+public static class ApiJson
+{
+    /// <summary>The serializer options.</summary>
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+}
+
+/// <summary>A destination as a request body: the definition, plus its key to store in the secret store (never returned).</summary>
+public sealed record DestinationBody(
+    string? Id,
+    string? Name,
+    string? Type,
+    Dictionary<string, string>? Settings,
+    string? SecretName,
+    string? Secret)
+{
+    /// <summary>The definition, with each missing required field named.</summary>
+    public DestinationDefinition ToDefinition(string? routeId)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var id = RequireId(routeId, Id, errors);
+        Require(Name, "name", errors);
+        Require(Type, "type", errors);
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors);
+        }
+
+        return new DestinationDefinition { Id = id!, Name = Name!, Type = Type!, Settings = Settings ?? [], SecretName = SecretName };
+    }
+
+    internal static string? RequireId(string? routeId, string? bodyId, Dictionary<string, string[]> errors)
+    {
+        if (routeId is not null && bodyId is not null && !string.Equals(routeId, bodyId, StringComparison.Ordinal))
+        {
+            errors["id"] = ["must match the id in the URL"];
+        }
+
+        var id = routeId ?? bodyId;
+        Require(id, "id", errors);
+        return id;
+    }
+
+    internal static void Require(object? value, string field, Dictionary<string, string[]> errors)
+    {
+        if (value is null || (value is string s && string.IsNullOrWhiteSpace(s)))
+        {
+            errors[field] = ["is required"];
+        }
+    }
+}
+
+/// <summary>A sync as a request body.</summary>
+public sealed record SyncBody(
+    string? Id,
+    string? Name,
+    string? DestinationId,
+    SourceDefinition? Source,
+    string? Cadence,
+    List<IdentifierMapping>? Identifiers,
+    List<CarriedField>? Carry,
+    GuardrailSettings? Guardrail,
+    int? BatchSize,
+    bool? Enabled)
+{
+    /// <summary>The definition, with each missing required field named.</summary>
+    public SyncDefinition ToDefinition(string? routeId)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var id = DestinationBody.RequireId(routeId, Id, errors);
+        DestinationBody.Require(Name, "name", errors);
+        DestinationBody.Require(DestinationId, "destinationId", errors);
+        DestinationBody.Require(Source, "source", errors);
+        DestinationBody.Require(Identifiers, "identifiers", errors);
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors);
+        }
+
+        return new SyncDefinition
+        {
+            Id = id!,
+            Name = Name!,
+            DestinationId = DestinationId!,
+            Source = Source!,
+            Cadence = Cadence ?? "manual",
+            Identifiers = Identifiers!,
+            Carry = Carry ?? [],
+            Guardrail = Guardrail ?? GuardrailSettings.Default,
+            BatchSize = BatchSize ?? 1000,
+            Enabled = Enabled ?? true,
+        };
+    }
+}
+
+/// <summary>A saved definition with the warnings its save raised.</summary>
+public sealed record SavedView<T>(T Definition, IReadOnlyList<string> Warnings);
+
+/// <summary>A run with its progress.</summary>
+public sealed record RunView(RunRecord Run, int BatchesSettled, int BatchCount);
+
+/// <summary>The answer to a start request.</summary>
+public sealed record StartView(string RunId, bool Started, RunStatus Status, string StatusUri);
+
+/// <summary>An approval decision body.</summary>
+public sealed record DecisionBody(string? By);

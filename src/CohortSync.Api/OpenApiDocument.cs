@@ -1,0 +1,114 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace CohortSync.Api;
+
+/// <summary>
+/// The OpenAPI 3.0 description of the API, built from the same route table both hosts map. Written by hand rather than
+/// generated, since the Functions host cannot run ASP.NET Core's generator and both hosts must describe one API.
+/// </summary>
+public static class OpenApiDocument
+{
+    /// <summary>Every route: method, path, operation id, summary, whether it takes a body (and which schema).</summary>
+    public static IReadOnlyList<(string Method, string Path, string OperationId, string Summary, string? Body)> Routes { get; } =
+    [
+        ("get", "/api/destinations", "ListDestinations", "List destinations (never with secrets).", null),
+        ("post", "/api/destinations", "CreateDestination", "Create a destination; an optional `secret` is written to the secret store under `secretName`.", "Destination"),
+        ("get", "/api/destinations/{id}", "GetDestination", "Read a destination (ETag header).", null),
+        ("put", "/api/destinations/{id}", "ReplaceDestination", "Replace a destination (If-Match optional).", "Destination"),
+        ("delete", "/api/destinations/{id}", "DeleteDestination", "Delete a destination no sync uses.", null),
+        ("get", "/api/syncs", "ListSyncs", "List syncs.", null),
+        ("post", "/api/syncs", "CreateSync", "Create a sync; the answer carries warnings (for example a cadence that could exceed Amplitude's quota).", "Sync"),
+        ("get", "/api/syncs/{id}", "GetSync", "Read a sync (ETag header).", null),
+        ("put", "/api/syncs/{id}", "ReplaceSync", "Replace a sync (If-Match optional).", "Sync"),
+        ("delete", "/api/syncs/{id}", "DeleteSync", "Delete a sync with no run under way.", null),
+        ("post", "/api/syncs/{id}/runs", "StartRun", "Start a run (query mode=incremental|full|dryrun): 202 with Location; 200 with the run under way if there is one.", null),
+        ("get", "/api/syncs/{id}/runs", "ListRuns", "A sync's runs, newest first (query max, default 50).", null),
+        ("get", "/api/syncs/{id}/explain", "ExplainMember", "Explain a member: query userId, email, deviceId, externalId, alias+label, or key.", null),
+        ("get", "/api/runs/{runId}", "GetRun", "A run's status, plan, outcome and progress.", null),
+        ("post", "/api/runs/{runId}/approve", "ApproveRun", "Approve a run held by the removal guardrail (body {\"by\"} optional).", "Decision"),
+        ("post", "/api/runs/{runId}/reject", "RejectRun", "Reject a run held by the removal guardrail (body {\"by\"} optional).", "Decision"),
+        ("get", "/api/openapi.json", "OpenApi", "This document.", null),
+    ];
+
+    /// <summary>The document as JSON.</summary>
+    public static string Json { get; } = Build();
+
+    private static string Build()
+    {
+        var paths = new JsonObject();
+        foreach (var (method, path, operationId, summary, body) in Routes)
+        {
+            var operation = new JsonObject
+            {
+                ["operationId"] = operationId,
+                ["summary"] = summary,
+                ["parameters"] = new JsonArray(path.Split('/').Where(p => p.StartsWith('{')).Select(p => (JsonNode)new JsonObject
+                {
+                    ["name"] = p.Trim('{', '}'),
+                    ["in"] = "path",
+                    ["required"] = true,
+                    ["schema"] = new JsonObject { ["type"] = "string" },
+                }).ToArray()),
+                ["responses"] = new JsonObject
+                {
+                    ["200"] = new JsonObject { ["description"] = "OK" },
+                    ["400"] = Problem("Invalid input: a problem-details body names each bad field; nothing was stored."),
+                    ["401"] = new JsonObject { ["description"] = "Missing or wrong function key." },
+                    ["404"] = Problem("Unknown id."),
+                    ["409"] = Problem("Conflict: it exists, changed since read, or is in use."),
+                },
+            };
+            if (body is not null)
+            {
+                operation["requestBody"] = new JsonObject
+                {
+                    ["required"] = body != "Decision",
+                    ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = "#/components/schemas/" + body } } },
+                };
+            }
+
+            if (paths[path] is not JsonObject item)
+            {
+                paths[path] = item = new JsonObject();
+            }
+
+            item[method] = operation;
+        }
+
+        var document = new JsonObject
+        {
+            ["openapi"] = "3.0.3",
+            ["info"] = new JsonObject { ["title"] = "CohortSync", ["version"] = "1.0", ["description"] = "Keeps destination audiences in step with behavioral cohorts." },
+            ["security"] = new JsonArray(new JsonObject { ["functionKey"] = new JsonArray() }),
+            ["paths"] = paths,
+            ["components"] = new JsonObject
+            {
+                ["securitySchemes"] = new JsonObject
+                {
+                    ["functionKey"] = new JsonObject { ["type"] = "apiKey", ["in"] = "header", ["name"] = "x-functions-key" },
+                },
+                ["schemas"] = new JsonObject
+                {
+                    ["Destination"] = Schema(["id", "name", "type"], ("id", "string"), ("name", "string"), ("type", "string"), ("settings", "object"), ("secretName", "string"), ("secret", "string")),
+                    ["Sync"] = Schema(["id", "name", "destinationId", "source", "identifiers"], ("id", "string"), ("name", "string"), ("destinationId", "string"), ("source", "object"), ("cadence", "string"), ("identifiers", "array"), ("carry", "array"), ("guardrail", "object"), ("batchSize", "integer"), ("enabled", "boolean")),
+                    ["Decision"] = Schema([], ("by", "string")),
+                },
+            },
+        };
+        return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static JsonObject Problem(string description) => new()
+    {
+        ["description"] = description,
+        ["content"] = new JsonObject { ["application/problem+json"] = new JsonObject { ["schema"] = new JsonObject { ["type"] = "object" } } },
+    };
+
+    private static JsonObject Schema(string[] required, params (string Name, string Type)[] properties) => new()
+    {
+        ["type"] = "object",
+        ["required"] = new JsonArray(required.Select(r => (JsonNode)r).ToArray()),
+        ["properties"] = new JsonObject(properties.Select(p => KeyValuePair.Create(p.Name, (JsonNode?)new JsonObject { ["type"] = p.Type }))),
+    };
+}

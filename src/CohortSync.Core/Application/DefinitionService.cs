@@ -1,0 +1,150 @@
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Errors;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Scheduling;
+
+namespace CohortSync.Core.Application;
+
+/// <summary>A saved definition, with its version tag and any warnings for the person who saved it.</summary>
+public sealed record Saved<T>(T Value, string ETag, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// Creates, replaces and deletes destinations and syncs for both hosts. Everything is checked before anything is stored:
+/// a bad field is a <see cref="ValidationException"/> naming it, and nothing changes. A destination's key goes to the
+/// secret store under its <c>secretName</c>, never to a table, and is never returned.
+/// </summary>
+public sealed class DefinitionService
+{
+    private readonly ISyncStore _store;
+    private readonly ISecretStore _secrets;
+    private readonly IDestinationRegistry _destinations;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the service.</summary>
+    public DefinitionService(ISyncStore store, ISecretStore secrets, IDestinationRegistry destinations, TimeProvider time)
+    {
+        _store = store;
+        _secrets = secrets;
+        _destinations = destinations;
+        _time = time;
+    }
+
+    /// <summary>Creates a destination (and writes its key, if given); 409 if the id is taken.</summary>
+    public Task<Saved<DestinationDefinition>> CreateDestinationAsync(DestinationDefinition destination, string? secret, CancellationToken cancellationToken = default) =>
+        SaveDestinationAsync(destination, secret, etag: null, create: true, cancellationToken);
+
+    /// <summary>Replaces a destination; with <paramref name="etag"/>, only if it is still that version.</summary>
+    public Task<Saved<DestinationDefinition>> ReplaceDestinationAsync(DestinationDefinition destination, string? secret, string? etag, CancellationToken cancellationToken = default) =>
+        SaveDestinationAsync(destination, secret, etag, create: false, cancellationToken);
+
+    /// <summary>Deletes a destination no sync uses.</summary>
+    public async Task DeleteDestinationAsync(string id, CancellationToken cancellationToken = default)
+    {
+        _ = await _store.GetDestinationAsync(id, cancellationToken) ?? throw new NotFoundException($"destination '{id}' does not exist");
+        var users = (await _store.ListSyncsAsync(cancellationToken)).Where(s => s.DestinationId == id).Select(s => s.Id).ToList();
+        if (users.Count > 0)
+        {
+            throw new ConcurrencyException($"destination '{id}' is used by sync(s) {string.Join(", ", users)}: delete or move them first");
+        }
+
+        await _store.DeleteDestinationAsync(id, cancellationToken);
+    }
+
+    /// <summary>Creates a sync; 409 if the id is taken.</summary>
+    public Task<Saved<SyncDefinition>> CreateSyncAsync(SyncDefinition sync, CancellationToken cancellationToken = default) =>
+        SaveSyncAsync(sync, etag: null, create: true, cancellationToken);
+
+    /// <summary>Replaces a sync; with <paramref name="etag"/>, only if it is still that version.</summary>
+    public Task<Saved<SyncDefinition>> ReplaceSyncAsync(SyncDefinition sync, string? etag, CancellationToken cancellationToken = default) =>
+        SaveSyncAsync(sync, etag, create: false, cancellationToken);
+
+    /// <summary>Deletes a sync with no run under way (its baseline and history stay in storage).</summary>
+    public async Task DeleteSyncAsync(string id, CancellationToken cancellationToken = default)
+    {
+        _ = await _store.GetSyncAsync(id, cancellationToken) ?? throw new NotFoundException($"sync '{id}' does not exist");
+        var state = await _store.GetSyncStateAsync(id, cancellationToken);
+        if (state?.Value.ActiveRunId is { } active && (await _store.GetRunAsync(active, cancellationToken))?.Value.Status is { } status && !Runs.RunStatuses.IsTerminal(status))
+        {
+            throw new ConcurrencyException($"sync '{id}' has run '{active}' under way ({status}): wait for it, or reject it if it awaits approval");
+        }
+
+        await _store.DeleteSyncAsync(id, cancellationToken);
+    }
+
+    private async Task<Saved<DestinationDefinition>> SaveDestinationAsync(
+        DestinationDefinition destination, string? secret, string? etag, bool create, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        DefinitionValidator.Validate(destination, _destinations.Types);
+        if (secret is not null && destination.SecretName is null)
+        {
+            throw new ValidationException(new Dictionary<string, string[]> { ["secretName"] = ["a secret needs a secretName to be stored under"] });
+        }
+
+        if (secret is { Length: 0 })
+        {
+            throw new ValidationException(new Dictionary<string, string[]> { ["secret"] = ["must not be empty"] });
+        }
+
+        var existing = await _store.GetDestinationAsync(destination.Id, cancellationToken);
+        if (create && existing is not null)
+        {
+            throw new ConcurrencyException($"destination '{destination.Id}' already exists");
+        }
+
+        if (!create && existing is null)
+        {
+            throw new NotFoundException($"destination '{destination.Id}' does not exist");
+        }
+
+        var stored = destination with { CreatedAt = existing?.Value.CreatedAt ?? _time.GetUtcNow() };
+        if (secret is not null)
+        {
+            await _secrets.SetSecretAsync(destination.SecretName!, secret, cancellationToken);
+        }
+
+        var newTag = await _store.SaveDestinationAsync(stored, create ? null : etag ?? existing!.ETag, cancellationToken);
+        return new Saved<DestinationDefinition>(stored, newTag, []);
+    }
+
+    private async Task<Saved<SyncDefinition>> SaveSyncAsync(SyncDefinition sync, string? etag, bool create, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sync);
+        DefinitionValidator.Validate(sync);
+        var destination = (await _store.GetDestinationAsync(sync.DestinationId, cancellationToken))?.Value
+            ?? throw new ValidationException(new Dictionary<string, string[]> { ["destinationId"] = [$"destination '{sync.DestinationId}' does not exist"] });
+        var capabilities = _destinations.Resolve(destination.Type).Describe(destination);
+        var unsupported = sync.Identifiers.Select(m => m.Kind).Where(k => !capabilities.KeyKinds.Contains(k)).Distinct().ToList();
+        if (unsupported.Count > 0)
+        {
+            throw new ValidationException(new Dictionary<string, string[]>
+            {
+                ["identifiers"] = [$"destination type '{destination.Type}' takes keys of kind {string.Join(", ", capabilities.KeyKinds)}, not {string.Join(", ", unsupported)}"],
+            });
+        }
+
+        var existing = await _store.GetSyncAsync(sync.Id, cancellationToken);
+        if (create && existing is not null)
+        {
+            throw new ConcurrencyException($"sync '{sync.Id}' already exists");
+        }
+
+        if (!create && existing is null)
+        {
+            throw new NotFoundException($"sync '{sync.Id}' does not exist");
+        }
+
+        var stored = sync with { CreatedAt = existing?.Value.CreatedAt ?? _time.GetUtcNow() };
+        var others = await _store.ListSyncsAsync(cancellationToken);
+        var warnings = new List<string>();
+        var sameProject = others.Where(s => string.Equals(s.Source.Type, sync.Source.Type, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(s.Source.SecretName, sync.Source.SecretName, StringComparison.Ordinal));
+        if (QuotaAdvisor.Warn(stored, sameProject, _time.GetUtcNow()) is { } warning)
+        {
+            warnings.Add(warning);
+        }
+
+        var newTag = await _store.SaveSyncAsync(stored, create ? null : etag ?? existing!.ETag, cancellationToken);
+        return new Saved<SyncDefinition>(stored, newTag, warnings);
+    }
+}

@@ -1,0 +1,84 @@
+using CohortSync.Core.Errors;
+using CohortSync.Core.Identity;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Runs;
+using CohortSync.Core.Snapshots;
+
+namespace CohortSync.Core.Application;
+
+/// <summary>The story of one member in one sync: "why is this user not in Braze?"</summary>
+/// <param name="Key">The destination key looked up (kind and value).</param>
+/// <param name="InBaseline">True when the destination has the member, as far as CohortSync knows.</param>
+/// <param name="LastOperation">The last change sent or attempted for it (add, remove, update), if any in the runs looked at.</param>
+/// <param name="RunId">The run of that change.</param>
+/// <param name="Outcome"><c>accepted</c>, <c>rejected</c>, <c>failed</c> (pending for the next run), or <c>not sent</c>.</param>
+/// <param name="Reason">Why, when it was rejected or failed, or what to check when nothing is known.</param>
+/// <param name="RunsExamined">How many recent runs were looked at.</param>
+public sealed record MemberExplanation(
+    string Key, bool InBaseline, string? LastOperation, string? RunId, string Outcome, string? Reason, int RunsExamined);
+
+/// <summary>Explains a member by looking at the baseline and the batches of the sync's recent runs.</summary>
+public sealed class MemberExplainer
+{
+    private const int RunsToExamine = 20;
+    private readonly ISyncStore _store;
+    private readonly BaselineRepository _baselines;
+
+    /// <summary>Creates the explainer.</summary>
+    public MemberExplainer(ISyncStore store, BaselineRepository baselines)
+    {
+        _store = store;
+        _baselines = baselines;
+    }
+
+    /// <summary>Explains one member, identified by its destination key.</summary>
+    public async Task<MemberExplanation> ExplainAsync(string syncId, DestinationKey key, CancellationToken cancellationToken = default)
+    {
+        _ = await _store.GetSyncAsync(syncId, cancellationToken) ?? throw new NotFoundException($"sync '{syncId}' does not exist");
+        var encoded = key.Encode();
+        var label = $"{key.Kind}{(key.Label is null ? string.Empty : "(" + key.Label + ")")}";
+        var inBaseline = (await _baselines.LoadAsync(syncId, cancellationToken)).Find(encoded) is not null;
+        var runs = await _store.ListRunsAsync(syncId, RunsToExamine, cancellationToken);
+        foreach (var run in runs.Where(r => r.Plan is { BatchCount: > 0 }))
+        {
+            foreach (var batch in await _store.ListBatchesAsync(run.RunId, cancellationToken))
+            {
+                var index = IndexOf(batch.Changes, encoded);
+                if (index < 0)
+                {
+                    continue;
+                }
+
+                var operation = batch.Changes[index].Kind.ToString().ToLowerInvariant();
+                if (batch.Outcome is null)
+                {
+                    var pending = run.Status.IsTerminal() ? "its batch failed after retries; it stays pending for the next run" : "its batch has not been sent yet";
+                    return new MemberExplanation(label, inBaseline, operation, run.RunId, run.Status.IsTerminal() ? "failed" : "not sent", pending, runs.Count);
+                }
+
+                var rejection = batch.Outcome.Rejections.FirstOrDefault(r => r.Index == index);
+                return rejection is null
+                    ? new MemberExplanation(label, inBaseline, operation, run.RunId, "accepted", null, runs.Count)
+                    : new MemberExplanation(label, inBaseline, operation, run.RunId, "rejected", rejection.Reason, runs.Count);
+            }
+        }
+
+        var hint = inBaseline
+            ? "in the baseline since before the runs examined"
+            : "not in the baseline and not sent by the runs examined: the member may not be in the cohort, may have no usable identifier (see the runs' unmatched counts), or may have been refused before sending (see the runs' skip reasons)";
+        return new MemberExplanation(label, inBaseline, null, null, "not sent", hint, runs.Count);
+    }
+
+    private static int IndexOf(IReadOnlyList<SnapshotChange> changes, string key)
+    {
+        for (var i = 0; i < changes.Count; i++)
+        {
+            if (string.Equals(changes[i].Entry.Key, key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

@@ -1,0 +1,107 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using CohortSync.Api;
+using CohortSync.LocalHost.Web;
+using CohortSync.Sandbox;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CohortSync.IntegrationTests.Api;
+
+/// <summary>The LocalHost web app on a free port, on Azurite, with the sandbox beside it; callers speak real HTTP.</summary>
+internal sealed class LocalHostUnderTest : IAsyncDisposable
+{
+    public const string ApiKey = "test-api-key-0123456789";
+    private readonly WebApplication _app;
+
+    private LocalHostUnderTest(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        Client = new HttpClient { BaseAddress = baseAddress };
+        Client.DefaultRequestHeaders.Add("x-functions-key", ApiKey);
+        Anonymous = new HttpClient { BaseAddress = baseAddress };
+    }
+
+    public HttpClient Client { get; }
+
+    public HttpClient Anonymous { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<LocalHostUnderTest> StartAsync(string storage, string prefix)
+    {
+        var app = LocalHostApp.Build(["--urls", "http://127.0.0.1:0"], config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = storage,
+            ["Storage:TablePrefix"] = prefix,
+            ["Api:Key"] = ApiKey,
+            ["SchedulerTimer"] = "off",
+            ["Runner:BaseDelay"] = "00:00:00.020",
+            ["Runner:MaxDelay"] = "00:00:00.200",
+            ["Runner:MaxRetryAttempts"] = "2",
+        }));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new LocalHostUnderTest(app, new Uri(address + "/"));
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await Client.GetAsync(new Uri(path, UriKind.Relative));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(ApiJson.Options))!;
+    }
+
+    /// <summary>Polls a run until its status is one of <paramref name="statuses"/> (a condition, not a sleep).</summary>
+    public async Task<JsonElement> WaitForRunAsync(string runId, params string[] statuses)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var view = await GetJsonAsync("api/runs/" + runId);
+            if (statuses.Contains(view.GetProperty("run").GetProperty("status").GetString()))
+            {
+                return view;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"run {runId}: {view}");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        Anonymous.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    public static object WebhookDestination(string id, SandboxHost sandbox, string? secret) => new
+    {
+        id,
+        name = "Sandbox webhook",
+        type = "webhook",
+        settings = new Dictionary<string, string> { ["url"] = new Uri(sandbox.BaseAddress, "webhook").ToString() },
+        secretName = id + "-key",
+        secret,
+    };
+
+    public static object FileSync(string id, string destinationId, string path) => new
+    {
+        id,
+        name = "Sync " + id,
+        destinationId,
+        source = new { type = "file", location = path, cohortName = "Trial, no invite" },
+        cadence = "manual",
+        identifiers = new[] { new { sourceField = "user_id", kind = "UserId" } },
+        carry = new[] { new { sourceField = "email", name = "email" } },
+    };
+}
