@@ -18,6 +18,8 @@ public static class ServiceCollectionExtensions
         services.AddTransient(sp => new ResilienceHandler(sp.GetRequiredService<TimeProvider>()));
         services.AddHttpConnector<WebhookConnector>();
         // Vendor connectors: one line each.
+        services.AddHttpConnector<Braze.BrazeConnector>();
+        services.AddOptions<Braze.BrazeOptions>().BindConfiguration(Braze.BrazeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IDestinationConnector, FileConnector>();
         services.AddSingleton<IDestinationRegistry, DestinationRegistry>();
         return services;
