@@ -31,6 +31,13 @@ public sealed class BrazeConnector : HttpConnector
     /// <summary>The prefix of the cohort id derived from the sync id.</summary>
     public const string CohortIdPrefix = "cohortsync-";
 
+    /// <summary>
+    /// The largest batch: ten requests of 1,000. A batch is the engine's unit of storage work and of retry; ten requests a
+    /// batch spread its storage reads and writes thin enough for the sends to reach the rate limit. A batch retried after
+    /// some of its requests landed sends those again, which Braze's set semantics make harmless.
+    /// </summary>
+    public const int MaxBatchSize = 10 * BrazeCohortChanges.MaxIdentifiersPerRequest;
+
     private readonly BrazeOptions _options;
 
     /// <summary>Creates the connector on a typed client.</summary>
@@ -59,7 +66,7 @@ public sealed class BrazeConnector : HttpConnector
 
     /// <inheritdoc/>
     public override DestinationCapabilities Describe(DestinationDefinition destination) =>
-        new(BrazeCohortChanges.MaxIdentifiersPerRequest, BrazeIdentifierRules.Kinds, Notes);
+        new(MaxBatchSize, BrazeIdentifierRules.Kinds, Notes);
 
     /// <inheritdoc/>
     public override string? Validate(DestinationKey key, string? payload) => BrazeIdentifierRules.Check(key);

@@ -245,13 +245,13 @@ public sealed class BrazeConnectorTests : IDisposable
     }
 
     [Fact]
-    public void Describe_AnyDestination_TakesAThousandOfThreeKindsAndSaysBrazeNeverCreatesUsers()
+    public void Describe_AnyDestination_TakesTenRequestsOfThreeKindsAndSaysBrazeNeverCreatesUsers()
     {
         // Act
         var capabilities = Connector(Ok()).Describe(Destination("US-03"));
 
         // Assert
-        Assert.Equal(1_000, capabilities.MaxBatchSize);
+        Assert.Equal(10_000, capabilities.MaxBatchSize);
         Assert.Equal([KeyKind.UserId, KeyKind.Alias, KeyKind.DeviceId], capabilities.KeyKinds);
         Assert.Contains(capabilities.Notes, n => n.StartsWith("Braze adds only users who already exist", StringComparison.Ordinal));
     }
