@@ -22,6 +22,8 @@ public static class ServiceCollectionExtensions
         services.AddHttpConnector<WebhookConnector>();
         // Vendor connectors: one line each.
         services.AddHttpConnector<IterableConnector>();
+        services.AddHttpConnector<Braze.BrazeConnector>();
+        services.AddOptions<Braze.BrazeOptions>().BindConfiguration(Braze.BrazeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IDestinationConnector, FileConnector>();
 
         // The Amplitude source: redirects are followed by hand, since the file link must be taken at once and re-requested when stale.

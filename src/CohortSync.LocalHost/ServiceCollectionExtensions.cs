@@ -7,6 +7,7 @@ using CohortSync.Core.Secrets;
 using CohortSync.LocalHost.Runner;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CohortSync.LocalHost;
 
@@ -16,6 +17,9 @@ public static class ServiceCollectionExtensions
     /// <summary>Adds everything a local host needs.</summary>
     public static IServiceCollection AddCohortSyncLocalHost(this IServiceCollection services, IConfiguration configuration)
     {
+        // Options bound with BindConfiguration read IConfiguration from the container; a generic host registers it, a bare
+        // ServiceCollection (the integration tests' harness) does not.
+        services.TryAddSingleton(configuration);
         services.AddCohortSyncCore();
         services.AddCohortSyncTableStorage(configuration);
         services.AddCohortSyncConnectors();

@@ -85,12 +85,15 @@ public abstract class HttpConnector : IDestinationConnector
         for (var attempt = 0; ; attempt++)
         {
             var secret = destination.SecretName is null ? null : await Secrets.GetSecretAsync(destination.SecretName, cancellationToken);
+            // The activity's share first, the credential's limiter last: the limiter spaces the moments requests leave, and
+            // a wait after it (the pacer's) would let requests it had spaced out leave together.
+            if (pacer is not null)
+            {
+                await pacer.WaitTurnAsync(cancellationToken);
+            }
+
             using (await limiter.AcquireAsync(1, cancellationToken))
             {
-                if (pacer is not null)
-                {
-                    await pacer.WaitTurnAsync(cancellationToken);
-                }
             }
 
             using var request = build(secret);

@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using CohortSync.Core.Identity;
+
+namespace CohortSync.Connectors.Braze;
+
+/// <summary>
+/// What a Braze cohort import can carry, checked before anything is sent. Braze itself reports nothing per identifier (an
+/// unknown id is ignored silently), so these rules only refuse what could not be sent or could never match.
+/// </summary>
+public static class BrazeIdentifierRules
+{
+    /// <summary>
+    /// The most bytes one identifier (an alias: name and label together) may take in the JSON body. Braze documents a 4 MB
+    /// limit on API request bodies (413 above it); 1,000 identifiers of this size, with their quotes and alias keys, stay
+    /// under 4,000,000 bytes, so a full request always fits. The cap is our derivation, not a documented Braze id limit.
+    /// </summary>
+    public const int MaxIdentifierBytes = 3_900;
+
+    /// <summary>The reason for a key of a kind Braze cohorts do not take.</summary>
+    public const string UnsupportedKind = "Braze takes external ids, user aliases and device ids only";
+
+    /// <summary>The reason for an alias without a label.</summary>
+    public const string MissingAliasLabel = "a Braze user alias needs an alias label";
+
+    /// <summary>The reason for an identifier over <see cref="MaxIdentifierBytes"/>.</summary>
+    public const string TooLong = "identifier longer than 3,900 bytes (1,000 of them must fit in Braze's 4 MB request limit)";
+
+    /// <summary>The reason for an empty identifier.</summary>
+    public const string Empty = "empty identifier";
+
+    /// <summary>The reason for text that cannot be written as UTF-8 (a lone surrogate).</summary>
+    public const string NotUnicode = "identifier is not valid Unicode text";
+
+    /// <summary>The key kinds the connector takes, in the chain order the design suggests.</summary>
+    public static IReadOnlyList<KeyKind> Kinds { get; } = [KeyKind.UserId, KeyKind.Alias, KeyKind.DeviceId];
+
+    /// <summary>Returns why a key cannot go to Braze, or null. Never echoes the identifier.</summary>
+    public static string? Check(DestinationKey key)
+    {
+        switch (key.Kind)
+        {
+            case KeyKind.UserId or KeyKind.DeviceId:
+                return CheckText(key.Value, null);
+            case KeyKind.Alias when string.IsNullOrWhiteSpace(key.Label):
+                return MissingAliasLabel;
+            case KeyKind.Alias:
+                return CheckText(key.Value, key.Label);
+            default:
+                return UnsupportedKind;
+        }
+    }
+
+    private static string? CheckText(string value, string? label)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return Empty;
+        }
+
+        if (!IsValidUnicode(value) || (label is not null && !IsValidUnicode(label)))
+        {
+            return NotUnicode;
+        }
+
+        var bytes = EncodedLength(value) + (label is null ? 0 : EncodedLength(label));
+        return bytes > MaxIdentifierBytes ? TooLong : null;
+    }
+
+    // The common case (printable ASCII with nothing to escape) is measured without building the escaped copy; anything
+    // else is measured as the serializer will write it (escapes, and non-BMP characters as surrogate escapes).
+    private static int EncodedLength(string text)
+    {
+        foreach (var c in text)
+        {
+            if (c is < (char)0x20 or > (char)0x7e or '"' or '\\')
+            {
+                return JsonEncodedText.Encode(text, BrazeJson.Options.Encoder).EncodedUtf8Bytes.Length;
+            }
+        }
+
+        return text.Length;
+    }
+
+    private static bool IsValidUnicode(string text)
+    {
+        var span = text.AsSpan();
+        while (!span.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(span, out _, out var consumed) != OperationStatus.Done)
+            {
+                return false;
+            }
+
+            span = span[consumed..];
+        }
+
+        return true;
+    }
+}
