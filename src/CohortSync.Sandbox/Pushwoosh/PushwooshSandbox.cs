@@ -381,8 +381,6 @@ public sealed partial class PushwooshSandbox : IAsyncDisposable
             {
                 job.Errors.Add(error);
             }
-
-            job.Processed++;
         }
 
         job.Status = BulkJobStatus.Completed;

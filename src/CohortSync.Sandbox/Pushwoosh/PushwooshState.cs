@@ -51,9 +51,11 @@ internal sealed record DeviceOperation(string IdentifierKind, string Identifier,
 /// <summary>A device a bulk request could not update.</summary>
 internal sealed record DeviceError(string IdentifierKind, string Identifier, string Code, string Message);
 
-/// <summary>A bulk request and its progress.</summary>
+/// <summary>A bulk request and its progress. The worker writes it; request threads read it once it is terminal.</summary>
 internal sealed class BulkJob(string id, string application, string token, IReadOnlyList<DeviceOperation> devices)
 {
+    private volatile string _status = BulkJobStatus.Pending;
+
     public string Id { get; } = id;
 
     public string Application { get; } = application;
@@ -62,9 +64,11 @@ internal sealed class BulkJob(string id, string application, string token, IRead
 
     public IReadOnlyList<DeviceOperation> Devices { get; } = devices;
 
-    public string Status { get; set; } = BulkJobStatus.Pending;
-
-    public int Processed { get; set; }
+    public string Status
+    {
+        get => _status;
+        set => _status = value;
+    }
 
     public List<DeviceError> Errors { get; } = [];
 }
