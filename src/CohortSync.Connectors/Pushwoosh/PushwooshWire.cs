@@ -1,0 +1,315 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace CohortSync.Connectors.Pushwoosh;
+
+/// <summary>A list tag operation on one user: the change's position in its batch, the user id (the email) and the operator.</summary>
+/// <param name="Index">The change's index in <see cref="Core.Ports.SendRequest.Changes"/>.</param>
+/// <param name="UserId">The Pushwoosh user id: the member's email.</param>
+/// <param name="Operator"><c>append</c> (add, update) or <c>remove</c>.</param>
+public readonly record struct TagChange(int Index, string UserId, string Operator);
+
+/// <summary>One device <c>bulkSetTags</c> could not update, as its detailed status reports it.</summary>
+/// <param name="UserId">The device's <c>user_id</c>, if it had one.</param>
+/// <param name="Code">The vendor's error code (sandbox: <c>user_not_found</c>), or null.</param>
+public sealed record DeviceFailure(string? UserId, string? Code);
+
+/// <summary>A bulk request's status: its state and, when detailed, the devices that failed.</summary>
+/// <param name="Status">The state as sent (<c>Pending</c>, <c>Processing</c>, <c>Completed</c>, <c>Failed</c>, ...).</param>
+/// <param name="Failures">Devices that failed.</param>
+public sealed record BulkStatus(string Status, IReadOnlyList<DeviceFailure> Failures)
+{
+    /// <summary>True when the job finished, with or without device failures.</summary>
+    public bool IsCompleted => Status.ToUpperInvariant() is "COMPLETED" or "DONE" or "FINISHED" or "SUCCESS" or "SUCCEEDED";
+
+    /// <summary>True when the job failed as a whole.</summary>
+    public bool IsFailed => Status.ToUpperInvariant() is "FAILED" or "ERROR" or "CANCELLED" or "CANCELED";
+}
+
+/// <summary>The json/1.3 response envelope: <c>{"status_code","status_message","response"}</c>.</summary>
+/// <param name="StatusCode">The envelope's status code (200 is success).</param>
+/// <param name="StatusMessage">The envelope's message.</param>
+public sealed record Envelope(int StatusCode, string? StatusMessage);
+
+/// <summary>A tag as <c>listTags</c> returns it.</summary>
+/// <param name="Name">The tag's name.</param>
+/// <param name="Type">Its type: 1 integer, 2 string, 3 list, 4 date, 5 boolean, 6 decimal, 7 version.</param>
+public sealed record TagInfo(string Name, int Type);
+
+/// <summary>
+/// Pushwoosh request bodies and response readers. Bodies are written with <see cref="Utf8JsonWriter"/> so their byte size is
+/// known exactly (requests must stay under 2 MB); the Server API token goes in the body's <c>auth</c> field, never a header.
+/// </summary>
+public static class PushwooshWire
+{
+    /// <summary>Pushwoosh's list tag type.</summary>
+    public const int ListTagType = 3;
+
+    /// <summary>The body size limit Amplitude documents for Pushwoosh (2 MB, read as 2,000,000 bytes, the stricter reading).</summary>
+    public const int MaxBodyBytes = 2_000_000;
+
+    /// <summary>Room kept in a bulk body for everything but the devices (application code, token, brackets).</summary>
+    public const int EnvelopeAllowance = 4_096;
+
+    /// <summary>One device of a bulk request: <c>{"user_id","list_operator","tags":{tag:[value]}}</c>, as UTF-8 JSON.</summary>
+    public static byte[] Device(TagChange change, string tagName, string value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("user_id", change.UserId);
+            writer.WriteString("list_operator", change.Operator);
+            writer.WriteStartObject("tags");
+            writer.WriteStartArray(tagName);
+            writer.WriteStringValue(value);
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// A <c>bulkSetTags</c> body: <c>{"application","auth","create_missing_tags":false,"devices":[...]}</c>, the devices
+    /// written as given by <see cref="Device"/>.
+    /// </summary>
+    public static byte[] BulkSetTags(string application, string auth, IReadOnlyList<byte[]> devices, int start, int count)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        var buffer = new ArrayBufferWriter<byte>(EnvelopeAllowance + (count * 128));
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("application", application);
+            writer.WriteString("auth", auth);
+
+            // The tag is created (as a list) before any send; a missing one means someone deleted it, which should fail loudly.
+            writer.WriteBoolean("create_missing_tags", false);
+            writer.WriteStartArray("devices");
+            for (var i = start; i < start + count; i++)
+            {
+                writer.WriteRawValue(devices[i], skipInputValidation: true);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// A Device API <c>setTags</c> body for one user: <c>{"request":{"application","userId","tags":{tag:{"operation","value":[value]}}}}</c>.
+    /// The token goes in the <c>Authorization: Token</c> header.
+    /// </summary>
+    public static byte[] SetTags(string application, TagChange change, string tagName, string value) =>
+        Write(writer =>
+        {
+            writer.WriteStartObject("request");
+            writer.WriteString("application", application);
+            writer.WriteString("userId", change.UserId);
+            writer.WriteStartObject("tags");
+            writer.WriteStartObject(tagName);
+            writer.WriteString("operation", change.Operator);
+            writer.WriteStartArray("value");
+            writer.WriteStringValue(value);
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        });
+
+    /// <summary>A <c>listTags</c> body: <c>{"request":{"auth"}}</c>.</summary>
+    public static byte[] ListTags(string auth) =>
+        Write(writer =>
+        {
+            writer.WriteStartObject("request");
+            writer.WriteString("auth", auth);
+            writer.WriteEndObject();
+        });
+
+    /// <summary>
+    /// An <c>addTag</c> body for a list tag: <c>{"request":{"auth","tag":{"name","type":3,"application_specific":true,"user_specific":true}}}</c>.
+    /// Application- and user-specific, because a cohort belongs to one application and membership to a user, not a device.
+    /// </summary>
+    public static byte[] AddListTag(string auth, string tagName) =>
+        Write(writer =>
+        {
+            writer.WriteStartObject("request");
+            writer.WriteString("auth", auth);
+            writer.WriteStartObject("tag");
+            writer.WriteString("name", tagName);
+            writer.WriteNumber("type", ListTagType);
+            writer.WriteBoolean("application_specific", true);
+            writer.WriteBoolean("user_specific", true);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        });
+
+    /// <summary>
+    /// Splits devices into requests of at most <paramref name="maxDevices"/> devices and <paramref name="maxBytes"/> bytes of
+    /// device JSON, as evenly as possible: a batch that holds at least the bulk minimum never leaves a small remainder.
+    /// </summary>
+    /// <returns>The (start, count) of each request, in order.</returns>
+    public static IReadOnlyList<(int Start, int Count)> Split(IReadOnlyList<int> deviceBytes, int maxDevices, int maxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(deviceBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDevices);
+        var n = deviceBytes.Count;
+        if (n == 0)
+        {
+            return [];
+        }
+
+        long total = 0;
+        foreach (var size in deviceBytes)
+        {
+            if (size + 1 > maxBytes)
+            {
+                throw new ArgumentException("a device is larger than a whole request", nameof(deviceBytes));
+            }
+
+            total += size + 1;
+        }
+
+        var parts = (int)Math.Max((n + maxDevices - 1) / maxDevices, (total + maxBytes - 1) / maxBytes);
+        for (; ; parts++)
+        {
+            var result = new List<(int, int)>(parts);
+            var fits = true;
+            var start = 0;
+            for (var p = 0; p < parts && fits; p++)
+            {
+                // Spread the remainder over the first parts, so sizes differ by at most one.
+                var count = (n / parts) + (p < n % parts ? 1 : 0);
+                long bytes = 0;
+                for (var i = start; i < start + count; i++)
+                {
+                    bytes += deviceBytes[i] + 1;
+                }
+
+                fits = bytes <= maxBytes;
+                result.Add((start, count));
+                start += count;
+            }
+
+            if (fits)
+            {
+                return result;
+            }
+        }
+    }
+
+    /// <summary>Reads <c>request_id</c> from a <c>bulkSetTags</c> answer, or null when there is none.</summary>
+    public static string? ReadRequestId(string json)
+    {
+        using var document = Parse(json);
+        return document?.RootElement is { ValueKind: JsonValueKind.Object } root
+            && root.TryGetProperty("request_id", out var id) && id.ValueKind == JsonValueKind.String
+            ? id.GetString()
+            : null;
+    }
+
+    /// <summary>
+    /// Reads a bulk status (schema UNVERIFIED, the sandbox's): <c>{"request_id","status","errors":[{"user_id","code"}]}</c>.
+    /// Returns null when the body has no <c>status</c>.
+    /// </summary>
+    public static BulkStatus? ReadStatus(string json)
+    {
+        using var document = Parse(json);
+        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } root
+            || !root.TryGetProperty("status", out var status) || status.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        var failures = new List<DeviceFailure>();
+        if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var error in errors.EnumerateArray())
+            {
+                if (error.ValueKind == JsonValueKind.Object)
+                {
+                    failures.Add(new DeviceFailure(String(error, "user_id"), String(error, "code")));
+                }
+            }
+        }
+
+        return new BulkStatus(status.GetString()!, failures);
+    }
+
+    /// <summary>Reads a json/1.3 envelope, or null when the body is not one.</summary>
+    public static Envelope? ReadEnvelope(string json)
+    {
+        using var document = Parse(json);
+        return document?.RootElement is { ValueKind: JsonValueKind.Object } root
+            && root.TryGetProperty("status_code", out var code) && code.TryGetInt32(out var statusCode)
+            ? new Envelope(statusCode, String(root, "status_message"))
+            : null;
+    }
+
+    /// <summary>Reads the tags of a <c>listTags</c> envelope: <c>response.tags[{name,type}]</c>.</summary>
+    public static IReadOnlyList<TagInfo> ReadTags(string json)
+    {
+        using var document = Parse(json);
+        var tags = new List<TagInfo>();
+        if (document?.RootElement is { ValueKind: JsonValueKind.Object } root
+            && root.TryGetProperty("response", out var response) && response.ValueKind == JsonValueKind.Object
+            && response.TryGetProperty("tags", out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var tag in list.EnumerateArray())
+            {
+                if (String(tag, "name") is { } name && tag.TryGetProperty("type", out var type) && type.TryGetInt32(out var t))
+                {
+                    tags.Add(new TagInfo(name, t));
+                }
+            }
+        }
+
+        return tags;
+    }
+
+    /// <summary>Reads the v2 error body <c>{"message"}</c>, or null.</summary>
+    public static string? ReadMessage(string json)
+    {
+        using var document = Parse(json);
+        return document?.RootElement is { ValueKind: JsonValueKind.Object } root ? String(root, "message") : null;
+    }
+
+    private static string? String(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+
+    private static JsonDocument? Parse(string json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonDocument.Parse(json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[] Write(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}
