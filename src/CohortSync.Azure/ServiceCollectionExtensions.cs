@@ -1,7 +1,14 @@
+using Azure.Core;
+using Azure.Identity;
+using Azure.Security.KeyVault.Secrets;
+using CohortSync.Azure.Secrets;
 using CohortSync.Azure.Tables;
 using CohortSync.Core.Ports;
+using CohortSync.Core.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace CohortSync.Azure;
 
@@ -20,6 +27,34 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ISyncStore>(sp => sp.GetRequiredService<TableStateStore>());
         services.AddSingleton<ISnapshotStore>(sp => sp.GetRequiredService<TableStateStore>());
         services.AddSingleton<IExportStore, TableExportStore>();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the Key Vault secret store (section <c>KeyVault</c>), validated at start-up, behind the short cache, as
+    /// <see cref="ISecretStore"/>. The <see cref="SecretClient"/> authenticates with <see cref="DefaultAzureCredential"/>
+    /// (the app's managed identity in Azure). A <see cref="TokenCredential"/> or <see cref="SecretClientOptions"/>
+    /// registered before or after this call is used instead (tests, or a local vault with its own certificate).
+    /// </summary>
+    public static IServiceCollection AddCohortSyncKeyVault(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<KeyVaultOptions>()
+            .Bind(configuration.GetSection(KeyVaultOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => o.VaultUri is null || o.VaultUri is { IsAbsoluteUri: true, Scheme: "https" }, "KeyVault:VaultUri must be an absolute https URI")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
+        services.TryAddSingleton(_ => new SecretClientOptions());
+        services.TryAddSingleton(sp => new SecretClient(
+            sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value.VaultUri!,
+            sp.GetRequiredService<TokenCredential>(),
+            sp.GetRequiredService<SecretClientOptions>()));
+        services.TryAddSingleton<KeyVaultSecretStore>();
+        services.AddSingleton<ISecretStore>(sp => new CachingSecretStore(
+            sp.GetRequiredService<KeyVaultSecretStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value.CacheTtl));
         return services;
     }
 }

@@ -11,7 +11,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CohortSync.LocalHost;
 
-/// <summary>LocalHost's entry point for dependency injection: Core, Table Storage, connectors, secrets and the local runner.</summary>
+/// <summary>
+/// LocalHost's entry point for dependency injection: Core, Table Storage, connectors, secrets (Key Vault when
+/// <c>KeyVault:VaultUri</c> is set, else configuration) and the local runner.
+/// </summary>
 public static class ServiceCollectionExtensions
 {
     /// <summary>Adds everything a local host needs.</summary>
@@ -23,7 +26,15 @@ public static class ServiceCollectionExtensions
         services.AddCohortSyncCore();
         services.AddCohortSyncTableStorage(configuration);
         services.AddCohortSyncConnectors();
-        services.AddSingleton<ISecretStore>(sp => new CachingSecretStore(new ConfigurationSecretStore(configuration), sp.GetRequiredService<TimeProvider>()));
+        if (!string.IsNullOrEmpty(configuration["KeyVault:VaultUri"]))
+        {
+            services.AddCohortSyncKeyVault(configuration);
+        }
+        else
+        {
+            services.AddSingleton<ISecretStore>(sp => new CachingSecretStore(new ConfigurationSecretStore(configuration), sp.GetRequiredService<TimeProvider>()));
+        }
+
         services.AddOptions<LocalRunnerOptions>()
             .Bind(configuration.GetSection(LocalRunnerOptions.Section))
             .ValidateDataAnnotations()

@@ -6,6 +6,7 @@ using CohortSync.Core.Identity;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.Core.Snapshots;
+using CohortSync.IntegrationTests.Secrets;
 using CohortSync.LocalHost;
 using CohortSync.LocalHost.Runner;
 using CohortSync.Sandbox;
@@ -29,7 +30,8 @@ internal sealed class EngineHarness : IAsyncDisposable
         SandboxHost sandbox,
         int maxParallelActivities = 8,
         TimeProvider? time = null,
-        IReadOnlyDictionary<string, string>? secrets = null)
+        IReadOnlyDictionary<string, string>? secrets = null,
+        bool keyVault = false)
     {
         Sandbox = sandbox;
         var settings = new Dictionary<string, string?>
@@ -47,9 +49,25 @@ internal sealed class EngineHarness : IAsyncDisposable
             settings["Secrets:" + name] = value;
         }
 
+        if (keyVault)
+        {
+            // The secrets move from configuration to the sandbox's Key Vault, read through the real SecretClient.
+            settings["KeyVault:VaultUri"] = sandbox.HttpsBaseAddress.ToString();
+            foreach (var (name, value) in settings.Where(s => s.Key.StartsWith("Secrets:", StringComparison.Ordinal)).ToList())
+            {
+                sandbox.KeyVault.SetSecret(name["Secrets:".Length..], value!);
+                settings.Remove(name);
+            }
+        }
+
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var configuration = Configuration;
         var services = new ServiceCollection().AddLogging().AddCohortSyncLocalHost(configuration);
+        if (keyVault)
+        {
+            services.AddSandboxKeyVaultClient();
+        }
+
         if (time is not null)
         {
             services.AddSingleton(time);
@@ -60,7 +78,10 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public SandboxHost Sandbox { get; }
 
-    /// <summary>The host's configuration: set <c>Secrets:{name}</c> here to rotate a key behind the secret cache's back.</summary>
+    /// <summary>
+    /// The host's configuration: set <c>Secrets:{name}</c> here to rotate a key behind the secret cache's back (with
+    /// <c>keyVault</c>, rotate in <see cref="SandboxHost.KeyVault"/> instead).
+    /// </summary>
     public IConfigurationRoot Configuration { get; }
 
     public LocalWorkflowEngine Engine => _services.GetRequiredService<LocalWorkflowEngine>();
