@@ -7,6 +7,9 @@ namespace CohortSync.Core.Definitions;
 /// <summary>Checks destinations and syncs before they are stored; every bad field is named, and nothing is stored.</summary>
 public static class DefinitionValidator
 {
+    /// <summary>Secret names CohortSync keeps for itself.</summary>
+    public const string ReservedSecretPrefix = "cohortsync-";
+
     /// <summary>Throws <see cref="ValidationException"/> naming each bad field of a destination.</summary>
     public static void Validate(DestinationDefinition destination, IReadOnlyCollection<string> knownTypes)
     {
@@ -31,6 +34,11 @@ public static class DefinitionValidator
         if (destination.SecretName is { } secret && (secret.Length is 0 or > 127 || !secret.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')))
         {
             Add(errors, "secretName", "must be 1 to 127 letters, digits and dashes (a Key Vault secret name)");
+        }
+        else if (destination.SecretName?.StartsWith(ReservedSecretPrefix, StringComparison.OrdinalIgnoreCase) == true)
+        {
+            // The app's own secrets (the storage connection string) share the vault: a destination must not overwrite them.
+            Add(errors, "secretName", $"names starting with '{ReservedSecretPrefix}' are reserved for CohortSync's own secrets");
         }
 
         Throw(errors);

@@ -333,6 +333,28 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Single(await host.Store.ListRunsAsync("s1", 10));
     }
 
+    [Fact]
+    public async Task Tick_RunLeftPendingWithoutAWorkflow_IsStartedAgainAndCompletes()
+    {
+        // Arrange: a run whose record was written but whose workflow never started (a crash in between).
+        await using var host = Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 40));
+        await host.CreateWebhookSyncAsync("s1", cohort);
+        var created = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var runId = RunIds.ForManual("s1", created, 1);
+        await host.Store.SaveSyncStateAsync(new Core.Ports.SyncState { SyncId = "s1", ActiveRunId = runId }, null);
+        await host.Store.SaveRunAsync(new RunRecord { RunId = runId, SyncId = "s1", Trigger = "manual", Status = RunStatus.Pending, CreatedAt = created, UpdatedAt = created }, null);
+
+        // Act
+        await host.Scheduler.TickAsync(DateTimeOffset.UtcNow);
+        await host.Engine.WaitAsync(runId);
+
+        // Assert
+        Assert.Equal(RunStatus.Completed, (await host.Store.GetRunAsync(runId))!.Value.Status);
+        Assert.Equal(40, _sandbox.Webhook.Members("s1").Count);
+    }
+
     private EngineHarness Harness(int maxParallelActivities = 8) => new(azurite.ConnectionString, _prefix, _sandbox, maxParallelActivities);
 
     private static async Task WaitUntilAsync(Func<bool> condition)
