@@ -18,6 +18,7 @@ public static class ServiceCollectionExtensions
         services.AddTransient(sp => new ResilienceHandler(sp.GetRequiredService<TimeProvider>()));
         services.AddHttpConnector<WebhookConnector>();
         // Vendor connectors: one line each.
+        services.AddHttpConnector<Productboard.ProductboardConnector>();
         services.AddSingleton<IDestinationConnector, FileConnector>();
         services.AddSingleton<IDestinationRegistry, DestinationRegistry>();
         return services;
