@@ -25,6 +25,7 @@ public static class ServiceCollectionExtensions
         services.AddHttpConnector<Braze.BrazeConnector>();
         services.AddOptions<Braze.BrazeOptions>().BindConfiguration(Braze.BrazeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpConnector<Pushwoosh.PushwooshConnector>();
+        services.AddHttpConnector<Productboard.ProductboardConnector>();
         services.AddSingleton<IDestinationConnector, FileConnector>();
 
         // The Amplitude source: redirects are followed by hand, since the file link must be taken at once and re-requested when stale.

@@ -1,0 +1,236 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace CohortSync.Connectors.Productboard;
+
+/// <summary>A Productboard user as the connector reads it.</summary>
+/// <param name="Id">Productboard's own id of the user.</param>
+/// <param name="ExternalId">The external id, if set.</param>
+/// <param name="CompanyId">The linked company's id, if any.</param>
+public sealed record ProductboardUser(string Id, string? ExternalId, string? CompanyId);
+
+/// <summary>A Productboard company as the connector reads it.</summary>
+/// <param name="Id">Productboard's id of the company.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="ExternalId">Its external id, if set.</param>
+public sealed record ProductboardCompany(string Id, string? Name, string? ExternalId);
+
+/// <summary>One entry of a Productboard error body.</summary>
+/// <param name="Code">The error code (for example <c>validation.request.body</c>).</param>
+/// <param name="Detail">The human detail; may quote member data, so it never leaves the connector.</param>
+/// <param name="Source">The JSON pointer of the offending field (<c>/data/email</c>), if given.</param>
+/// <param name="Parameter">The offending parameter or header, if given.</param>
+public sealed record ProductboardError(string? Code, string? Detail, string? Source, string? Parameter);
+
+/// <summary>
+/// Reads Productboard responses and turns refusals into reasons. Reasons are built here from fixed text and sanitised
+/// codes, never from the vendor's detail, which can quote the email it refused.
+/// </summary>
+public static partial class ProductboardResponses
+{
+    /// <summary>The reason for a 409 where the external id's user has another email.</summary>
+    public const string EmailConflictReason = "productboard: 409 conflict: the user with this external id has a different email";
+
+    /// <summary>The reason for a 409 where the email's user has another external id.</summary>
+    public const string ExternalIdConflictReason = "productboard: 409 conflict: the user with this email has a different external id";
+
+    /// <summary>The reason for any other 409.</summary>
+    public const string OtherConflictReason = "productboard: 409 conflict between email and external id";
+
+    /// <summary>Reads <c>{"data":{user}}</c>.</summary>
+    public static ProductboardUser? ReadUser(string json)
+    {
+        var data = Data(json);
+        if (data is not { ValueKind: JsonValueKind.Object } user || String(user, "id") is not { } id)
+        {
+            return null;
+        }
+
+        var company = user.TryGetProperty("company", out var c) && c.ValueKind == JsonValueKind.Object ? String(c, "id") : null;
+        return new ProductboardUser(id, String(user, "externalId"), company);
+    }
+
+    /// <summary>Reads <c>{"data":{company}}</c>.</summary>
+    public static ProductboardCompany? ReadCompany(string json)
+    {
+        var data = Data(json);
+        return data is { ValueKind: JsonValueKind.Object } company ? Company(company) : null;
+    }
+
+    /// <summary>Reads a page <c>{"data":[companies],"links":{"next":url|null}}</c>.</summary>
+    public static (IReadOnlyList<ProductboardCompany> Companies, Uri? Next) ReadCompanyPage(string json)
+    {
+        using var document = Parse(json);
+        if (document is null || document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return ([], null);
+        }
+
+        var root = document.RootElement;
+        var companies = new List<ProductboardCompany>();
+        if (root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in data.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.Object && Company(item) is { } company)
+                {
+                    companies.Add(company);
+                }
+            }
+        }
+
+        Uri? next = null;
+        if (root.TryGetProperty("links", out var links) && links.ValueKind == JsonValueKind.Object
+            && String(links, "next") is { } text && Uri.TryCreate(text, UriKind.Absolute, out var uri))
+        {
+            next = uri;
+        }
+
+        return (companies, next);
+    }
+
+    /// <summary>
+    /// Reads an error body: the v1 list form <c>{"errors":[{code,title,detail,source:{pointer,parameter}}]}</c>, or the
+    /// Notes form <c>{"ok":false,"errors":{...}}</c> whose entries are objects or strings.
+    /// </summary>
+    public static IReadOnlyList<ProductboardError> ReadErrors(string json)
+    {
+        using var document = Parse(json);
+        if (document is null || document.RootElement.ValueKind != JsonValueKind.Object
+            || !document.RootElement.TryGetProperty("errors", out var errors))
+        {
+            return [];
+        }
+
+        var result = new List<ProductboardError>();
+        Collect(errors, result);
+        return result;
+    }
+
+    /// <summary>The rejection reason for a 409, from which of Productboard's two documented conflicts it is.</summary>
+    public static string ConflictReason(IReadOnlyList<ProductboardError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        foreach (var error in errors)
+        {
+            var text = (error.Detail ?? string.Empty) + " " + (error.Code ?? string.Empty);
+            if (text.Contains("email address does not match", StringComparison.OrdinalIgnoreCase)
+                || text.Contains("email.mismatch", StringComparison.OrdinalIgnoreCase))
+            {
+                return EmailConflictReason;
+            }
+
+            if (text.Contains("external ID does not match", StringComparison.OrdinalIgnoreCase)
+                || text.Contains("externalId.mismatch", StringComparison.OrdinalIgnoreCase))
+            {
+                return ExternalIdConflictReason;
+            }
+        }
+
+        return OtherConflictReason;
+    }
+
+    /// <summary>
+    /// The rejection reason when a 400 or 422 refuses the member's own fields (an error pointing into <c>/data</c>);
+    /// null when the refusal is about the request itself (a header, the route), which is not the member's fault.
+    /// </summary>
+    public static string? FieldRefusalReason(HttpStatusCode status, IReadOnlyList<ProductboardError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var error = errors.FirstOrDefault(e => e.Source?.StartsWith("/data", StringComparison.Ordinal) == true);
+        if (error is null)
+        {
+            return null;
+        }
+
+        var field = Sanitize(error.Source!["/data".Length..].TrimStart('/'));
+        var code = Sanitize(error.Code);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"productboard: {(field.Length == 0 ? "user" : field)} refused (HTTP {(int)status}{(code.Length == 0 ? string.Empty : " " + code)})");
+    }
+
+    /// <summary>The first error code, sanitised for a message.</summary>
+    public static string? FirstCode(IReadOnlyList<ProductboardError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var code = Sanitize(errors.FirstOrDefault(e => e.Code is not null)?.Code);
+        return code.Length == 0 ? null : code;
+    }
+
+    // Codes and field names are vendor-defined words (validation.request.body, email): anything else is dropped rather than
+    // cleaned, so no member value can ride along into a report or a log.
+    private static string Sanitize(string? text) =>
+        text is { Length: > 0 and <= 64 } && CodeShape().IsMatch(text) ? text : string.Empty;
+
+    [GeneratedRegex("^[A-Za-z]+([._/-][A-Za-z]+)*$")]
+    private static partial Regex CodeShape();
+
+    private static void Collect(JsonElement element, List<ProductboardError> into)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    Collect(item, into);
+                }
+
+                break;
+            case JsonValueKind.String:
+                into.Add(new ProductboardError(null, element.GetString(), null, null));
+                break;
+            case JsonValueKind.Object when element.TryGetProperty("code", out _) || element.TryGetProperty("detail", out _):
+                var source = element.TryGetProperty("source", out var s) && s.ValueKind == JsonValueKind.Object ? s : default;
+                into.Add(new ProductboardError(
+                    String(element, "code"),
+                    String(element, "detail") ?? String(element, "title"),
+                    source.ValueKind == JsonValueKind.Object ? String(source, "pointer") : null,
+                    source.ValueKind == JsonValueKind.Object ? String(source, "parameter") : null));
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    Collect(property.Value, into);
+                }
+
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static ProductboardCompany? Company(JsonElement company) =>
+        String(company, "id") is { } id ? new ProductboardCompany(id, String(company, "name"), String(company, "externalId")) : null;
+
+    private static JsonElement? Data(string json)
+    {
+        using var document = Parse(json);
+        return document is not null && document.RootElement.ValueKind == JsonValueKind.Object
+            && document.RootElement.TryGetProperty("data", out var data)
+            ? data.Clone()
+            : null;
+    }
+
+    private static string? String(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static JsonDocument? Parse(string json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonDocument.Parse(json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

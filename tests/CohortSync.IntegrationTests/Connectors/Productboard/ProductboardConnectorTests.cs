@@ -1,0 +1,299 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using CohortSync.Connectors.Productboard;
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Identity;
+using CohortSync.Core.Runs;
+using CohortSync.Sandbox;
+using CohortSync.Sandbox.Productboard;
+using CohortSync.TestHelpers;
+
+namespace CohortSync.IntegrationTests.Connectors.Productboard;
+
+/// <summary>The Productboard connector through the real engine, over HTTP, against the Productboard sandbox.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private const string SecretName = "productboard-token";
+
+    // Tests that are not about the limit raise it on both sides, to stay fast.
+    private const double Fast = 1000;
+    private readonly string _prefix = AzuriteFixture.NewTablePrefix();
+    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-pb-").FullName;
+    private SandboxHost _sandbox = null!;
+
+    private ProductboardSandbox Productboard => _sandbox.Get<ProductboardSandbox>();
+
+    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _sandbox.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Run_ThreeRunsAndARename_CreateTheCohortCompanyOnceAndReuseIt()
+    {
+        // Arrange
+        Productboard.RateLimit.PermitsPerSecond = Fast;
+        await using var host = Harness();
+        var cohort = Cohort(Enumerable.Range(0, 20));
+        await CreateSyncAsync(host, "s1", cohort, requestsPerSecond: Fast, cohortName: "Trial, no invite");
+
+        // Act
+        var first = await host.RunAsync("s1");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(5, 20));
+        var second = await host.RunAsync("s1");
+        var sync = (await host.Store.GetSyncAsync("s1"))!;
+        await host.Store.SaveSyncAsync(sync.Value with { Source = sync.Value.Source with { CohortName = "Trial, never invited" } }, sync.ETag);
+        var third = await host.RunAsync("s1");
+
+        // Assert
+        var company = Assert.Single(Productboard.Companies());
+        Assert.Equal(1, Productboard.CompaniesCreated);
+        Assert.Equal(company.Id, first.Plan!.ContainerId);
+        Assert.Equal(company.Id, second.Plan!.ContainerId);
+        Assert.Equal(company.Id, third.Plan!.ContainerId);
+        Assert.Equal("[Amplitude] Trial, never invited", company.Name);
+        Assert.Equal(ProductboardConnector.CompanyExternalIdPrefix + "s1", company.ExternalId);
+        Assert.Equal(UserIds(Enumerable.Range(5, 20)), Productboard.Members(company.Id));
+    }
+
+    [Fact]
+    public async Task Run_TenThousandAddedThenSomeRemovedThenSomeReAdded_MembershipEqualsTheCohort()
+    {
+        // Arrange: the real limit would take 200 s for 10,000 one-user requests, so this test raises both sides to 1,000/s.
+        Productboard.RateLimit.PermitsPerSecond = 1000;
+        Productboard.RateLimit.Burst = 50;
+        await using var host = Harness();
+        var cohort = Cohort(Enumerable.Range(0, 10_000));
+        await CreateSyncAsync(host, "s1", cohort, requestsPerSecond: 1000);
+
+        // Act
+        var added = await host.RunAsync("s1");
+        var afterAdd = Productboard.Members(added.Plan!.ContainerId!);
+        var remaining = Enumerable.Range(300, 9_700).ToList();
+        EngineHarness.WriteCohort(cohort, remaining);
+        var removed = await host.RunAsync("s1");
+        var afterRemove = Productboard.Members(added.Plan.ContainerId!);
+        var final = Enumerable.Range(0, 100).Concat(remaining).ToList();
+        EngineHarness.WriteCohort(cohort, final);
+        var readded = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal((10_000, 0), (added.Outcome!.Accepted, added.Outcome.Rejected));
+        Assert.Equal(UserIds(Enumerable.Range(0, 10_000)), afterAdd);
+        Assert.Equal((300, 300), (removed.Plan!.Removes, removed.Outcome!.Accepted));
+        Assert.Equal(UserIds(remaining), afterRemove);
+        Assert.Equal((100, 100), (readded.Plan!.Adds, readded.Outcome!.Accepted));
+        Assert.Equal(UserIds(final), Productboard.Members(added.Plan.ContainerId!));
+        Assert.Equal(10_000, Productboard.UserCount);
+        Assert.Equal(10_000, Productboard.UsersCreated);
+        Assert.Equal(0, Productboard.LimitViolations);
+        Assert.Equal(10_000 + (300 * 2) + 100, Productboard.Requests - RequestsOutsideSends(3));
+    }
+
+    [Fact]
+    public async Task Run_InvalidAndConflictingIdentifiers_AreRejectedWithReasonsAndCounted()
+    {
+        // Arrange: two members Prepare refuses, and two Productboard refuses with its two documented 409 conflicts.
+        var longId = new string('x', 257);
+        Productboard.SeedUser("taken@example.com", "crm-42", name: "Known from the CRM");
+        Productboard.SeedUser("old@example.com", "user-moved");
+        Productboard.RateLimit.PermitsPerSecond = Fast;
+        await using var host = Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCsv(cohort, ["user_id", "email", "external_id"],
+        [
+            ["user-1", "one@example.com", null],
+            ["user-2", "not-an-email", null],
+            ["user-3", "three@example.com", longId],
+            ["user-4", "taken@example.com", null],
+            ["user-moved", "new@example.com", null],
+            ["user-6", "six@example.com", "crm-6"],
+        ]);
+        await CreateSyncAsync(host, "s1", cohort, requestsPerSecond: Fast);
+
+        // Act
+        var run = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(2, run.Plan!.Invalid);
+        Assert.Equal(1, run.Plan.SkipReasons["productboard: email is not a valid address"]);
+        Assert.Equal(1, run.Plan.SkipReasons["productboard: external id longer than 256 characters"]);
+        Assert.Equal(2, run.Outcome!.Rejected);
+        Assert.Equal(1, run.Outcome.RejectReasons[ProductboardResponses.ExternalIdConflictReason]);
+        Assert.Equal(1, run.Outcome.RejectReasons[ProductboardResponses.EmailConflictReason]);
+        Assert.Equal(2, Productboard.Conflicts);
+        var reasons = string.Join('|', run.Plan.SkipReasons.Keys.Concat(run.Outcome.RejectReasons.Keys));
+        Assert.DoesNotContain("@", reasons, StringComparison.Ordinal);
+        Assert.DoesNotContain("user-", reasons, StringComparison.Ordinal);
+        Assert.Equal(new HashSet<string> { "user-1", "crm-6" }, Productboard.Members(run.Plan.ContainerId!));
+        Assert.Equal(2, run.Outcome.BaselineAfter);
+    }
+
+    [Fact]
+    public async Task Run_AtTheRealLimit_SendsNoFasterThanTheLimitAndCausesNoViolations()
+    {
+        // Arrange: the documented 50 requests a second on both sides (the connector's default); four sends of 100.
+        Assert.Equal(50, Productboard.RateLimit.PermitsPerSecond);
+        await using var host = Harness();
+        var cohort = Cohort(Enumerable.Range(0, 400));
+        await CreateSyncAsync(host, "s1", cohort, batchSize: 100);
+        var clock = Stopwatch.StartNew();
+
+        // Act
+        var run = await host.RunAsync("s1");
+        clock.Stop();
+
+        // Assert
+        Assert.Equal(400, run.Outcome!.Accepted);
+        Assert.Equal(0, Productboard.LimitViolations);
+        Assert.Equal(UserIds(Enumerable.Range(0, 400)), Productboard.Members(run.Plan!.ContainerId!));
+        var sendRequests = Productboard.Requests - RequestsOutsideSends(1);
+        Assert.Equal(400, sendRequests);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds((sendRequests - Productboard.RateLimit.Burst) / 50.0), $"{sendRequests} requests in {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Run_KeyRotatedBetweenRuns_RecoversAfterOne401()
+    {
+        // Arrange
+        Productboard.RateLimit.PermitsPerSecond = Fast;
+        await using var host = Harness();
+        var cohort = Cohort(Enumerable.Range(0, 50));
+        await CreateSyncAsync(host, "s1", cohort, requestsPerSecond: Fast);
+        await host.RunAsync("s1");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 60));
+
+        // Act: Productboard now accepts only the new token; the secret store has it, the cache still holds the old one.
+        Productboard.Token = "rotated-token";
+        host.Configuration["Secrets:" + SecretName] = "rotated-token";
+        var run = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Null(run.Error);
+        Assert.Equal(1, Productboard.Unauthorized);
+        Assert.Equal(UserIds(Enumerable.Range(0, 60)), Productboard.Members(run.Plan!.ContainerId!));
+    }
+
+    [Fact]
+    public async Task Run_ServerErrorsThrottlingAndDroppedConnections_AreRetriedWithoutLossOrDuplicates()
+    {
+        // Arrange: 503s, a 429 with Retry-After, connections dropped before the request is served, and changes applied
+        // whose answer is lost (the retry must not create a second user).
+        await using var host = Harness();
+        var cohort = Cohort(Enumerable.Range(0, 300));
+        await CreateSyncAsync(host, "s1", cohort, batchSize: 100, requestsPerSecond: 500);
+        Productboard.RateLimit.PermitsPerSecond = 500;
+        Productboard.Faults.RetryAfterSeconds = 1;
+        Productboard.Faults.FailNext(3, HttpStatusCode.ServiceUnavailable);
+        Productboard.Faults.FailNext(1, HttpStatusCode.TooManyRequests);
+        Productboard.Faults.DropRate = 0.02;
+        Productboard.DropResponsesAfterApplying(5);
+
+        // Act
+        var run = await host.RunAsync("s1");
+
+        // Assert
+        Assert.True(run.Status == RunStatus.Completed && run.Error is null, $"{run.Status}: {run.Error}");
+        Assert.Equal(300, run.Outcome!.Accepted);
+        Assert.True(Productboard.Faults.Injected >= 4);
+        Assert.Equal(UserIds(Enumerable.Range(0, 300)), Productboard.Members(run.Plan!.ContainerId!));
+        Assert.Equal(300, Productboard.UserCount);
+        Assert.Equal(300, Productboard.UsersCreated);
+    }
+
+    [Fact]
+    public async Task Run_RemoveOfAUserDeletedInProductboard_IsAcceptedAndLeavesNoUserBehind()
+    {
+        // Arrange
+        Productboard.RateLimit.PermitsPerSecond = Fast;
+        await using var host = Harness();
+        var cohort = Cohort(Enumerable.Range(0, 10));
+        await CreateSyncAsync(host, "s1", cohort, requestsPerSecond: Fast);
+        await host.RunAsync("s1");
+        Productboard.DeleteUser(Productboard.FindByExternalId("user-3")!.Id);
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(4, 6));
+
+        // Act
+        var run = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal((4, 4, 0), (run.Plan!.Removes, run.Outcome!.Accepted, run.Outcome.Rejected));
+        Assert.Null(Productboard.FindByExternalId("user-3"));
+        Assert.Equal(9, Productboard.UserCount);
+        Assert.Equal(UserIds(Enumerable.Range(4, 6)), Productboard.Members(run.Plan.ContainerId!));
+    }
+
+    [Fact]
+    public async Task Run_UserInTwoCohorts_LatestAddWinsAndTheOtherCohortsRemoveLeavesTheLink()
+    {
+        // Arrange: two cohorts synced to one workspace share user-1.
+        Productboard.RateLimit.PermitsPerSecond = Fast;
+        await using var host = Harness();
+        var a = Path.Combine(_dir, "a.csv");
+        var b = Path.Combine(_dir, "b.csv");
+        EngineHarness.WriteCohort(a, [0, 1]);
+        EngineHarness.WriteCohort(b, [1, 2]);
+        await CreateSyncAsync(host, "sa", a, requestsPerSecond: Fast, cohortName: "A");
+        await CreateSyncAsync(host, "sb", b, requestsPerSecond: Fast, cohortName: "B");
+        var companyA = (await host.RunAsync("sa")).Plan!.ContainerId!;
+        var companyB = (await host.RunAsync("sb")).Plan!.ContainerId!;
+        EngineHarness.WriteCohort(a, [0]);
+
+        // Act
+        var run = await host.RunAsync("sa");
+
+        // Assert
+        Assert.Equal((1, 1), (run.Plan!.Removes, run.Outcome!.Accepted));
+        Assert.Equal(UserIds([0]), Productboard.Members(companyA));
+        Assert.Equal(UserIds([1, 2]), Productboard.Members(companyB));
+    }
+
+    private static HashSet<string> UserIds(IEnumerable<int> ids) =>
+        ids.Select(i => string.Create(CultureInfo.InvariantCulture, $"user-{i}")).ToHashSet(StringComparer.Ordinal);
+
+    // Container set-up per run: a GET of the stored company (every run after the first), or a search and a create (the first).
+    private static int RequestsOutsideSends(int runs) => 2 + (runs - 1);
+
+    private EngineHarness Harness() =>
+        new(azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { [SecretName] = ProductboardSandbox.DefaultToken });
+
+    private string Cohort(IEnumerable<int> ids)
+    {
+        var path = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(path, ids);
+        return path;
+    }
+
+    private Task CreateSyncAsync(EngineHarness host, string syncId, string cohortPath, int batchSize = 1000, double? requestsPerSecond = null, string? cohortName = null)
+    {
+        var settings = new Dictionary<string, string> { ["baseUrl"] = new Uri(_sandbox.BaseAddress, "productboard/").ToString() };
+        if (requestsPerSecond is { } rps)
+        {
+            settings["requestsPerSecond"] = rps.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var destination = new DestinationDefinition
+        {
+            Id = syncId + "-pb",
+            Name = "sandbox productboard",
+            Type = ProductboardConnector.TypeName,
+            Settings = settings,
+            SecretName = SecretName,
+        };
+        return host.CreateSyncAsync(
+            syncId,
+            destination,
+            cohortPath,
+            [new IdentifierMapping("user_id", KeyKind.UserId)],
+            [new CarriedField("email", ProductboardMember.EmailField), new CarriedField("external_id", ProductboardMember.ExternalIdField)],
+            batchSize,
+            cohortName);
+    }
+}

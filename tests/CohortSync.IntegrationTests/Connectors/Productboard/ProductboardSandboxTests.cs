@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using CohortSync.Sandbox;
+using CohortSync.Sandbox.Productboard;
+
+namespace CohortSync.IntegrationTests.Connectors.Productboard;
+
+/// <summary>The Productboard sandbox's contract, spoken to directly over HTTP: what the connector relies on it to enforce.</summary>
+public sealed class ProductboardSandboxTests : IAsyncLifetime, IDisposable
+{
+    private readonly HttpClient _http = new();
+    private SandboxHost _sandbox = null!;
+
+    private ProductboardSandbox Productboard => _sandbox.Get<ProductboardSandbox>();
+
+    public async Task InitializeAsync()
+    {
+        _sandbox = await SandboxHost.StartAsync();
+        _http.BaseAddress = new Uri(_sandbox.BaseAddress, "productboard/");
+    }
+
+    public async Task DisposeAsync() => await _sandbox.DisposeAsync();
+
+    public void Dispose() => _http.Dispose();
+
+    [Fact]
+    public async Task Request_WithoutOrWithAWrongToken_Is401AndCounted()
+    {
+        // Act
+        using var missing = await SendAsync(HttpMethod.Get, "users", token: null);
+        using var wrong = await SendAsync(HttpMethod.Get, "users", token: "nope");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(2, Productboard.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Request_WithoutXVersion1_Is400NamingTheHeader()
+    {
+        // Act
+        using var missing = await SendAsync(HttpMethod.Get, "users", version: null);
+        using var wrong = await SendAsync(HttpMethod.Get, "users", version: "2");
+        var body = await missing.Content.ReadAsStringAsync();
+
+        // Assert
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.Contains("\"parameter\":\"X-Version\"", body, StringComparison.Ordinal);
+        Assert.Equal(2, Productboard.BadVersion);
+    }
+
+    [Fact]
+    public async Task Request_OverTheTokensLimit_Is429WithRetryAfterAndRateLimitHeaders()
+    {
+        // Arrange: one warm-up request first, so the three below arrive well within the second that refills one token.
+        using (await SendAsync(HttpMethod.Get, "users"))
+        {
+        }
+
+        Productboard.RateLimit.PermitsPerSecond = 1;
+        Productboard.RateLimit.Burst = 2;
+        Productboard.RateLimit.Reset();
+
+        // Act
+        using var first = await SendAsync(HttpMethod.Get, "users");
+        using var second = await SendAsync(HttpMethod.Get, "users");
+        using var third = await SendAsync(HttpMethod.Get, "users");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("1", first.Headers.GetValues("X-RateLimit-Limit").Single());
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), third.Headers.RetryAfter!.Delta);
+        Assert.Equal("0", third.Headers.GetValues("X-RateLimit-Remaining").Single());
+        Assert.Equal(1, Productboard.LimitViolations);
+    }
+
+    [Fact]
+    public async Task PostUsers_SameExternalIdTwice_MergesIntoOneUser()
+    {
+        // Act
+        using var created = await SendAsync(HttpMethod.Post, "users", """{"data":{"externalId":"u-1"}}""");
+        using var merged = await SendAsync(HttpMethod.Post, "users", """{"data":{"externalId":"u-1","email":"One@Example.com"}}""");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, merged.StatusCode);
+        var user = Assert.Single(Productboard.Users());
+        Assert.Equal(("u-1", "One@Example.com"), (user.ExternalId, user.Email));
+    }
+
+    [Fact]
+    public async Task PostUsers_EmailOwnedByAnotherExternalIdOrTheReverse_Is409WithTheDocumentedDetail()
+    {
+        // Arrange
+        Productboard.SeedUser("a@example.com", "ext-a");
+
+        // Act
+        using var emailTaken = await SendAsync(HttpMethod.Post, "users", """{"data":{"externalId":"ext-b","email":"A@example.com"}}""");
+        using var otherEmail = await SendAsync(HttpMethod.Post, "users", """{"data":{"externalId":"ext-a","email":"b@example.com"}}""");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Conflict, emailTaken.StatusCode);
+        Assert.Contains(ProductboardSandbox.ExternalIdMismatchDetail, await emailTaken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, otherEmail.StatusCode);
+        Assert.Contains(ProductboardSandbox.EmailMismatchDetail, await otherEmail.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Single(Productboard.Users());
+    }
+
+    [Theory]
+    [InlineData("""{"data":{"externalId":"u","email":"no-at-sign"}}""", "/data/email")]
+    [InlineData("""{"data":{"email":"x@example.com","externalId":""}}""", "/data/externalId")]
+    [InlineData("""{"data":{}}""", "/data")]
+    public async Task PostUsers_InvalidFields_Is400PointingAtTheField(string body, string field)
+    {
+        // Act
+        using var response = await SendAsync(HttpMethod.Post, "users", body);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains($"\"pointer\":\"{field}\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetUsers_MoreThanAPage_Returns100WithAnAbsoluteNextLinkThenNull()
+    {
+        // Arrange
+        for (var i = 0; i < 150; i++)
+        {
+            Productboard.SeedUser(null, $"u-{i}");
+        }
+
+        // Act
+        using var first = await SendAsync(HttpMethod.Get, "users");
+        using var firstJson = JsonDocument.Parse(await first.Content.ReadAsStringAsync());
+        var next = firstJson.RootElement.GetProperty("links").GetProperty("next").GetString()!;
+        using var second = await SendAsync(HttpMethod.Get, next);
+        using var secondJson = JsonDocument.Parse(await second.Content.ReadAsStringAsync());
+
+        // Assert
+        Assert.Equal(100, firstJson.RootElement.GetProperty("data").GetArrayLength());
+        Assert.StartsWith(_sandbox.BaseAddress.ToString(), next, StringComparison.Ordinal);
+        Assert.Equal(50, secondJson.RootElement.GetProperty("data").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, secondJson.RootElement.GetProperty("links").GetProperty("next").ValueKind);
+    }
+
+    [Fact]
+    public async Task Inspection_AfterLinkingAUser_ShowsTheCohortAndItsMembers()
+    {
+        // Arrange
+        using var company = await SendAsync(HttpMethod.Post, "companies", """{"data":{"name":"[Amplitude] Trial","externalId":"cohortsync:s1"}}""");
+        using var companyJson = JsonDocument.Parse(await company.Content.ReadAsStringAsync());
+        var companyId = companyJson.RootElement.GetProperty("data").GetProperty("id").GetString();
+        using var linked = await SendAsync(HttpMethod.Post, "users", $$"""{"data":{"externalId":"u-1","company":{"id":"{{companyId}}"}""" + "}}");
+
+        // Act
+        var state = await _http.GetStringAsync(new Uri(_sandbox.BaseAddress, "_sandbox/productboard"));
+
+        // Assert
+        using var json = JsonDocument.Parse(state);
+        var cohort = Assert.Single(json.RootElement.GetProperty("cohorts").EnumerateArray());
+        Assert.Equal("[Amplitude] Trial", cohort.GetProperty("name").GetString());
+        Assert.Equal(["u-1"], cohort.GetProperty("members").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body = null, string? token = ProductboardSandbox.DefaultToken, string? version = "1")
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.RelativeOrAbsolute));
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (version is not null)
+        {
+            request.Headers.Add("X-Version", version);
+        }
+
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+
+        return await _http.SendAsync(request);
+    }
+}
