@@ -72,17 +72,29 @@ public sealed class SandboxHost : IAsyncDisposable
         return app;
     }
 
-    /// <summary>Starts the sandboxes on a port (0: a free one the OS picks).</summary>
-    public static async Task<SandboxHost> StartAsync(int port = 0, CancellationToken cancellationToken = default)
+    /// <summary>Starts the sandboxes on a port (0: a free one the OS picks); with <paramref name="demo"/>, seeded for the demo.</summary>
+    public static async Task<SandboxHost> StartAsync(int port = 0, bool demo = false, CancellationToken cancellationToken = default)
     {
         var app = Build([], port);
+        SandboxHost? host = null;
+        if (demo)
+        {
+            app.MapGet("/_sandbox/demo", () => SandboxDemo.Describe(host!));
+        }
+
         await app.StartAsync(cancellationToken);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         static Uri Slashed(string address) => new(address.EndsWith('/') ? address : address + "/");
-        return new SandboxHost(
+        host = new SandboxHost(
             app,
             Slashed(addresses.First(a => a.StartsWith("http:", StringComparison.Ordinal))),
             Slashed(addresses.First(a => a.StartsWith("https:", StringComparison.Ordinal))));
+        if (demo)
+        {
+            SandboxDemo.Seed(host);
+        }
+
+        return host;
     }
 
     /// <inheritdoc/>

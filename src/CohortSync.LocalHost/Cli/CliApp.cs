@@ -32,8 +32,9 @@ internal static class CliApp
         var root = new RootCommand("CohortSync: keep destination audiences in step with behavioral cohorts.") { storage, verbose };
 
         var outDir = new Option<string>("--out") { Description = "Folder for the sample cohort and the exported batches", DefaultValueFactory = _ => Path.Combine(".cohortsync", "demo") };
-        var demo = new Command("demo", "Sync the embedded sample cohort to a file destination twice: a full first sync, then only the change.") { outDir };
-        demo.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, (services, console) => DemoAsync(services, console, parse.GetValue(outDir)!, ct), ct));
+        var sandbox = new Option<string?>("--sandbox") { Description = "A sandbox started with --demo: also sync its Amplitude cohort to Braze, Iterable, Pushwoosh, Productboard and a webhook" };
+        var demo = new Command("demo", "Sync the embedded sample cohort to a file destination twice (a full first sync, then only the change); with --sandbox, an Amplitude cohort to every destination.") { outDir, sandbox };
+        demo.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, (services, console) => DemoAsync(services, console, parse.GetValue(outDir)!, parse.GetValue(sandbox) is { } url ? new Uri(url) : null, ct), ct));
         root.Subcommands.Add(demo);
 
         var syncId = new Option<string>("--sync") { Description = "The sync to run", Required = true };
@@ -123,7 +124,7 @@ internal static class CliApp
         };
     }
 
-    private static async Task<int> DemoAsync(IServiceProvider services, IAnsiConsole console, string outDir, CancellationToken cancellationToken)
+    private static async Task<int> DemoAsync(IServiceProvider services, IAnsiConsole console, string outDir, Uri? sandbox, CancellationToken cancellationToken)
     {
         var store = services.GetRequiredService<ISyncStore>();
         var time = services.GetRequiredService<TimeProvider>();
@@ -165,6 +166,20 @@ internal static class CliApp
         }
 
         console.MarkupLineInterpolated($"Exported batches (JSON lines) are under [bold]{Path.Combine(export, "demo-sync")}[/]");
+        if (sandbox is null)
+        {
+            return exitCode;
+        }
+
+        var syncIds = await SandboxDemo.PrepareAsync(services, sandbox, cancellationToken);
+        foreach (var syncId in syncIds)
+        {
+            SandboxDemo.Title(console, $"Amplitude cohort -> {syncId[4..]} ({syncId})");
+            exitCode = Math.Max(exitCode, await RunOneAsync(services, console, syncId, RunMode.Incremental, cancellationToken));
+        }
+
+        SandboxDemo.Title(console, $"{syncIds[0]} again: Amplitude has not recomputed the cohort, so nothing is downloaded or sent");
+        exitCode = Math.Max(exitCode, await RunOneAsync(services, console, syncIds[0], RunMode.Incremental, cancellationToken));
         return exitCode;
     }
 

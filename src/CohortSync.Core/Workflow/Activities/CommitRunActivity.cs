@@ -45,9 +45,10 @@ public sealed class CommitRunActivity
         else if (run.Export?.State == ExportState.Unchanged)
         {
             var note = $"cohort unchanged: the source has not recomputed it since {run.Export.ComputedAt:u}; nothing downloaded or sent";
+            var baseline = await _baselines.CountAsync(run.SyncId, cancellationToken);
             finished = await _runs.FinishAsync(
                 run.RunId,
-                r => r with { Status = RunStatus.Completed, Plan = new RunPlan { Notes = [note] }, Outcome = new RunOutcome() },
+                r => r with { Status = RunStatus.Completed, Plan = new RunPlan { Notes = [note], Baseline = baseline }, Outcome = new RunOutcome { BaselineAfter = baseline } },
                 cancellationToken);
         }
         else if (run.Mode == RunMode.DryRun)

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Identity;
+using CohortSync.Core.Ports;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+
+namespace CohortSync.LocalHost.Cli;
+
+/// <summary>
+/// The second half of the demo: one Amplitude cohort (in the sandbox) synced to Braze, Iterable, Pushwoosh, Productboard
+/// and a webhook, each through its own sync and identifier chain, then one sync again to show an unchanged cohort costs no
+/// download. The sandbox says which throwaway credentials it was seeded with; they go to the secret store like real keys.
+/// </summary>
+internal static class SandboxDemo
+{
+    public static async Task<IReadOnlyList<string>> PrepareAsync(IServiceProvider services, Uri sandbox, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        var seed = await http.GetFromJsonAsync<JsonElement>(new Uri(sandbox, "_sandbox/demo"), cancellationToken);
+        string S(string vendor, string field) => seed.GetProperty(vendor).GetProperty(field).ToString();
+
+        var secrets = services.GetRequiredService<ISecretStore>();
+        await secrets.SetSecretAsync("demo-amplitude", S("amplitude", "apiKey") + ":" + S("amplitude", "secretKey"), cancellationToken);
+        await secrets.SetSecretAsync("braze-partner-key-us", S("braze", "usPartnerKey"), cancellationToken);
+        await secrets.SetSecretAsync("braze-partner-key-eu", S("braze", "euPartnerKey"), cancellationToken);
+
+        var destinations = new (DestinationDefinition Destination, string Secret, IReadOnlyList<IdentifierMapping> Chain, IReadOnlyList<CarriedField> Carry)[]
+        {
+            (Destination("demo-braze", "Braze (sandbox)", "braze", "demo-braze-key", ("cluster", S("braze", "cluster")), ("baseUrl", S("braze", "baseUrl"))),
+                S("braze", "dataImportKey"),
+                [new("user_id", KeyKind.UserId), new("device_id", KeyKind.DeviceId)],
+                []),
+            (Destination("demo-iterable", "Iterable (sandbox)", "iterable", "demo-iterable-key", ("baseUrl", S("iterable", "baseUrl"))),
+                S("iterable", "apiKey"),
+                [new("user_id", KeyKind.UserId)],
+                [new("email", "email")]),
+            (Destination("demo-pushwoosh", "Pushwoosh (sandbox)", "pushwoosh", "demo-pushwoosh-server", ("baseUrl", S("pushwoosh", "baseUrl")), ("applicationCode", S("pushwoosh", "applicationCode")), ("deviceTokenSecretName", "demo-pushwoosh-device"), ("requestsPerSecond", S("pushwoosh", "requestsPerSecond")), ("statusPollDelayMs", "20")),
+                S("pushwoosh", "serverToken"),
+                [new("email", KeyKind.Email)],
+                []),
+            (Destination("demo-productboard", "Productboard (sandbox)", "productboard", "demo-productboard-token", ("baseUrl", S("productboard", "baseUrl")), ("requestsPerSecond", S("productboard", "requestsPerSecond"))),
+                S("productboard", "token"),
+                [new("user_id", KeyKind.UserId)],
+                [new("email", "email")]),
+            (Destination("demo-webhook", "Webhook (sandbox)", "webhook", "demo-webhook-secret", ("url", S("webhook", "url"))),
+                S("webhook", "secret"),
+                [new("user_id", KeyKind.UserId)],
+                [new("email", "email")]),
+        };
+        await secrets.SetSecretAsync("demo-pushwoosh-device", S("pushwoosh", "deviceToken"), cancellationToken);
+
+        var store = services.GetRequiredService<ISyncStore>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var syncIds = new List<string>();
+        foreach (var (destination, secret, chain, carry) in destinations)
+        {
+            await secrets.SetSecretAsync(destination.SecretName!, secret, cancellationToken);
+            await Upsert(store, destination with { CreatedAt = time.GetUtcNow() }, cancellationToken);
+            var syncId = destination.Id.Replace("demo-", "amp-", StringComparison.Ordinal);
+            var source = new SourceDefinition(
+                "amplitude",
+                S("amplitude", "cohortId"),
+                "Trial users who never invited a teammate",
+                new Dictionary<string, string> { ["baseUrl"] = S("amplitude", "baseUrl"), ["pollMinutes"] = (0.25 / 60).ToString(CultureInfo.InvariantCulture) },
+                "demo-amplitude");
+            await Upsert(store, new SyncDefinition
+            {
+                Id = syncId,
+                Name = "Amplitude cohort to " + destination.Name,
+                DestinationId = destination.Id,
+                Source = source,
+                Identifiers = chain,
+                Carry = carry,
+                CreatedAt = time.GetUtcNow(),
+            }, cancellationToken);
+            syncIds.Add(syncId);
+        }
+
+        return syncIds;
+    }
+
+    private static DestinationDefinition Destination(string id, string name, string type, string secretName, params (string Key, string Value)[] settings) => new()
+    {
+        Id = id,
+        Name = name,
+        Type = type,
+        SecretName = secretName,
+        Settings = settings.ToDictionary(s => s.Key, s => s.Value),
+    };
+
+    private static async Task Upsert(ISyncStore store, DestinationDefinition destination, CancellationToken cancellationToken)
+    {
+        var existing = await store.GetDestinationAsync(destination.Id, cancellationToken);
+        await store.SaveDestinationAsync(destination, existing?.ETag, cancellationToken);
+    }
+
+    private static async Task Upsert(ISyncStore store, SyncDefinition sync, CancellationToken cancellationToken)
+    {
+        var existing = await store.GetSyncAsync(sync.Id, cancellationToken);
+        await store.SaveSyncAsync(sync, existing?.ETag, cancellationToken);
+    }
+
+    public static void Title(IAnsiConsole console, string text) => console.Write(new Rule($"[bold]{Markup.Escape(text)}[/]").LeftJustified());
+}
