@@ -74,22 +74,8 @@ public sealed class CommitRunActivity
         return new RunResult(finished.RunId, finished.Status);
     }
 
-    private async Task RecordExportAsync(string syncId, DateTimeOffset computedAt, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var state = await _store.GetSyncStateAsync(syncId, cancellationToken);
-            var updated = (state?.Value ?? new SyncState { SyncId = syncId }) with { LastExportComputedAt = computedAt };
-            try
-            {
-                await _store.SaveSyncStateAsync(updated, state?.ETag, cancellationToken);
-                return;
-            }
-            catch (Errors.ConcurrencyException) when (attempt < 5)
-            {
-            }
-        }
-    }
+    private Task RecordExportAsync(string syncId, DateTimeOffset computedAt, CancellationToken cancellationToken) =>
+        _store.UpdateSyncStateAsync(syncId, state => state with { LastExportComputedAt = computedAt }, cancellationToken);
 
     private async Task<RunOutcome> CommitBatchesAsync(RunRecord run, CancellationToken cancellationToken)
     {

@@ -177,19 +177,8 @@ public sealed class PrepareRunActivity
             return containerId;
         }
 
-        for (var attempt = 0; ; attempt++)
-        {
-            state = await _store.GetSyncStateAsync(sync.Id, cancellationToken);
-            var updated = (state?.Value ?? new SyncState { SyncId = sync.Id }) with { ContainerId = containerId };
-            try
-            {
-                await _store.SaveSyncStateAsync(updated, state?.ETag, cancellationToken);
-                return containerId;
-            }
-            catch (ConcurrencyException) when (attempt < 5)
-            {
-            }
-        }
+        await _store.UpdateSyncStateAsync(sync.Id, s => s with { ContainerId = containerId }, cancellationToken);
+        return containerId;
     }
 
     private static string? CheckLength(string key, string? payload) =>

@@ -59,25 +59,11 @@ public sealed class RunRecords
         return run;
     }
 
-    private async Task ReleaseAsync(RunRecord run, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var state = await _store.GetSyncStateAsync(run.SyncId, cancellationToken);
-            if (state is null || !string.Equals(state.Value.ActiveRunId, run.RunId, StringComparison.Ordinal))
-            {
-                return;
-            }
-
-            var released = state.Value with { ActiveRunId = null, LastRunId = run.RunId, LastRunStatus = run.Status };
-            try
-            {
-                await _store.SaveSyncStateAsync(released, state.ETag, cancellationToken);
-                return;
-            }
-            catch (ConcurrencyException) when (attempt < 5)
-            {
-            }
-        }
-    }
+    private Task ReleaseAsync(RunRecord run, CancellationToken cancellationToken) =>
+        _store.UpdateSyncStateAsync(
+            run.SyncId,
+            state => string.Equals(state.ActiveRunId, run.RunId, StringComparison.Ordinal)
+                ? state with { ActiveRunId = null, LastRunId = run.RunId, LastRunStatus = run.Status }
+                : null,
+            cancellationToken);
 }
