@@ -12,6 +12,7 @@ using CohortSync.LocalHost.Runner;
 using CohortSync.Sandbox;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CohortSync.IntegrationTests;
 
@@ -31,7 +32,8 @@ internal sealed class EngineHarness : IAsyncDisposable
         int maxParallelActivities = 8,
         TimeProvider? time = null,
         IReadOnlyDictionary<string, string>? secrets = null,
-        bool keyVault = false)
+        bool keyVault = false,
+        Microsoft.Extensions.Logging.ILoggerProvider? logs = null)
     {
         Sandbox = sandbox;
         var settings = new Dictionary<string, string?>
@@ -62,7 +64,16 @@ internal sealed class EngineHarness : IAsyncDisposable
 
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var configuration = Configuration;
-        var services = new ServiceCollection().AddLogging().AddCohortSyncLocalHost(configuration);
+        var services = new ServiceCollection()
+            .AddLogging(builder =>
+            {
+                builder.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
+                if (logs is not null)
+                {
+                    builder.AddProvider(logs);
+                }
+            })
+            .AddCohortSyncLocalHost(configuration);
         if (keyVault)
         {
             services.AddSandboxKeyVaultClient();

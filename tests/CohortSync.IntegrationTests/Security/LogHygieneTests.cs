@@ -1,0 +1,71 @@
+using System.Net;
+using CohortSync.Core.Runs;
+using CohortSync.Sandbox;
+using CohortSync.TestHelpers;
+
+namespace CohortSync.IntegrationTests.Security;
+
+/// <summary>Secrets, emails and user ids never reach the logs, through successes, refusals, faults and failures.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class LogHygieneTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private const string Secret = "s3cret-signing-key-never-logged";
+    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-logs-").FullName;
+    private SandboxHost _sandbox = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sandbox = await SandboxHost.StartAsync();
+        _sandbox.Webhook.Secret = Secret;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _sandbox.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Runs_ThroughRefusalsFaultsAndFailures_LogNoSecretEmailOrUserId()
+    {
+        // Arrange
+        var logs = new CapturingLoggerProvider();
+        await using var host = new EngineHarness(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox, logs: logs);
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        var ids = Enumerable.Range(0, 300).ToList();
+        EngineHarness.WriteCohort(cohort, ids, extraIds: ["reject-me-7"]);
+        await host.CreateWebhookSyncAsync("s1", cohort, batchSize: 100);
+
+        // Act: a clean run with a refused member, a run through transient faults, a run whose batches fail for good,
+        // a run with a wrong signing key, and a run on a malformed file.
+        await host.RunAsync("s1");
+        EngineHarness.WriteCohort(cohort, ids.Skip(50));
+        _sandbox.Webhook.Faults.FailNext(2, HttpStatusCode.ServiceUnavailable);
+        await host.RunAsync("s1");
+        EngineHarness.WriteCohort(cohort, ids.Skip(60));
+        _sandbox.Webhook.Faults.FailNext(1, HttpStatusCode.BadRequest);
+        await host.RunAsync("s1");
+        _sandbox.Webhook.Secret = "rotated-elsewhere";
+        EngineHarness.WriteCohort(cohort, ids.Skip(70));
+        var wrongKey = await host.RunAsync("s1");
+        File.WriteAllText(cohort, "user_id,email\nuser-1,u1@example.com\nuser-2,\"u2@example.com\n");
+        var malformed = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(RunStatus.Failed, malformed.Status);
+        Assert.NotNull(wrongKey.Error);
+        var text = string.Join("\n", logs.Lines);
+        Assert.Contains(malformed.RunId, text, StringComparison.Ordinal);
+        Assert.Contains("Malformed member source at line 3", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("@example.com", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("user-1,", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("reject-me-7", text, StringComparison.Ordinal);
+        foreach (var id in ids)
+        {
+            Assert.DoesNotContain($"user-{id}\"", text, StringComparison.Ordinal);
+            Assert.DoesNotContain($"user-{id} ", text, StringComparison.Ordinal);
+            Assert.DoesNotContain($"user-{id}\n", text, StringComparison.Ordinal);
+        }
+    }
+}
