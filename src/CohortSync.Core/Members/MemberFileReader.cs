@@ -53,6 +53,10 @@ public static class MemberFileReader
         // Values are member identifiers: keep them out of exception messages.
         IncludeValuesInExceptions = false,
         MaxRecordSize = MaxRecordBytes,
+
+        // Amplitude prefixes every value with a tab, also one that then needs quotes ("\t\"a,b\""): with trimming on,
+        // a quote after leading whitespace still opens a quoted field instead of being a stray quote.
+        TrimWhitespace = true,
     };
 
     /// <summary>The longest CSV record accepted (16 MiB): a guard against an unclosed quote swallowing the file.</summary>

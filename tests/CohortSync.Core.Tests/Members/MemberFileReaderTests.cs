@@ -431,6 +431,19 @@ public sealed class MemberFileReaderTests
         Assert.Equal(expected, format);
     }
 
+    [Fact]
+    public void ReadCsv_TabBeforeAQuotedValue_ReadsTheQuotedValueWhole()
+    {
+        // Arrange: Amplitude prefixes every value with a tab, also one that needs quotes.
+        const string csv = "\tuser_id,\tcompany\n\tu1,\t\"Acme, Inc.\"\n";
+
+        // Act
+        var record = Assert.Single(ReadCsv(csv));
+
+        // Assert
+        AssertValues(["u1", "Acme, Inc."], record);
+    }
+
     private static void AssertValues(IEnumerable<string?> expected, MemberRecord record) =>
         Assert.Equal(expected, record.Values.AsEnumerable());
 
