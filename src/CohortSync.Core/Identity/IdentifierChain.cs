@@ -32,6 +32,7 @@ public sealed class IdentifierChain
     private int[] _mappingIndexes = [];
     private int[] _carriedIndexes = [];
     private readonly string _noValueReason;
+    private readonly System.Text.StringBuilder _payload = new();
 
     /// <summary>Creates a chain.</summary>
     public IdentifierChain(IEnumerable<IdentifierMapping> mappings, IEnumerable<CarriedField>? carried = null)
@@ -81,17 +82,18 @@ public sealed class IdentifierChain
             return null;
         }
 
-        var payload = new List<KeyValuePair<string, string>>(_carried.Length);
+        // One reused builder and one string per member: this runs a million times in a plan (MemberPayload's format).
+        _payload.Clear();
         for (var i = 0; i < _carried.Length; i++)
         {
             var value = member[_carriedIndexes[i]];
             if (value is not null)
             {
-                payload.Add(new(_carried[i].Name, value));
+                MemberPayload.Append(_payload, _carried[i].Name, value);
             }
         }
 
-        return MemberPayload.Encode(payload);
+        return _payload.Length == 0 ? null : _payload.ToString();
     }
 
     private void Bind(MemberSchema schema)

@@ -32,7 +32,14 @@ public sealed class BaselineRepository
     /// Applies a run's accepted changes (sorted, as the diff produced them) to the baseline. Idempotent per run: a run whose
     /// changes are already applied changes nothing. Returns the baseline's member count afterwards.
     /// </summary>
-    public async Task<int> CommitAsync(string syncId, string runId, IReadOnlyList<SnapshotChange> acceptedChanges, CancellationToken cancellationToken = default)
+    /// <param name="syncId">The sync.</param>
+    /// <param name="runId">The run whose changes these are.</param>
+    /// <param name="acceptedChanges">The accepted changes, in snapshot order.</param>
+    /// <param name="exactDelta">True when the changes are an incremental diff against this very baseline (adds are new
+    /// keys, removes are present ones), so the new member count follows from the manifest without reading the baseline;
+    /// false for a full run, whose adds may repeat members.</param>
+    /// <param name="cancellationToken">Cancels the commit.</param>
+    public async Task<int> CommitAsync(string syncId, string runId, IReadOnlyList<SnapshotChange> acceptedChanges, bool exactDelta = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(acceptedChanges);
         for (var attempt = 0; ; attempt++)
@@ -44,17 +51,27 @@ public sealed class BaselineRepository
                 return manifest.MemberCount;
             }
 
-            var baseline = await LoadAsync(manifest, cancellationToken);
-            var next = baseline.Apply(acceptedChanges);
+            // A delta commit of an incremental run needs no baseline: the count follows from the manifest. Only compaction
+            // (or a full run) reads it, which keeps commit's memory and time proportional to the change.
             var deltaRecords = manifest.Deltas.Sum(d => d.Records) + acceptedChanges.Count;
+            var counted = manifest.MemberCount
+                + acceptedChanges.Count(c => c.Kind == ChangeKind.Add)
+                - acceptedChanges.Count(c => c.Kind == ChangeKind.Remove);
             var compact = manifest.Base is null
                 || manifest.Deltas.Count + 1 > MaxDeltaSegments
-                || deltaRecords > Math.Max(1000, next.Count / 4);
+                || deltaRecords > Math.Max(1000, counted / 4);
+            Snapshot? next = null;
+            if (compact || !exactDelta)
+            {
+                next = (await LoadAsync(manifest, cancellationToken)).Apply(acceptedChanges);
+                counted = next.Count;
+                compact = compact || deltaRecords > Math.Max(1000, counted / 4);
+            }
 
             SnapshotManifest updated;
             if (compact)
             {
-                var segment = new SegmentInfo("b-" + runId, next.Count);
+                var segment = new SegmentInfo("b-" + runId, next!.Count);
                 await _store.WriteSegmentAsync(syncId, segment.SegmentId, SnapshotCodec.Encode(next), cancellationToken);
                 updated = manifest with { Base = segment, Deltas = [] };
             }
@@ -67,7 +84,7 @@ public sealed class BaselineRepository
 
             updated = updated with
             {
-                MemberCount = next.Count,
+                MemberCount = counted,
                 AppliedRuns = [.. manifest.AppliedRuns.TakeLast(MaxAppliedRunsKept - 1), runId],
             };
 
@@ -88,7 +105,7 @@ public sealed class BaselineRepository
                 }
             }
 
-            return next.Count;
+            return counted;
         }
     }
 

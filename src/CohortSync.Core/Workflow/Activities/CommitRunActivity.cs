@@ -107,7 +107,7 @@ public sealed class CommitRunActivity
             }
         }
 
-        var after = await _baselines.CommitAsync(run.SyncId, run.RunId, accepted, cancellationToken);
+        var after = await _baselines.CommitAsync(run.SyncId, run.RunId, accepted, exactDelta: run.Mode == RunMode.Incremental, cancellationToken);
         return new RunOutcome
         {
             Accepted = accepted.Count,

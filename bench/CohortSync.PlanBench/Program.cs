@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using CohortSync.Bench;
+using CohortSync.Core.Runs;
+using Microsoft.Azure.Cosmos.Table;
+
+namespace CohortSync.PlanBench;
+
+/// <summary>
+/// The planning benchmark. The parent writes the cohort files, starts a private Azurite (unless --storage), runs each
+/// measurement in a child process of this same program, prints the table and cleans up, also on failure or Ctrl+C.
+/// Exits 0 when the measurements ran (whether or not the goals were met), 1 on an error, 2 on bad arguments.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        BenchOptions options;
+        try
+        {
+            options = BenchOptions.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync("planbench: " + ex.Message);
+            await Console.Error.WriteLineAsync(BenchOptions.Usage);
+            return 2;
+        }
+
+        if (options.Help)
+        {
+            Console.WriteLine(BenchOptions.Usage);
+            return 0;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            cancel.Cancel();
+        });
+        try
+        {
+            if (options.ChildMode is not null)
+            {
+                var report = await Children.RunAsync(options, cancel.Token);
+                Console.Out.WriteLine(report.ToLine());
+                return 0;
+            }
+
+            return await RunParentAsync(options, cancel.Token);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("planbench: cancelled");
+            return 1;
+        }
+#pragma warning disable CA1031 // The outermost handler: any failure becomes a message and a non-zero exit.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync((options.ChildMode is null ? "planbench: error: " : "planbench child: error: ") + ex);
+            return 1;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static async Task<int> RunParentAsync(BenchOptions options, CancellationToken cancellationToken)
+    {
+        var workDir = Directory.CreateTempSubdirectory("cohortsync-planbench-").FullName;
+        var tag = RandomNumberGenerator.GetHexString(8, lowercase: true);
+        var prefix = "planbench" + tag;
+        var syncId = "bench-" + tag;
+        Azurite? azurite = null;
+        string? storage = null;
+        using var load = new MachineLoad();
+        try
+        {
+            var churn = new ChurnPlan(options.Members, options.Churn, options.Seed);
+            Log($"writing the cohort files to {workDir}");
+            var watch = Stopwatch.StartNew();
+            var v1 = Path.Combine(workDir, "cohort-v1.csv");
+            var v2 = Path.Combine(workDir, "cohort-v2.csv");
+            var v1Bytes = CohortCsv.WriteFile(v1, churn.V1());
+            var v2Bytes = CohortCsv.WriteFile(v2, churn.V2());
+            Log(F($"v1: {churn.Members:N0} members ({v1Bytes / 1048576.0:F1} MB); v2: {churn.MembersAfter:N0} members, -{churn.Removed:N0} +{churn.Added:N0} ({v2Bytes / 1048576.0:F1} MB); {watch.Elapsed.TotalSeconds:F1} s"));
+
+            string storageNote;
+            if (options.Storage is null)
+            {
+                Log("starting a private Azurite (eng/azurite.sh)");
+                azurite = await Azurite.StartAsync(Azurite.FindRepoRoot(), Path.Combine(workDir, "azurite"), cancellationToken);
+                storage = azurite.ConnectionString;
+                storageNote = "a private Azurite (in-memory) on 127.0.0.1, started for this run";
+            }
+            else
+            {
+                storage = options.Storage;
+                storageNote = "the storage given with --storage";
+            }
+
+            // The naive baseline first, on a fresh emulator (the kindest conditions for its one-row-per-member writes).
+            // It and the breakdown use the first repetition's sync id; the breakdown also needs that sync's v1 baseline.
+            var first = syncId + "-1";
+            Task<ChildReport> Child(string mode) =>
+                RunChildAsync(options, mode, options.ChildArguments(mode, storage, workDir, prefix, first, "unused", v1, v2), cancellationToken);
+            var naive = await Child("naive");
+
+            // Each repetition plans its own sync (setup, then plan) so that every plan starts from the same baseline.
+            var setups = new List<ChildReport>();
+            var plans = new List<ChildReport>();
+            for (var i = 1; i <= options.Repeat; i++)
+            {
+                var sync = syncId + "-" + i.ToString(CultureInfo.InvariantCulture);
+                var run = RunIds.ForManual(sync, DateTimeOffset.UtcNow, RandomNumberGenerator.GetInt32(0x10000));
+                setups.Add(await RunChildAsync(options, "setup", options.ChildArguments("setup", storage, workDir, prefix, sync, run, v1, v2), cancellationToken));
+                plans.Add(await RunChildAsync(options, "plan", options.ChildArguments("plan", storage, workDir, prefix, sync, run, v1, v2), cancellationToken));
+            }
+
+            var profile = options.Profile ? await Child("profile") : null;
+
+            var text = Report.Render(new ReportInput(options, churn, storageNote, load.Describe(), setups, plans, naive, profile));
+            Console.Out.Write(text);
+            return 0;
+        }
+        finally
+        {
+            if (azurite is not null)
+            {
+                Log("stopping Azurite");
+                await azurite.DisposeAsync();
+            }
+            else if (storage is not null && !options.Keep)
+            {
+                await DropTablesAsync(storage, prefix);
+            }
+
+            if (options.Keep)
+            {
+                Log($"kept {workDir}");
+            }
+            else
+            {
+                try
+                {
+                    Directory.Delete(workDir, recursive: true);
+                }
+                catch (IOException ex)
+                {
+                    Log($"could not delete {workDir}: {ex.Message}");
+                }
+            }
+        }
+    }
+
+    private static async Task<ChildReport> RunChildAsync(BenchOptions options, string mode, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        Log($"child '{mode}' ...");
+        var start = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell this program's path");
+        start.FileName = self;
+        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            // Started as `dotnet CohortSync.PlanBench.dll`: start the child the same way.
+            start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var stdout = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (stdout)
+                {
+                    stdout.Append(e.Data).Append('\n');
+                }
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Console.Error.WriteLine($"  [{mode}] {e.Data}");
+            }
+        };
+        var watch = Stopwatch.StartNew();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(options.ChildTimeout);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            throw new TimeoutException($"child '{mode}' did not finish within {options.ChildTimeout.TotalMinutes} min (see --timeout)");
+        }
+
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"child '{mode}' failed with exit code {process.ExitCode}; its messages are above");
+        }
+
+        string output;
+        lock (stdout)
+        {
+            output = stdout.ToString();
+        }
+
+        var report = ChildReport.FromOutput(output) ?? throw new InvalidOperationException($"child '{mode}' printed no result line");
+        Log(F($"child '{mode}' done in {watch.Elapsed.TotalSeconds:F1} s (peak working set {report.Get("peak_ws_mb"):F0} MB)"));
+        return report;
+    }
+
+    private static async Task DropTablesAsync(string storage, string prefix)
+    {
+        try
+        {
+            var client = CloudStorageAccount.Parse(storage).CreateCloudTableClient();
+            foreach (var table in client.ListTables(prefix))
+            {
+                await table.DeleteIfExistsAsync();
+            }
+        }
+        catch (StorageException ex)
+        {
+            Log($"could not drop the tables {prefix}*: {ex.Message}");
+        }
+    }
+
+    private static void Log(string message) => Console.Error.WriteLine("planbench: " + message);
+
+    private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
