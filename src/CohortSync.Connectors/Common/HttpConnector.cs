@@ -64,7 +64,7 @@ public abstract class HttpConnector : IDestinationConnector
     protected SharePacer Pacer(DestinationDefinition destination, SendRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return new SharePacer(RequestsPerSecond(destination), request.SenderShare, Time);
+        return new SharePacer(RequestsPerSecond(destination), request.SenderShare, Time, request.StartedAt);
     }
 
     /// <summary>

@@ -53,12 +53,14 @@ public sealed class SharePacer
     /// <param name="vendorLimitPerSecond">The credential's limit.</param>
     /// <param name="share">This activity's share of it, in (0, 1].</param>
     /// <param name="time">The clock.</param>
-    public SharePacer(double vendorLimitPerSecond, double share, TimeProvider time)
+    /// <param name="startedAt">When the activity began (a timestamp of <paramref name="time"/>), 0 for now: time spent
+    /// before the first request counts towards the activity's share.</param>
+    public SharePacer(double vendorLimitPerSecond, double share, TimeProvider time, long startedAt = 0)
     {
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
         _interval = 1.0 / (vendorLimitPerSecond * RateLimitRegistry.SafetyMargin * Math.Clamp(share, 0.0001, 1));
-        _start = time.GetTimestamp();
+        _start = startedAt > 0 ? startedAt : time.GetTimestamp();
     }
 
     /// <summary>Waits until the next request may go.</summary>

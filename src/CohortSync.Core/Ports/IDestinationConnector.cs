@@ -24,7 +24,10 @@ public sealed record ContainerRequest(string SyncId, string CohortName, string? 
 /// <param name="ContainerId">The destination container (list, cohort, tag) id.</param>
 /// <param name="Changes">The changes, in snapshot order.</param>
 /// <param name="SenderShare">This send's share of the destination's rate limit (1 / the sends the workflow runs at once).</param>
-public sealed record SendRequest(string SyncId, string RunId, int BatchNumber, string ContainerId, IReadOnlyList<SnapshotChange> Changes, double SenderShare = 1.0);
+/// <param name="StartedAt">When the send activity began (a <see cref="TimeProvider"/> timestamp), so pacing counts its
+/// storage work too and a slot's rate stays at its share; 0 for "now".</param>
+public sealed record SendRequest(
+    string SyncId, string RunId, int BatchNumber, string ContainerId, IReadOnlyList<SnapshotChange> Changes, double SenderShare = 1.0, long StartedAt = 0);
 
 /// <summary>The destination's verdict on a batch: refused changes with reasons; the rest were accepted.</summary>
 public sealed record SendResult(IReadOnlyList<MemberRejection> Rejections, int Requests);

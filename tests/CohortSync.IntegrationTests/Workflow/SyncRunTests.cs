@@ -39,7 +39,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
         // Assert
         Assert.Equal(RunStatus.Completed, first.Status);
         Assert.Equal(5000, first.Plan!.Adds);
-        Assert.Equal(5, requestsAfterFirst);
+        Assert.Equal(8, requestsAfterFirst); // 5 batches of 1,000 evened out to two waves of 4 sends: 8 of 625
         Assert.Equal(RunStatus.Completed, second.Status);
         Assert.Equal((200, 100, 0), (second.Plan!.Adds, second.Plan.Removes, second.Plan.Updates));
         Assert.Equal(1, _sandbox.Webhook.Requests - requestsAfterFirst);
@@ -264,7 +264,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
         // Assert
         Assert.Equal(RunStatus.Completed, run.Status);
         Assert.Null(run.Error);
-        Assert.Equal(8, _sandbox.Webhook.Requests);
+        Assert.Equal(8 + 3, _sandbox.Webhook.Requests); // 500 in 8 even batches, plus the 3 faulted tries
         Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 500)), _sandbox.Webhook.Members("s1"));
     }
 

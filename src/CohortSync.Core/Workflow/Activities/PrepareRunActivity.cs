@@ -16,6 +16,9 @@ public sealed class PrepareRunActivity
 {
     private const int MaxSkipReasons = 20;
     private const int BatchRawBytes = 384 * 1024;
+
+    // Sends the workflow runs at once; each gets 1/ParallelSends of the destination's rate limit.
+    private const int ParallelSends = 4;
     private readonly ISyncStore _store;
     private readonly BaselineRepository _baselines;
     private readonly IMemberSourceFactory _sources;
@@ -95,9 +98,8 @@ public sealed class PrepareRunActivity
         var baseline = await _baselines.LoadAsync(sync.Id, cancellationToken);
         var dryRun = input.Mode == RunMode.DryRun;
         var batchSize = Math.Clamp(sync.BatchSize, 1, capabilities.MaxBatchSize);
-        var batches = new List<BatchRecord>();
-        var batch = new List<SnapshotChange>(batchSize);
-        int adds = 0, removes = 0, updates = 0, batchBytes = 0;
+        var changes = new List<SnapshotChange>();
+        int adds = 0, removes = 0, updates = 0;
         foreach (var change in SnapshotDiff.Compute(baseline, current, full: input.Mode == RunMode.Full))
         {
             switch (change.Kind)
@@ -107,28 +109,13 @@ public sealed class PrepareRunActivity
                 default: updates++; break;
             }
 
-            if (dryRun)
+            if (!dryRun)
             {
-                continue;
+                changes.Add(change);
             }
-
-            var size = 16 + ((change.Entry.Key.Length + (change.Entry.Payload?.Length ?? 0)) * 3);
-            if (batch.Count > 0 && (batch.Count == batchSize || batchBytes + size > BatchRawBytes))
-            {
-                batches.Add(new BatchRecord { RunId = input.RunId, Number = batches.Count, Changes = batch });
-                batch = new List<SnapshotChange>(batchSize);
-                batchBytes = 0;
-            }
-
-            batch.Add(change);
-            batchBytes += size;
         }
 
-        if (batch.Count > 0)
-        {
-            batches.Add(new BatchRecord { RunId = input.RunId, Number = batches.Count, Changes = batch });
-        }
-
+        var batches = Batch(input.RunId, changes, batchSize);
         var guarded = sync.Guardrail.Holds(baseline.Count, removes);
         string? containerId = null;
         if (!dryRun)
@@ -149,6 +136,7 @@ public sealed class PrepareRunActivity
             Removes = removes,
             Updates = updates,
             BatchCount = batches.Count,
+            MaxParallelSends = ParallelSends,
             Guarded = guarded,
             ContainerId = containerId,
             Notes = capabilities.Notes,
@@ -179,6 +167,46 @@ public sealed class PrepareRunActivity
 
         await _store.UpdateSyncStateAsync(sync.Id, s => s with { ContainerId = containerId }, cancellationToken);
         return containerId;
+    }
+
+    // Cuts the changes into batches of at most batchSize (and BatchRawBytes), evenly: when there are more batches than
+    // parallel sends, their number is a multiple of the sends, so the last wave is as full as the others and no send
+    // slot idles (or, for Pushwoosh, sends a small remainder one member at a time).
+    private static List<BatchRecord> Batch(string runId, List<SnapshotChange> changes, int batchSize)
+    {
+        var batches = new List<BatchRecord>();
+        if (changes.Count == 0)
+        {
+            return batches;
+        }
+
+        var count = (changes.Count + batchSize - 1) / batchSize;
+        if (count > ParallelSends)
+        {
+            count = (count + ParallelSends - 1) / ParallelSends * ParallelSends;
+        }
+
+        // Sizes differ by one at most: the first (total % count) batches take one more.
+        count = Math.Min(count, changes.Count);
+        int Size(int number) => (changes.Count / count) + (number < changes.Count % count ? 1 : 0);
+        var batch = new List<SnapshotChange>(Size(0));
+        var bytes = 0;
+        foreach (var change in changes)
+        {
+            var length = 16 + ((change.Entry.Key.Length + (change.Entry.Payload?.Length ?? 0)) * 3);
+            if (batch.Count > 0 && (batch.Count >= Size(batches.Count) || bytes + length > BatchRawBytes))
+            {
+                batches.Add(new BatchRecord { RunId = runId, Number = batches.Count, Changes = batch });
+                batch = new List<SnapshotChange>(Size(batches.Count));
+                bytes = 0;
+            }
+
+            batch.Add(change);
+            bytes += length;
+        }
+
+        batches.Add(new BatchRecord { RunId = runId, Number = batches.Count, Changes = batch });
+        return batches;
     }
 
     private static string? CheckLength(string key, string? payload) =>

@@ -14,10 +14,12 @@ public sealed class SendBatchActivity
     private readonly IDestinationRegistry _destinations;
     private readonly RunRecords _runs;
     private readonly ILogger<SendBatchActivity> _logger;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the activity.</summary>
-    public SendBatchActivity(ISyncStore store, IDestinationRegistry destinations, RunRecords runs, ILogger<SendBatchActivity> logger)
+    public SendBatchActivity(ISyncStore store, IDestinationRegistry destinations, RunRecords runs, TimeProvider time, ILogger<SendBatchActivity> logger)
     {
+        _time = time;
         _store = store;
         _destinations = destinations;
         _runs = runs;
@@ -28,6 +30,7 @@ public sealed class SendBatchActivity
     public async Task<BatchSummary> RunAsync(SendBatchInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var started = _time.GetTimestamp();
         var batch = await _store.GetBatchAsync(input.RunId, input.BatchNumber, cancellationToken)
             ?? throw new NotFoundException($"batch {input.BatchNumber} of run '{input.RunId}' does not exist");
         if (batch.Outcome is { } settled)
@@ -43,8 +46,9 @@ public sealed class SendBatchActivity
             ?? throw new NotFoundException($"destination '{sync.DestinationId}' does not exist");
         var connector = _destinations.Resolve(destination.Type);
 
-        var share = 1.0 / Math.Max(1, plan.MaxParallelSends);
-        var request = new SendRequest(sync.Id, run.RunId, batch.Number, plan.ContainerId ?? string.Empty, batch.Changes, share);
+        // With fewer batches than parallel sends, they all run at once and share the limit between them.
+        var share = 1.0 / Math.Max(1, Math.Min(plan.MaxParallelSends, plan.BatchCount));
+        var request = new SendRequest(sync.Id, run.RunId, batch.Number, plan.ContainerId ?? string.Empty, batch.Changes, share, started);
         var result = await connector.SendAsync(destination, request, cancellationToken);
         var rejections = result.Rejections.GroupBy(r => r.Index).Select(g => g.First()).OrderBy(r => r.Index).ToList();
         var outcome = new BatchOutcome

@@ -137,6 +137,25 @@ public sealed class PrepareRunActivityTests
         Assert.Equal("u::u2", Assert.Single(_savedBatches.SelectMany(b => b.Changes)).Entry.Key);
     }
 
+    [Theory]
+    [InlineData(3, new[] { 2, 1 })]                       // fewer batches than parallel sends: cut by the batch size
+    [InlineData(8, new[] { 2, 2, 2, 2 })]
+    [InlineData(9, new[] { 2, 1, 1, 1, 1, 1, 1, 1 })]     // 5 batches of 2 would leave a last wave of one: 8, evened out
+    [InlineData(17, new[] { 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1 })]
+    public async Task RunAsync_MoreBatchesThanParallelSends_MakesFullWavesOfEvenBatches(int members, int[] expectedSizes)
+    {
+        // Arrange: batch size 2, four sends at once.
+        Members(Enumerable.Range(0, members).Select(i => new string?[] { "u" + i, null, null }).ToArray());
+
+        // Act
+        var plan = await CreateActivity().RunAsync(new RunInput(RunId, "orders", RunMode.Incremental), CancellationToken.None);
+
+        // Assert
+        Assert.Equal(expectedSizes, _savedBatches.Select(b => b.Changes.Count));
+        Assert.Equal(expectedSizes.Length, plan.BatchCount);
+        Assert.Equal(members, _savedBatches.SelectMany(b => b.Changes).Select(c => c.Entry.Key).Distinct().Count());
+    }
+
     private void Members(params string?[][] rows)
     {
         var records = rows.Select((values, i) => new MemberRecord(Schema, values, i + 2)).ToList();
