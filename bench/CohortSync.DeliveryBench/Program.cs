@@ -1,0 +1,389 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using CohortSync.Azure.Tables;
+using CohortSync.Bench;
+using CohortSync.Connectors.Common;
+using CohortSync.Core.Application;
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Runs;
+using CohortSync.DeliveryBench;
+using CohortSync.LocalHost;
+using CohortSync.LocalHost.Runner;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+// Delivery benchmark: one full sync per destination through the real engine (Azurite, the local runner, the real
+// connectors over HTTP) against its sandbox held to the destination's rate limit. See README.md beside this file.
+var options = BenchOptions.Parse(args);
+if (options is null)
+{
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+var root = Azurite.FindRepositoryRoot();
+Console.WriteLine($"CohortSync delivery benchmark: {(options.Quick ? "quick" : "full")} mode, about {options.Seconds.ToString(CultureInfo.InvariantCulture)} s of sends a destination, "
+    + $"sync batch size {(options.BatchSize?.ToString(CultureInfo.InvariantCulture) ?? "default (1000)")}, {Environment.ProcessorCount} cores");
+Console.WriteLine("Baseline: each destination's rate limit itself (100%). Goal: at least 90% of it, no limit violation, no member lost.");
+Console.WriteLine();
+
+var rows = new List<Row>();
+foreach (var scenario in Scenario.All.Where(s => options.Only is null || options.Only.Contains(s.Type)))
+{
+    try
+    {
+        rows.Add(await Bench.RunAsync(scenario, options, root));
+    }
+    catch (Exception ex) when (ex is not OutOfMemoryException)
+    {
+        Console.WriteLine($"{scenario.Type}: FAILED: {ex}");
+        rows.Add(Row.Failed(scenario.Type));
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine(Row.Table(rows));
+return rows.All(r => r.MeetsGoal) ? 0 : 1;
+
+/// <summary>Command-line options.</summary>
+internal sealed record BenchOptions(bool Quick, double Seconds, IReadOnlySet<string>? Only, int? BatchSize, int? Members)
+{
+    public const string Usage = """
+        usage: CohortSync.DeliveryBench [--quick] [--seconds S] [--only braze,iterable,pushwoosh,productboard,webhook]
+                                        [--batch-size N] [--members N]
+          --quick        about 3 s of sends a destination (a smoke run); default about 20 s
+          --seconds S    target length of each send phase: the cohort is sized so requests = limit x S
+          --only         run these destinations only
+          --batch-size N the sync's batchSize (default: the sync default, 1000; connectors cap it)
+          --members N    cohort size for every destination run (overrides the sizing)
+        """;
+
+    public static BenchOptions? Parse(string[] args)
+    {
+        bool quick = false;
+        double? seconds = null;
+        HashSet<string>? only = null;
+        int? batchSize = null, members = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException(args[i] + " needs a value");
+            switch (args[i])
+            {
+                case "--quick": quick = true; break;
+                case "--seconds": seconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--only": only = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal); break;
+                case "--batch-size": batchSize = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--members": members = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                default: return null;
+            }
+        }
+
+        return new BenchOptions(quick, seconds ?? (quick ? 3 : 20), only, batchSize, members);
+    }
+}
+
+/// <summary>One destination's result.</summary>
+internal sealed record Row(
+    string Destination,
+    double Limit,
+    int Members,
+    int Requests,
+    double Seconds,
+    double RequestsPerSecond,
+    int Violations,
+    int Lost,
+    bool Completed)
+{
+    public const double Goal = 0.90;
+
+    public double Share => Limit > 0 ? RequestsPerSecond / Limit : 0;
+
+    public double MembersPerSecond => Seconds > 0 ? (Members - Lost) / Seconds : 0;
+
+    public bool MeetsGoal => Completed && Share >= Goal && Violations == 0 && Lost == 0;
+
+    public static Row Failed(string destination) => new(destination, 0, 0, 0, 0, 0, 0, 0, false);
+
+    public static string Table(IReadOnlyList<Row> rows)
+    {
+        static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+        var text = new StringBuilder();
+        text.AppendLine("| destination | limit (req/s) | members | requests | seconds | req/s | % of limit | members/s | violations | lost | goal (>= 90%, 0, 0) |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        text.AppendLine("| baseline: the limit | | | | | = limit | 100.0% | | 0 | 0 | |");
+        foreach (var r in rows)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Destination} | {F(r.Limit, "0.0")} | {r.Members:N0} | {r.Requests:N0} | {F(r.Seconds, "0.00")} | {F(r.RequestsPerSecond, "0.0")} | {F(r.Share * 100, "0.0")}% | {F(r.MembersPerSecond, "N0")} | {r.Violations} | {r.Lost} | {(r.MeetsGoal ? "met" : r.Completed ? "MISSED" : "RUN FAILED")} |");
+        }
+
+        return text.ToString();
+    }
+}
+
+/// <summary>Runs one destination's benchmark.</summary>
+internal static class Bench
+{
+    private static double Seconds(long ticks) => ticks / (double)Stopwatch.Frequency;
+
+    private static string Ms(double seconds) => (seconds * 1000).ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static string S(double seconds) => seconds.ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static string Pct(double part, double whole) => whole > 0 ? (part / whole * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-";
+
+    public static async Task<Row> RunAsync(Scenario scenario, BenchOptions options, string root)
+    {
+        Console.WriteLine($"== {scenario.Type}");
+        await using var azurite = await Azurite.StartAsync(root);
+        await using var sandbox = await RecordingSandbox.StartAsync();
+        var work = Directory.CreateTempSubdirectory("cohortsync-deliverybench-").FullName;
+        try
+        {
+            var events = new EngineEvents();
+            var calls = new ConcurrentQueue<StoreCall>();
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Storage:ConnectionString"] = azurite.ConnectionString,
+                ["Storage:TablePrefix"] = "b" + Guid.NewGuid().ToString("N")[..12],
+            }).Build();
+            var services = new ServiceCollection()
+                .AddLogging(logging => logging.AddProvider(events))
+                .AddCohortSyncLocalHost(configuration);
+            services.AddSingleton<ISyncStore>(sp => TimedSyncStore.Wrap(sp.GetRequiredService<TableStateStore>(), calls));
+            await using var provider = services.BuildServiceProvider();
+
+            // The limit: the connector's own default requestsPerSecond (Braze's and Productboard's are their documented limits).
+            var connector = provider.GetRequiredService<IDestinationRegistry>().Resolve(scenario.Type);
+            var limit = (double)connector.GetType().GetProperty("DefaultRequestsPerSecond", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(connector)!;
+            scenario.Limit(sandbox, limit);
+            var members = options.Members ?? Size(limit * options.Seconds / scenario.RequestsPerMember);
+            var seedWatch = Stopwatch.StartNew();
+            scenario.Seed(sandbox, members);
+            var (destination, secrets) = scenario.Define(sandbox, limit);
+            foreach (var (name, value) in secrets)
+            {
+                configuration["Secrets:" + name] = value;
+            }
+
+            var cohort = Path.Combine(work, "cohort.csv");
+            WriteCohort(cohort, members);
+            var store = provider.GetRequiredService<ISyncStore>();
+            await store.SaveDestinationAsync(destination with { CreatedAt = DateTimeOffset.UtcNow }, null);
+            var sync = new SyncDefinition
+            {
+                Id = "bench-" + scenario.Type + "-sync",
+                Name = "delivery benchmark to " + scenario.Type,
+                DestinationId = destination.Id,
+                Source = new SourceDefinition("file", cohort, "Delivery benchmark cohort"),
+                Identifiers = scenario.Identifiers,
+                Carry = scenario.Carry,
+                CreatedAt = DateTimeOffset.UtcNow,
+            };
+            if (options.BatchSize is { } batchSize)
+            {
+                sync = sync with { BatchSize = batchSize };
+            }
+
+            await store.SaveSyncAsync(sync, null);
+            Console.WriteLine($"   limit {limit.ToString("0.###", CultureInfo.InvariantCulture)} req/s ({scenario.LimitSource}), sandbox bucket {scenario.Burst(sandbox).ToString(CultureInfo.InvariantCulture)}; "
+                + $"{members:N0} members seeded and written in {S(seedWatch.Elapsed.TotalSeconds)} s");
+
+            // One full sync through the real engine, as EngineHarness.RunAsync does.
+            var runs = provider.GetRequiredService<RunService>();
+            var engine = provider.GetRequiredService<LocalWorkflowEngine>();
+            var started = Stopwatch.GetTimestamp();
+            var start = await runs.StartAsync(sync.Id, RunMode.Incremental);
+            await engine.WaitAsync(start.Run.RunId).WaitAsync(TimeSpan.FromMinutes(15));
+            var finished = Stopwatch.GetTimestamp();
+            var run = (await store.GetRunAsync(start.Run.RunId))!.Value;
+
+            var membership = run.Plan?.ContainerId is { } container ? await scenario.MembershipAsync(sandbox, container) : new HashSet<string>();
+            var expected = Enumerable.Range(0, members).Select(scenario.Expected).ToHashSet(StringComparer.Ordinal);
+            var lost = expected.Count(k => !membership.Contains(k));
+            var extra = membership.Count(k => !expected.Contains(k));
+
+            var sends = sandbox.Arrivals.Where(scenario.IsSend).OrderBy(a => a.At).ToList();
+            var window = sends.Count > 1 ? Seconds(sends[^1].At - sends[0].At) : 0;
+            var rate = window > 0 ? (sends.Count - 1) / window : 0;
+            var row = new Row(scenario.Type, limit, members, sends.Count, window, rate, scenario.Violations(sandbox), lost, run.Status == RunStatus.Completed);
+
+            Console.WriteLine($"   run {run.Status} in {S(Seconds(finished - started))} s: plan {run.Plan?.Adds:N0} adds in {run.Plan?.BatchCount:N0} batches; "
+                + $"outcome {run.Outcome?.Accepted:N0} accepted, {run.Outcome?.Rejected:N0} rejected, {run.Outcome?.Failed:N0} failed; sandbox holds {membership.Count:N0} ({extra} not in the cohort)"
+                + (run.Error is null ? string.Empty : "; error: " + run.Error));
+            if (scenario.ViolationNote is { } note)
+            {
+                Console.WriteLine("   violations: " + note);
+            }
+
+            Explain(scenario, run, limit, sends, sandbox, events, calls, started, finished);
+            Console.WriteLine($"   => {row.Requests:N0} requests in {S(window)} s = {rate.ToString("0.0", CultureInfo.InvariantCulture)} req/s, {Pct(rate, limit)} of the limit; "
+                + $"{row.Violations} violations, {lost} lost: goal {(row.MeetsGoal ? "met" : "MISSED")}");
+            Console.WriteLine();
+            return row;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    // Rounds a cohort size to whole batches of a thousand (or tens, for a per-member destination).
+    private static int Size(double members) => members >= 10_000
+        ? (int)(Math.Round(members / 1000) * 1000)
+        : Math.Max(10, (int)(Math.Round(members / 10) * 10));
+
+    private static void WriteCohort(string path, int members)
+    {
+        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
+        writer.Write("user_id,email\n");
+        for (var i = 0; i < members; i++)
+        {
+            writer.Write("user-");
+            writer.Write(i.ToString(CultureInfo.InvariantCulture));
+            writer.Write(",u");
+            writer.Write(i.ToString(CultureInfo.InvariantCulture));
+            writer.Write("@example.com\n");
+        }
+    }
+
+    /// <summary>
+    /// Where the send phase's time went. The workflow runs P sends at once and gives each 1/P of the limit: each send's
+    /// SharePacer spaces its requests P / (0.95 x limit) apart and holds the send until that share of time has passed. So
+    /// the P send slots together can deliver at most 95% of the limit, and only while every slot is inside a pacer window;
+    /// slot time spent reading and writing state around the pacer, or with no batch to send, is lost throughput.
+    /// </summary>
+    private static void Explain(
+        Scenario scenario,
+        RunRecord run,
+        double limit,
+        List<Arrival> sends,
+        RecordingSandbox sandbox,
+        EngineEvents events,
+        ConcurrentQueue<StoreCall> calls,
+        long started,
+        long finished)
+    {
+        if (run.Plan is not { } plan || sends.Count < 2)
+        {
+            return;
+        }
+
+        var log = events.Events.ToList();
+        var prepared = log.FirstOrDefault(e => e.Id == 1000)?.At ?? started;
+        var batchSent = log.Where(e => e.Id == 1001).ToList();
+        var requestsByBatch = batchSent.ToDictionary(e => Convert.ToInt32(e.Values["Batch"], CultureInfo.InvariantCulture), e => Convert.ToInt32(e.Values["Requests"], CultureInfo.InvariantCulture));
+        var parallel = Math.Max(1, plan.MaxParallelSends);
+        var interval = parallel / (limit * RateLimitRegistry.SafetyMargin);
+        var all = calls.ToList();
+        var begins = all.Where(c => c.Method == nameof(ISyncStore.GetBatchAsync)).GroupBy(c => c.Batch).ToDictionary(g => g.Key, g => g.Min(c => c.Start));
+        var ends = all.Where(c => c.Method == nameof(ISyncStore.SaveBatchOutcomeAsync)).GroupBy(c => c.Batch).ToDictionary(g => g.Key, g => g.Max(c => c.End));
+        var spans = begins.Where(b => ends.ContainsKey(b.Key)).Select(b => (Batch: b.Key, Start: b.Value, End: ends[b.Key])).OrderBy(s => s.Start).ToList();
+        if (spans.Count == 0)
+        {
+            return;
+        }
+
+        var first = spans.Min(s => s.Start);
+        var last = spans.Max(s => s.End);
+        var activityWindow = Seconds(last - first);
+        var slotTime = parallel * activityWindow;
+        var spanTime = spans.Sum(s => Seconds(s.End - s.Start));
+        var shareTime = spans.Sum(s => requestsByBatch.GetValueOrDefault(s.Batch) * interval);
+        var sendCalls = all.Where(c => c.Start >= first && c.End <= last).ToList();
+        var storageTime = sendCalls.Sum(c => Seconds(c.End - c.Start));
+        var (idleBetween, idleTail) = Idle(spans, parallel);
+        var requests = requestsByBatch.Values.Sum();
+
+        Console.WriteLine($"   phases: prepare {S(Seconds(prepared - started))} s, sends {S(activityWindow)} s (first to last send activity), "
+            + $"commit {S(Seconds(finished - (batchSent.Count > 0 ? batchSent.Max(e => e.At) : prepared)))} s");
+        Console.WriteLine($"   sends: {spans.Count:N0} batches, {(requests / (double)spans.Count).ToString("0.00", CultureInfo.InvariantCulture)} requests a batch, {parallel} at once, "
+            + $"each paced at 1/{parallel} of {RateLimitRegistry.SafetyMargin.ToString(CultureInfo.InvariantCulture)} x limit = one request every {Ms(interval)} ms");
+        Console.WriteLine($"   slot time {S(slotTime)} s ({parallel} x {S(activityWindow)} s): pacer share {S(shareTime)} s ({Pct(shareTime, slotTime)}), "
+            + $"state-store calls {S(storageTime)} s ({Pct(storageTime, slotTime)}; {Ms(storageTime / spans.Count)} ms a batch in {(sendCalls.Count / (double)spans.Count).ToString("0.0", CultureInfo.InvariantCulture)} calls), "
+            + $"other in-send {S(spanTime - shareTime - storageTime)} s ({Pct(spanTime - shareTime - storageTime, slotTime)}), "
+            + $"idle between sends {S(idleBetween)} s ({Pct(idleBetween, slotTime)}), idle in the last wave {S(idleTail)} s ({Pct(idleTail, slotTime)})");
+        Console.WriteLine($"   hence {Pct(RateLimitRegistry.SafetyMargin * shareTime / slotTime * limit, limit)} of the limit over the send activities' window "
+            + $"(95% x the pacer's share of slot time); a send takes {Ms(spanTime / spans.Count)} ms for {Ms(shareTime / spans.Count)} ms of share");
+
+        // The busiest second of the send phase: requests in any one-second window, against the limit.
+        var busiest = 0;
+        for (int i = 0, j = 0; i < sends.Count; i++)
+        {
+            while (sends[i].At - sends[j].At >= Stopwatch.Frequency)
+            {
+                j++;
+            }
+
+            busiest = Math.Max(busiest, i - j + 1);
+        }
+
+        Console.WriteLine($"   busiest second: {busiest} requests (limit {limit.ToString("0.#", CultureInfo.InvariantCulture)}); 429s answered: {sends.Count(a => a.Status == 429)}");
+
+        // The steady middle of the send phase, without its first and last tenth.
+        var lo = sends.Count / 10;
+        var hi = sends.Count - 1 - (sends.Count / 10);
+        if (hi > lo)
+        {
+            var middle = (hi - lo) / Seconds(sends[hi].At - sends[lo].At);
+            Console.WriteLine($"   middle 80% of requests: {middle.ToString("0.0", CultureInfo.InvariantCulture)} req/s ({Pct(middle, limit)} of the limit); "
+                + $"HTTP statuses: {string.Join(", ", sends.GroupBy(a => a.Status).OrderBy(g => g.Key).Select(g => $"{g.Key} x{g.Count()}"))}"
+                + $"; by route: {string.Join(", ", sends.GroupBy(a => a.Method + " " + Regex.Replace(a.Path, "[0-9a-f]{32}", "{id}")).Select(g => $"{g.Key} x{g.Count()}"))}");
+        }
+
+        if (Environment.GetEnvironmentVariable("DELIVERYBENCH_TRACE") == "1")
+        {
+            foreach (var span in spans)
+            {
+                Console.WriteLine($"     batch {span.Batch}: {S(Seconds(span.Start - first))} s + {Ms(Seconds(span.End - span.Start))} ms, {requestsByBatch.GetValueOrDefault(span.Batch)} requests");
+            }
+
+            foreach (var arrival in sends)
+            {
+                Console.WriteLine($"     {S(Seconds(arrival.At - first))} s {arrival.Method} {arrival.Path} {arrival.Status} ({Ms(Seconds(arrival.Done - arrival.At))} ms)");
+            }
+        }
+
+        var warnings = log.Where(e => e.Level >= LogLevel.Warning).ToList();
+        if (warnings.Count > 0)
+        {
+            Console.WriteLine($"   {warnings.Count} warnings, e.g. {warnings[0].Message}");
+        }
+
+        var setUp = sandbox.Arrivals.Where(a => !scenario.IsSend(a) && !a.Path.StartsWith("/_sandbox", StringComparison.Ordinal)).ToList();
+        if (setUp.Count > 0)
+        {
+            Console.WriteLine($"   container set-up (not in the send phase): {string.Join(", ", setUp.GroupBy(a => a.Method + " " + a.Path).Select(g => $"{g.Key} x{g.Count()}"))}");
+        }
+    }
+
+    // Slot time with no send running, split into before and after the last batch started (the last wave).
+    private static (double Between, double Tail) Idle(List<(int Batch, long Start, long End)> spans, int parallel)
+    {
+        var lastStart = spans.Max(s => s.Start);
+        var points = spans.SelectMany(s => new[] { (At: s.Start, Delta: 1), (At: s.End, Delta: -1) }).OrderBy(p => p.At).ThenBy(p => p.Delta).ToList();
+        double between = 0, tail = 0;
+        var inFlight = 0;
+        for (var i = 0; i < points.Count - 1; i++)
+        {
+            inFlight += points[i].Delta;
+            var span = Seconds(points[i + 1].At - points[i].At) * Math.Max(0, parallel - inFlight);
+            if (points[i].At >= lastStart)
+            {
+                tail += span;
+            }
+            else
+            {
+                between += span;
+            }
+        }
+
+        return (between, tail);
+    }
+}
