@@ -29,7 +29,7 @@ if (options is null)
 
 var root = Azurite.FindRepositoryRoot();
 Console.WriteLine($"CohortSync delivery benchmark: {(options.Quick ? "quick" : "full")} mode, about {options.Seconds.ToString(CultureInfo.InvariantCulture)} s of sends a destination, "
-    + $"sync batch size {(options.BatchSize?.ToString(CultureInfo.InvariantCulture) ?? "default (1000)")}, {Environment.ProcessorCount} cores");
+    + $"sync batch size {(options.BatchSize?.ToString(CultureInfo.InvariantCulture) ?? "default (the destination's preferred size, else 1000)")}, {Environment.ProcessorCount} cores");
 Console.WriteLine("Baseline: each destination's rate limit itself (100%). Goal: at least 90% of it, no limit violation, no member lost.");
 Console.WriteLine();
 
@@ -60,7 +60,7 @@ internal sealed record BenchOptions(bool Quick, double Seconds, IReadOnlySet<str
           --quick        about 3 s of sends a destination (a smoke run); default about 20 s
           --seconds S    target length of each send phase: the cohort is sized so requests = limit x S
           --only         run these destinations only
-          --batch-size N the sync's batchSize (default: the sync default, 1000; connectors cap it)
+          --batch-size N the sync's batchSize (default: the destination's preferred size, else 1000; connectors cap it)
           --members N    cohort size for every destination run (overrides the sizing)
         """;
 

@@ -443,7 +443,7 @@ public static class Children
 
         watch.Restart();
         var encoded = 0;
-        foreach (var batch in changes.Chunk(Math.Max(1, sync.BatchSize)))
+        foreach (var batch in changes.Chunk(Math.Max(1, sync.BatchSize ?? 1000)))
         {
             encoded += SnapshotCodec.Encode(batch).Count;
         }

@@ -101,7 +101,7 @@ public sealed record SyncBody(
             Identifiers = Identifiers!,
             Carry = Carry ?? [],
             Guardrail = Guardrail ?? GuardrailSettings.Default,
-            BatchSize = BatchSize ?? 1000,
+            BatchSize = BatchSize,
             Enabled = Enabled ?? true,
         };
     }

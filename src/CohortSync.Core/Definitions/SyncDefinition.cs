@@ -64,8 +64,8 @@ public sealed record SyncDefinition
     /// <summary>The removal guardrail.</summary>
     public GuardrailSettings Guardrail { get; init; } = GuardrailSettings.Default;
 
-    /// <summary>Members per batch; capped by the destination's own limit. Default 1,000.</summary>
-    public int BatchSize { get; init; } = 1000;
+    /// <summary>Changes per batch, capped by the destination's own limit; unset, the destination's preferred size (else 1,000).</summary>
+    public int? BatchSize { get; init; }
 
     /// <summary>Whether the scheduler starts it.</summary>
     public bool Enabled { get; init; } = true;

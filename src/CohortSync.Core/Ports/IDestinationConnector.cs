@@ -8,7 +8,8 @@ namespace CohortSync.Core.Ports;
 /// <param name="MaxBatchSize">The most changes one batch may hold (the vendor's per-request cap, or a multiple the connector splits).</param>
 /// <param name="KeyKinds">The key kinds it accepts.</param>
 /// <param name="Notes">Facts for the run report (for example "Braze never creates users").</param>
-public sealed record DestinationCapabilities(int MaxBatchSize, IReadOnlyList<KeyKind> KeyKinds, IReadOnlyList<string> Notes);
+/// <param name="PreferredBatchSize">The batch size that keeps a send's requests full, used when a sync sets none.</param>
+public sealed record DestinationCapabilities(int MaxBatchSize, IReadOnlyList<KeyKind> KeyKinds, IReadOnlyList<string> Notes, int? PreferredBatchSize = null);
 
 /// <summary>What Prepare asks of a destination before sending: a container for the cohort.</summary>
 /// <param name="SyncId">The sync.</param>

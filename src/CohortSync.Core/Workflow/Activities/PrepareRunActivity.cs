@@ -19,6 +19,7 @@ public sealed class PrepareRunActivity
 
     // Sends the workflow runs at once; each gets 1/ParallelSends of the destination's rate limit.
     private const int ParallelSends = 4;
+    private const int DefaultBatchSize = 1000;
     private readonly ISyncStore _store;
     private readonly BaselineRepository _baselines;
     private readonly IMemberSourceFactory _sources;
@@ -97,7 +98,7 @@ public sealed class PrepareRunActivity
         var current = builder.Build();
         var baseline = await _baselines.LoadAsync(sync.Id, cancellationToken);
         var dryRun = input.Mode == RunMode.DryRun;
-        var batchSize = Math.Clamp(sync.BatchSize, 1, capabilities.MaxBatchSize);
+        var batchSize = Math.Clamp(sync.BatchSize ?? capabilities.PreferredBatchSize ?? DefaultBatchSize, 1, capabilities.MaxBatchSize);
         var changes = new List<SnapshotChange>();
         int adds = 0, removes = 0, updates = 0;
         foreach (var change in SnapshotDiff.Compute(baseline, current, full: input.Mode == RunMode.Full))
