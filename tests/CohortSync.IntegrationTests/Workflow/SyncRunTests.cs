@@ -1,4 +1,5 @@
 using System.Net;
+using CohortSync.Core.Definitions;
 using CohortSync.Core.Runs;
 using CohortSync.Sandbox;
 using CohortSync.TestHelpers;
@@ -26,9 +27,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 5000));
-        await host.CreateWebhookSyncAsync("s1", cohort);
+        var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 5000));
 
         // Act
         var first = await host.RunAsync("s1");
@@ -89,9 +88,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 300));
-        await host.CreateWebhookSyncAsync("s1", cohort);
+        var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 300));
 
         // Act
         var starts = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => host.Runs.StartAsync("s1", RunMode.Incremental))));
@@ -109,9 +106,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange: a baseline of 2,000, then a cohort that drops half of it.
         await using var host = Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 2000));
-        await host.CreateWebhookSyncAsync("s1", cohort);
+        var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 2000));
         await host.RunAsync("s1");
         var requestsBefore = _sandbox.Webhook.Requests;
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 1000));
@@ -137,9 +132,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 2000));
-        await host.CreateWebhookSyncAsync("s1", cohort);
+        var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 2000));
         await host.RunAsync("s1");
         var requestsBefore = _sandbox.Webhook.Requests;
         EngineHarness.WriteCohort(cohort, []);
@@ -162,9 +155,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 500));
-        await host.CreateWebhookSyncAsync("s1", cohort);
+        var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 500));
         await host.RunAsync("s1");
         var requestsBefore = _sandbox.Webhook.Requests;
         EngineHarness.WriteCohort(cohort, Enumerable.Range(50, 500));
@@ -186,9 +177,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 100));
-        await host.CreateWebhookSyncAsync("s1", cohort);
+        var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 100));
         await host.RunAsync("s1");
         var requestsBefore = _sandbox.Webhook.Requests;
         File.WriteAllText(cohort, "user_id,email\nuser-1,a@example.com\nuser-2,b@example.com,extra\n");
@@ -230,9 +219,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange: the receiver refuses every request of the first run with a 400.
         await using var host = Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 250));
-        await host.CreateWebhookSyncAsync("s1", cohort, batchSize: 100);
+        var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 250), batchSize: 100);
         _sandbox.Webhook.Faults.FailNext(3, HttpStatusCode.BadRequest);
 
         // Act
@@ -252,9 +239,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 500));
-        await host.CreateWebhookSyncAsync("s1", cohort, batchSize: 100);
+        var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 500), batchSize: 100);
         _sandbox.Webhook.Faults.FailNext(2, HttpStatusCode.TooManyRequests);
         _sandbox.Webhook.Faults.FailNext(1, HttpStatusCode.ServiceUnavailable);
 
@@ -273,9 +258,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 10));
-        await host.CreateWebhookSyncAsync("s1", cohort);
+        var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 10));
         _sandbox.Webhook.Secret = "rotated-elsewhere";
 
         // Act
@@ -293,9 +276,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 20_000));
-        await host.CreateWebhookSyncAsync("s1", cohort, batchSize: 5000);
+        var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 20_000), batchSize: 5000);
         await host.RunAsync("s1");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(100, 20_000));
 
@@ -316,9 +297,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 10));
-        await host.CreateWebhookSyncAsync("s1", cohort, cadence: "hourly");
+        var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 10), cadence: "hourly");
         var now = DateTimeOffset.UtcNow.AddSeconds(1);
 
         // Act
@@ -338,9 +317,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange: a run whose record was written but whose workflow never started (a crash in between).
         await using var host = Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 40));
-        await host.CreateWebhookSyncAsync("s1", cohort);
+        var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 40));
         var created = DateTimeOffset.UtcNow.AddMinutes(-10);
         var runId = RunIds.ForManual("s1", created, 1);
         await host.Store.SaveSyncStateAsync(new Core.Ports.SyncState { SyncId = "s1", ActiveRunId = runId }, null);
@@ -353,6 +330,15 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
         // Assert
         Assert.Equal(RunStatus.Completed, (await host.Store.GetRunAsync(runId))!.Value.Status);
         Assert.Equal(40, _sandbox.Webhook.Members("s1").Count);
+    }
+
+    // Writes the cohort file and defines sync "s1" of it to the sandbox webhook; returns the file, to change between runs.
+    private async Task<string> CreateSyncAsync(EngineHarness host, IEnumerable<int> members, int batchSize = 1000, GuardrailSettings? guardrail = null, string cadence = "manual")
+    {
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, members);
+        await host.CreateWebhookSyncAsync("s1", cohort, batchSize, guardrail, cadence);
+        return cohort;
     }
 
     private EngineHarness Harness(int maxParallelActivities = 8) => new(azurite.ConnectionString, _prefix, _sandbox, maxParallelActivities);
