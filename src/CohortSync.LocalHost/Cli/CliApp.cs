@@ -7,7 +7,6 @@ using CohortSync.Core.Errors;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
-using CohortSync.Core.Scheduling;
 using CohortSync.LocalHost.Runner;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -133,15 +132,16 @@ internal static class CliApp
         var cohort = Path.Combine(root, "cohort.csv");
         var export = Path.Combine(root, "export");
 
-        await UpsertAsync(store, new DestinationDefinition
+        var service = services.GetRequiredService<DefinitionService>();
+        await Definitions.UpsertAsync(service, store, new DestinationDefinition
         {
             Id = "demo-files",
             Name = "Demo export folder",
             Type = "file",
             Settings = new Dictionary<string, string> { ["folder"] = export },
             CreatedAt = time.GetUtcNow(),
-        }, cancellationToken);
-        await UpsertAsync(store, new SyncDefinition
+        }, secret: null, cancellationToken);
+        await Definitions.UpsertAsync(service, store, new SyncDefinition
         {
             Id = "demo-sync",
             Name = "Trial users who never invited a teammate",
@@ -202,43 +202,24 @@ internal static class CliApp
             DefinitionValidator.Validate(sync);
         }
 
+        var service = services.GetRequiredService<DefinitionService>();
         foreach (var destination in definitions.Destinations ?? [])
         {
-            await UpsertAsync(store, destination, cancellationToken);
+            await Definitions.UpsertAsync(service, store, destination, secret: null, cancellationToken);
             console.MarkupLineInterpolated($"destination [bold]{destination.Id}[/] saved");
         }
 
-        var known = (await store.ListSyncsAsync(cancellationToken)).ToList();
-        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         foreach (var sync in definitions.Syncs ?? [])
         {
-            await UpsertAsync(store, sync, cancellationToken);
+            var saved = await Definitions.UpsertAsync(service, store, sync, cancellationToken);
             console.MarkupLineInterpolated($"sync [bold]{sync.Id}[/] saved");
-            var sameProject = known.Concat(definitions.Syncs ?? []).Where(s => SameProject(s.Source, sync.Source));
-            if (QuotaAdvisor.Warn(sync, sameProject, now) is { } warning)
+            foreach (var warning in saved.Warnings)
             {
                 console.MarkupLineInterpolated($"[yellow]warning:[/] sync {sync.Id}: {warning}");
             }
         }
 
         return 0;
-    }
-
-    private static bool SameProject(SourceDefinition a, SourceDefinition b) =>
-        string.Equals(a.Type, b.Type, StringComparison.OrdinalIgnoreCase)
-        && string.Equals(a.SecretName, b.SecretName, StringComparison.Ordinal)
-        && string.Equals(a.Setting("baseUrl") ?? a.Setting("region", "US"), b.Setting("baseUrl") ?? b.Setting("region", "US"), StringComparison.OrdinalIgnoreCase);
-
-    private static async Task UpsertAsync(ISyncStore store, DestinationDefinition destination, CancellationToken cancellationToken)
-    {
-        var existing = await store.GetDestinationAsync(destination.Id, cancellationToken);
-        await store.SaveDestinationAsync(destination, existing?.ETag, cancellationToken);
-    }
-
-    private static async Task UpsertAsync(ISyncStore store, SyncDefinition sync, CancellationToken cancellationToken)
-    {
-        var existing = await store.GetSyncAsync(sync.Id, cancellationToken);
-        await store.SaveSyncAsync(existing is null ? sync : sync with { CreatedAt = existing.Value.CreatedAt }, existing?.ETag, cancellationToken);
     }
 
     private sealed record DefinitionsFile(IReadOnlyList<DestinationDefinition>? Destinations, IReadOnlyList<SyncDefinition>? Syncs);

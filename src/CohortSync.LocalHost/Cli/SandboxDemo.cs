@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CohortSync.Core.Application;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Ports;
@@ -53,12 +54,11 @@ internal static class SandboxDemo
         await secrets.SetSecretAsync("demo-pushwoosh-device", S("pushwoosh", "deviceToken"), cancellationToken);
 
         var store = services.GetRequiredService<ISyncStore>();
-        var time = services.GetRequiredService<TimeProvider>();
+        var definitions = services.GetRequiredService<DefinitionService>();
         var syncIds = new List<string>();
         foreach (var (destination, secret, chain, carry) in destinations)
         {
-            await secrets.SetSecretAsync(destination.SecretName!, secret, cancellationToken);
-            await Upsert(store, destination with { CreatedAt = time.GetUtcNow() }, cancellationToken);
+            await Definitions.UpsertAsync(definitions, store, destination, secret, cancellationToken);
             var syncId = destination.Id.Replace("demo-", "amp-", StringComparison.Ordinal);
             var source = new SourceDefinition(
                 "amplitude",
@@ -66,7 +66,7 @@ internal static class SandboxDemo
                 "Trial users who never invited a teammate",
                 new Dictionary<string, string> { ["baseUrl"] = S("amplitude", "baseUrl"), ["pollMinutes"] = (0.25 / 60).ToString(CultureInfo.InvariantCulture) },
                 "demo-amplitude");
-            await Upsert(store, new SyncDefinition
+            await Definitions.UpsertAsync(definitions, store, new SyncDefinition
             {
                 Id = syncId,
                 Name = "Amplitude cohort to " + destination.Name,
@@ -74,7 +74,6 @@ internal static class SandboxDemo
                 Source = source,
                 Identifiers = chain,
                 Carry = carry,
-                CreatedAt = time.GetUtcNow(),
             }, cancellationToken);
             syncIds.Add(syncId);
         }
@@ -90,18 +89,6 @@ internal static class SandboxDemo
         SecretName = secretName,
         Settings = settings.ToDictionary(s => s.Key, s => s.Value),
     };
-
-    private static async Task Upsert(ISyncStore store, DestinationDefinition destination, CancellationToken cancellationToken)
-    {
-        var existing = await store.GetDestinationAsync(destination.Id, cancellationToken);
-        await store.SaveDestinationAsync(destination, existing?.ETag, cancellationToken);
-    }
-
-    private static async Task Upsert(ISyncStore store, SyncDefinition sync, CancellationToken cancellationToken)
-    {
-        var existing = await store.GetSyncAsync(sync.Id, cancellationToken);
-        await store.SaveSyncAsync(sync, existing?.ETag, cancellationToken);
-    }
 
     public static void Title(IAnsiConsole console, string text) => console.Write(new Rule($"[bold]{Markup.Escape(text)}[/]").LeftJustified());
 }
