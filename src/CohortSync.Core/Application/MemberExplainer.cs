@@ -37,7 +37,7 @@ public sealed class MemberExplainer
         _ = await _store.GetSyncAsync(syncId, cancellationToken) ?? throw new NotFoundException($"sync '{syncId}' does not exist");
         var encoded = key.Encode();
         var label = $"{key.Kind}{(key.Label is null ? string.Empty : "(" + key.Label + ")")}";
-        var inBaseline = (await _baselines.LoadAsync(syncId, cancellationToken)).Find(encoded) is not null;
+        var inBaseline = await _baselines.ContainsAsync(syncId, encoded, cancellationToken);
         var runs = await _store.ListRunsAsync(syncId, RunsToExamine, cancellationToken);
         foreach (var run in runs.Where(r => r.Plan is { BatchCount: > 0 }))
         {

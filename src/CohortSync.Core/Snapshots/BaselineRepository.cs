@@ -17,11 +17,44 @@ public sealed class BaselineRepository
     /// <summary>Creates the repository.</summary>
     public BaselineRepository(ISnapshotStore store) => _store = store;
 
-    /// <summary>Loads the baseline; empty for a sync that never committed.</summary>
+    /// <summary>Loads the baseline with its strings; empty for a sync that never committed. For small baselines and tests:
+    /// planning streams it with <see cref="ReadAsync"/> instead.</summary>
     public async Task<Snapshot> LoadAsync(string syncId, CancellationToken cancellationToken = default)
     {
+        var stored = await ReadAsync(syncId, cancellationToken);
+        using var cursor = stored.Open();
+        var entries = new List<SnapshotEntry>(stored.MemberCount);
+        while (cursor.MoveNext())
+        {
+            entries.Add(cursor.ToEntry());
+        }
+
+        return Snapshot.FromSorted([.. entries], entries.Count);
+    }
+
+    /// <summary>Reads the baseline's segments, compressed, to stream them (one manifest read and one read a segment).</summary>
+    public async Task<StoredBaseline> ReadAsync(string syncId, CancellationToken cancellationToken = default)
+    {
         var manifest = await _store.GetManifestAsync(syncId, cancellationToken);
-        return manifest is null ? Snapshot.Empty : await LoadAsync(manifest.Value, cancellationToken);
+        return manifest is null ? StoredBaseline.None : await ReadSegmentsAsync(manifest.Value, cancellationToken);
+    }
+
+    /// <summary>Whether the baseline holds an encoded key, streaming it rather than loading it.</summary>
+    public async Task<bool> ContainsAsync(string syncId, string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var stored = await ReadAsync(syncId, cancellationToken);
+        var hash = KeyHasher.Hash(key);
+        using var cursor = stored.Open();
+        while (cursor.MoveNext() && cursor.Hash <= hash)
+        {
+            if (Utf8Keys.Compare(cursor.Hash, cursor.Key, hash, key) == 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Reads the member count recorded in the manifest, without reading segments.</summary>
@@ -60,19 +93,29 @@ public sealed class BaselineRepository
             var compact = manifest.Base is null
                 || manifest.Deltas.Count + 1 > MaxDeltaSegments
                 || deltaRecords > Math.Max(1000, counted / 4);
-            Snapshot? next = null;
-            if (compact || !exactDelta)
+            StoredBaseline? stored = null;
+            if (!compact && !exactDelta)
             {
-                next = (await LoadAsync(manifest, cancellationToken)).Apply(acceptedChanges);
-                counted = next.Count;
-                compact = compact || deltaRecords > Math.Max(1000, counted / 4);
+                // A full run's adds may repeat members: count by merging them into the stored baseline, streamed.
+                stored = await ReadSegmentsAsync(manifest, cancellationToken);
+                using var cursor = stored.Open();
+                counted = Apply(cursor, acceptedChanges, encoder: null);
+                compact = deltaRecords > Math.Max(1000, counted / 4);
             }
 
             SnapshotManifest updated;
             if (compact)
             {
-                var segment = new SegmentInfo("b-" + runId, next!.Count);
-                await _store.WriteSegmentAsync(syncId, segment.SegmentId, SnapshotCodec.Encode(next), cancellationToken);
+                // Merge the stored baseline and the changes straight into a new base, one chunk at a time.
+                stored ??= await ReadSegmentsAsync(manifest, cancellationToken);
+                var encoder = new SnapshotEncoder();
+                using (var cursor = stored.Open())
+                {
+                    counted = Apply(cursor, acceptedChanges, encoder);
+                }
+
+                var segment = new SegmentInfo("b-" + runId, counted);
+                await _store.WriteSegmentAsync(syncId, segment.SegmentId, encoder.Finish(), cancellationToken);
                 updated = manifest with { Base = segment, Deltas = [] };
             }
             else
@@ -109,17 +152,84 @@ public sealed class BaselineRepository
         }
     }
 
-    private async Task<Snapshot> LoadAsync(SnapshotManifest manifest, CancellationToken cancellationToken)
+    // The baseline with the changes applied (adds and updates put the entry, removes delete it), written to the encoder when
+    // one is given; returns the member count. The same merge as Snapshot.Apply, streamed.
+    private static int Apply(SnapshotCursor baseline, IReadOnlyList<SnapshotChange> changes, SnapshotEncoder? encoder)
     {
-        var snapshot = manifest.Base is null
-            ? Snapshot.Empty
-            : SnapshotCodec.DecodeSnapshot(await _store.ReadSegmentAsync(manifest.SyncId, manifest.Base.SegmentId, cancellationToken));
-        foreach (var delta in manifest.Deltas)
+        int n = 0, j = 0;
+        var more = baseline.MoveNext();
+        while (more || j < changes.Count)
         {
-            var changes = SnapshotCodec.Decode(await _store.ReadSegmentAsync(manifest.SyncId, delta.SegmentId, cancellationToken));
-            snapshot = snapshot.Apply(changes);
+            var c = !more ? 1 : j == changes.Count ? -1 : Utf8Keys.Compare(baseline.Hash, baseline.Key, changes[j].Entry.Hash, changes[j].Entry.Key);
+            if (c < 0)
+            {
+                encoder?.Write(ChangeKind.Add, baseline.Key, baseline.Payload, baseline.HasPayload);
+                n++;
+                more = baseline.MoveNext();
+                continue;
+            }
+
+            var change = changes[j++];
+            if (c == 0)
+            {
+                more = baseline.MoveNext();
+            }
+
+            if (j < changes.Count && SnapshotEntry.Compare(change.Entry, changes[j].Entry) >= 0)
+            {
+                throw new InvalidOperationException("changes are not strictly ordered");
+            }
+
+            if (change.Kind != ChangeKind.Remove)
+            {
+                encoder?.Write(new SnapshotChange(ChangeKind.Add, change.Entry));
+                n++;
+            }
         }
 
-        return snapshot;
+        return n;
     }
+
+    private async Task<StoredBaseline> ReadSegmentsAsync(SnapshotManifest manifest, CancellationToken cancellationToken)
+    {
+        var segments = new List<IReadOnlyList<byte[]>>(manifest.Deltas.Count + 1);
+        if (manifest.Base is not null)
+        {
+            segments.Add(await _store.ReadSegmentAsync(manifest.SyncId, manifest.Base.SegmentId, cancellationToken));
+        }
+
+        foreach (var delta in manifest.Deltas)
+        {
+            segments.Add(await _store.ReadSegmentAsync(manifest.SyncId, delta.SegmentId, cancellationToken));
+        }
+
+        return new StoredBaseline(manifest.MemberCount, segments);
+    }
+}
+
+/// <summary>
+/// A baseline's stored segments, compressed (about 10 bytes a member), read once and streamed as often as needed: each
+/// <see cref="Open"/> decodes them one chunk at a time, base and deltas merged.
+/// </summary>
+public sealed class StoredBaseline
+{
+    private readonly IReadOnlyList<IReadOnlyList<byte[]>> _segments;
+
+    internal StoredBaseline(int memberCount, IReadOnlyList<IReadOnlyList<byte[]>> segments)
+    {
+        MemberCount = memberCount;
+        _segments = segments;
+    }
+
+    /// <summary>No baseline: a sync that never committed.</summary>
+    public static StoredBaseline None { get; } = new(0, []);
+
+    /// <summary>The member count the manifest records.</summary>
+    public int MemberCount { get; }
+
+    /// <summary>The compressed bytes held.</summary>
+    public long CompressedBytes => _segments.Sum(s => s.Sum(c => (long)c.Length));
+
+    /// <summary>Streams the baseline's members in snapshot order.</summary>
+    public SnapshotCursor Open() => SnapshotCursor.Merge([.. _segments.Select(SnapshotCursor.Over)]);
 }

@@ -1,75 +1,122 @@
+using System.Text;
+
 namespace CohortSync.Core.Snapshots;
 
 /// <summary>
-/// Collects members in any order and builds a <see cref="Snapshot"/>: sorts by hash, then key, and drops duplicate keys,
-/// keeping the first one added (its payload wins) and counting the rest.
+/// Collects members in any order and builds a snapshot: sorts by hash, then key, and drops duplicate keys, keeping the
+/// first one added (its payload wins) and counting the rest. Members are kept as UTF-8 in an arena and the hashes are sorted
+/// as plain integers (DESIGN.md, performance notes); only members whose hashes collide, in practice duplicates, are compared
+/// by key.
 /// </summary>
 public sealed class SnapshotBuilder
 {
-    private SnapshotEntry[] _entries;
-    private int[] _sequence;
+    private readonly MemberArena _arena = new();
+    private ulong[] _hashes;
+    private long[] _references;
     private int _count;
+    private bool _built;
 
     /// <summary>Creates a builder, optionally sized for the expected member count.</summary>
     public SnapshotBuilder(int capacity = 1024)
     {
-        _entries = new SnapshotEntry[Math.Max(16, capacity)];
-        _sequence = new int[_entries.Length];
+        var size = Math.Max(16, capacity);
+        _hashes = new ulong[size];
+        _references = new long[size];
     }
 
     /// <summary>How many members were added (duplicates included).</summary>
     public int Added => _count;
 
-    /// <summary>How many duplicate keys <see cref="Build"/> dropped.</summary>
+    /// <summary>How many duplicate keys the build dropped.</summary>
     public int Duplicates { get; private set; }
 
     /// <summary>Adds a member.</summary>
     public void Add(string key, string? payload)
     {
-        if (_count == _entries.Length)
+        ArgumentNullException.ThrowIfNull(key);
+        ObjectDisposedException.ThrowIf(_built, this);
+        if (_count == _hashes.Length)
         {
-            Array.Resize(ref _entries, _entries.Length * 2);
-            Array.Resize(ref _sequence, _entries.Length);
+            var size = (int)Math.Min(Array.MaxLength, _hashes.Length * 2L);
+            Array.Resize(ref _hashes, size);
+            Array.Resize(ref _references, size);
         }
 
-        _entries[_count] = SnapshotEntry.Create(key, payload);
-        _sequence[_count] = _count;
+        _hashes[_count] = KeyHasher.Hash(key);
+        _references[_count] = _arena.Append(key, payload);
         _count++;
     }
 
-    /// <summary>Sorts, removes duplicates and returns the snapshot. The builder must not be used afterwards.</summary>
-    public Snapshot Build()
-    {
-        // Sort keys and sequence numbers together; ties on (hash, key) fall back to sequence, so the first added wins.
-        Array.Sort(_entries, _sequence, 0, _count, EntryComparer.Instance);
-        var n = 0;
-        for (var i = 0; i < _count; i++)
-        {
-            if (n > 0 && _entries[n - 1].Hash == _entries[i].Hash && string.Equals(_entries[n - 1].Key, _entries[i].Key, StringComparison.Ordinal))
-            {
-                if (_sequence[i] < _sequence[n - 1])
-                {
-                    _entries[n - 1] = _entries[i];
-                    _sequence[n - 1] = _sequence[i];
-                }
+    /// <summary>Sorts, removes duplicates and returns the snapshot with its strings. The builder must not be used afterwards.</summary>
+    public Snapshot Build() => BuildPacked().ToSnapshot();
 
+    /// <summary>Sorts, removes duplicates and returns the compact snapshot. The builder must not be used afterwards.</summary>
+    public PackedSnapshot BuildPacked()
+    {
+        ObjectDisposedException.ThrowIf(_built, this);
+        _built = true;
+
+        // order[i] is the insertion number of the i-th member in hash order; insertion numbers settle duplicates.
+        var order = new int[_count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(_hashes, order, 0, _count);
+        var n = 0;
+        for (var i = 0; i < _count;)
+        {
+            var end = i + 1;
+            while (end < _count && _hashes[end] == _hashes[i])
+            {
+                end++;
+            }
+
+            if (end - i == 1)
+            {
+                _hashes[n] = _hashes[i];
+                order[n++] = order[i];
+            }
+            else
+            {
+                n = SettleEqualHashes(order, i, end, n);
+            }
+
+            i = end;
+        }
+
+        return new PackedSnapshot(_hashes, order, _references, _arena, n);
+    }
+
+    // Members i..end share a hash: order them by key (ordinal UTF-16, as SnapshotEntry.Compare), then by insertion, keep
+    // the first of each key, and write them at n (n <= i, so nothing unread is overwritten).
+    private int SettleEqualHashes(int[] order, int start, int end, int n)
+    {
+        var hash = _hashes[start];
+        var run = new (string Key, int Sequence)[end - start];
+        for (var k = start; k < end; k++)
+        {
+            run[k - start] = (Encoding.UTF8.GetString(_arena.Key(_references[order[k]])), order[k]);
+        }
+
+        Array.Sort(run, static (a, b) =>
+        {
+            var c = string.CompareOrdinal(a.Key, b.Key);
+            return c != 0 ? c : a.Sequence.CompareTo(b.Sequence);
+        });
+        for (var k = 0; k < run.Length; k++)
+        {
+            if (k > 0 && string.Equals(run[k - 1].Key, run[k].Key, StringComparison.Ordinal))
+            {
                 Duplicates++;
                 continue;
             }
 
-            _entries[n] = _entries[i];
-            _sequence[n] = _sequence[i];
-            n++;
+            _hashes[n] = hash;
+            order[n++] = run[k].Sequence;
         }
 
-        _sequence = [];
-        return Snapshot.FromSortedUnchecked(_entries, n);
-    }
-
-    private sealed class EntryComparer : IComparer<SnapshotEntry>
-    {
-        public static readonly EntryComparer Instance = new();
-
-        public int Compare(SnapshotEntry x, SnapshotEntry y) => SnapshotEntry.Compare(x, y);
+        return n;
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Compression;
 using System.Runtime.ExceptionServices;
 using System.Text;
@@ -26,37 +25,22 @@ public static class SnapshotCodec
 
     // A raw chunk is closed once it reaches this size, so raw <= 448 KiB + one record (<= 128 KiB + 12) and, since
     // Deflate expands incompressible input by well under 1%, compressed <= MaxChunkBytes.
-    private const int RawChunkTarget = 448 * 1024;
-    private static readonly byte[] Magic = "CS1"u8.ToArray();
+    internal const int RawChunkTarget = 448 * 1024;
+
+    /// <summary>The first bytes of every raw chunk.</summary>
+    internal static ReadOnlySpan<byte> Magic => "CS1"u8;
 
     /// <summary>Encodes changes (or, with <see cref="ChangeKind.Add"/>, the entries of a snapshot) as compressed chunks.</summary>
     public static IReadOnlyList<byte[]> Encode(IEnumerable<SnapshotChange> records)
     {
         ArgumentNullException.ThrowIfNull(records);
-        var raw = new List<(byte[] Buffer, int Length)>();
-        var writer = new ChunkWriter();
+        var encoder = new SnapshotEncoder();
         foreach (var record in records)
         {
-            writer.Write(record);
-            if (writer.Length >= RawChunkTarget)
-            {
-                raw.Add(writer.Finish());
-                writer = new ChunkWriter();
-            }
+            encoder.Write(record);
         }
 
-        if (writer.Count > 0 || raw.Count == 0)
-        {
-            raw.Add(writer.Finish());
-        }
-
-        var chunks = new byte[raw.Count][];
-        Parallel.For(0, raw.Count, i =>
-        {
-            chunks[i] = Compress(raw[i].Buffer, raw[i].Length);
-            ArrayPool<byte>.Shared.Return(raw[i].Buffer);
-        });
-        return chunks;
+        return encoder.Finish();
     }
 
     /// <summary>Encodes the members of a snapshot.</summary>
@@ -102,7 +86,7 @@ public static class SnapshotCodec
         return Snapshot.FromSorted(entries, entries.Length);
     }
 
-    private static byte[] Compress(byte[] buffer, int length)
+    internal static byte[] Compress(byte[] buffer, int length)
     {
         using var output = new MemoryStream(length / 3 + 64);
         using (var deflate = new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true))
@@ -137,7 +121,7 @@ public static class SnapshotCodec
         using var raw = new MemoryStream();
         input.CopyTo(raw);
         var span = new ReadOnlySpan<byte>(raw.GetBuffer(), 0, (int)raw.Length);
-        if (span.Length < Magic.Length || !span[..Magic.Length].SequenceEqual(Magic))
+        if (!span.StartsWith(Magic))
         {
             throw new InvalidDataException("not a CohortSync snapshot chunk");
         }
@@ -193,89 +177,6 @@ public static class SnapshotCodec
             {
                 throw new InvalidDataException("varint too long");
             }
-        }
-    }
-
-    private sealed class ChunkWriter
-    {
-        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(RawChunkTarget + (3 * MaxFieldBytes));
-
-        // Leave room for the magic and the count, written last.
-        private int _length = 16;
-
-        public int Count { get; private set; }
-
-        public int Length => _length;
-
-        public void Write(in SnapshotChange record)
-        {
-            var key = record.Entry.Key;
-            var payload = record.Entry.Payload;
-            var keyBytes = Encoding.UTF8.GetByteCount(key);
-            var payloadBytes = payload is null ? 0 : Encoding.UTF8.GetByteCount(payload);
-            if (keyBytes > MaxFieldBytes || payloadBytes > MaxFieldBytes)
-            {
-                throw new ArgumentException($"a key or payload is longer than {MaxFieldBytes} bytes");
-            }
-
-            Ensure(1 + 10 + keyBytes + 10 + payloadBytes);
-            _buffer[_length++] = (byte)record.Kind;
-            WriteVarint((ulong)keyBytes);
-            _length += Encoding.UTF8.GetBytes(key, _buffer.AsSpan(_length));
-            WriteVarint(payload is null ? 0 : (ulong)payloadBytes + 1);
-            if (payload is not null)
-            {
-                _length += Encoding.UTF8.GetBytes(payload, _buffer.AsSpan(_length));
-            }
-
-            Count++;
-        }
-
-        public (byte[] Buffer, int Length) Finish()
-        {
-            // Header: magic + varint count, placed right before the records.
-            Span<byte> header = stackalloc byte[16];
-            Magic.CopyTo(header);
-            var n = Magic.Length;
-            var count = (ulong)Count;
-            while (count >= 0x80)
-            {
-                header[n++] = (byte)(count | 0x80);
-                count >>= 7;
-            }
-
-            header[n++] = (byte)count;
-            var start = 16 - n;
-            header[..n].CopyTo(_buffer.AsSpan(start));
-            var length = _length - start;
-            if (start > 0)
-            {
-                Buffer.BlockCopy(_buffer, start, _buffer, 0, length);
-            }
-
-            return (_buffer, length);
-        }
-
-        private void Ensure(int extra)
-        {
-            if (_length + extra > _buffer.Length)
-            {
-                var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + extra));
-                Buffer.BlockCopy(_buffer, 0, bigger, 0, _length);
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = bigger;
-            }
-        }
-
-        private void WriteVarint(ulong value)
-        {
-            while (value >= 0x80)
-            {
-                _buffer[_length++] = (byte)(value | 0x80);
-                value >>= 7;
-            }
-
-            _buffer[_length++] = (byte)value;
         }
     }
 }

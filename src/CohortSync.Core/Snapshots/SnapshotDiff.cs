@@ -63,6 +63,58 @@ public static class SnapshotDiff
         }
     }
 
+    /// <summary>
+    /// The same merge over a stored baseline streamed by a cursor and a compact current snapshot: keys and payloads are
+    /// compared as UTF-8, and strings are made only for the changes, which are added to <paramref name="changes"/> in
+    /// snapshot order (pass null to count them only).
+    /// </summary>
+    /// <param name="baseline">The members the destination has, in snapshot order.</param>
+    /// <param name="current">The members it should have.</param>
+    /// <param name="full">True to re-add every current member (a full sync), not only the new ones.</param>
+    /// <param name="changes">Receives the changes, or null.</param>
+    /// <returns>The counts; the baseline's size is <see cref="SnapshotCursor.Yielded"/> afterwards.</returns>
+    public static DiffCounts Compute(SnapshotCursor baseline, PackedSnapshot current, bool full, ICollection<SnapshotChange>? changes)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(current);
+        int adds = 0, removes = 0, updates = 0, j = 0;
+        var more = baseline.MoveNext();
+        while (more || j < current.Count)
+        {
+            var c = !more ? 1 : j == current.Count ? -1 : Utf8Keys.Compare(baseline.Hash, baseline.Key, current.Hash(j), current.Key(j));
+            if (c < 0)
+            {
+                removes++;
+                changes?.Add(new SnapshotChange(ChangeKind.Remove, baseline.ToEntry()));
+                more = baseline.MoveNext();
+                continue;
+            }
+
+            if (c > 0 || full)
+            {
+                adds++;
+                changes?.Add(new SnapshotChange(ChangeKind.Add, current[j]));
+            }
+            else
+            {
+                current.Read(j, out var payload, out var hasPayload);
+                if (hasPayload != baseline.HasPayload || !payload.SequenceEqual(baseline.Payload))
+                {
+                    updates++;
+                    changes?.Add(new SnapshotChange(ChangeKind.Update, current[j]));
+                }
+            }
+
+            j++;
+            if (c == 0)
+            {
+                more = baseline.MoveNext();
+            }
+        }
+
+        return new DiffCounts(adds, removes, updates);
+    }
+
     /// <summary>Counts the changes without materialising them.</summary>
     public static DiffCounts Count(Snapshot baseline, Snapshot current)
     {

@@ -67,9 +67,13 @@ public sealed class PrepareRunActivity
             throw new ValidationException($"destination type '{destination.Type}' does not take keys of kind {string.Join(", ", unsupported)}");
         }
 
+        // The stored baseline, compressed (about 10 bytes a member): its count sizes the builder; it is streamed through the
+        // diff below, never decoded whole.
+        var baseline = await _baselines.ReadAsync(sync.Id, cancellationToken);
+
         // Read, resolve and validate every member before anything is written.
         var members = await _sources.OpenAsync(sync.Source, chain.SourceFields.ToList(), run.Value.Export, cancellationToken);
-        var builder = new SnapshotBuilder();
+        var builder = new SnapshotBuilder((int)Math.Min(Array.MaxLength, baseline.MemberCount + (baseline.MemberCount / 16L) + 1024));
         var skipReasons = new Dictionary<string, int>(StringComparer.Ordinal);
         int total = 0, unmatched = 0, invalid = 0;
         foreach (var member in members)
@@ -95,29 +99,21 @@ public sealed class PrepareRunActivity
             builder.Add(encoded, resolution.Payload);
         }
 
-        var current = builder.Build();
-        var baseline = await _baselines.LoadAsync(sync.Id, cancellationToken);
+        var current = builder.BuildPacked();
         var dryRun = input.Mode == RunMode.DryRun;
         var batchSize = Math.Clamp(sync.BatchSize ?? capabilities.PreferredBatchSize ?? DefaultBatchSize, 1, capabilities.MaxBatchSize);
         var changes = new List<SnapshotChange>();
-        int adds = 0, removes = 0, updates = 0;
-        foreach (var change in SnapshotDiff.Compute(baseline, current, full: input.Mode == RunMode.Full))
+        DiffCounts counts;
+        int baselineCount;
+        using (var cursor = baseline.Open())
         {
-            switch (change.Kind)
-            {
-                case ChangeKind.Add: adds++; break;
-                case ChangeKind.Remove: removes++; break;
-                default: updates++; break;
-            }
-
-            if (!dryRun)
-            {
-                changes.Add(change);
-            }
+            counts = SnapshotDiff.Compute(cursor, current, full: input.Mode == RunMode.Full, dryRun ? null : changes);
+            baselineCount = cursor.Yielded;
         }
 
+        var (adds, removes, updates) = (counts.Adds, counts.Removes, counts.Updates);
         var batches = Batch(input.RunId, changes, batchSize);
-        var guarded = sync.Guardrail.Holds(baseline.Count, removes);
+        var guarded = sync.Guardrail.Holds(baselineCount, removes);
         string? containerId = null;
         if (!dryRun)
         {
@@ -132,7 +128,7 @@ public sealed class PrepareRunActivity
             Unmatched = unmatched,
             Invalid = invalid,
             SkipReasons = skipReasons,
-            Baseline = baseline.Count,
+            Baseline = baselineCount,
             Adds = adds,
             Removes = removes,
             Updates = updates,

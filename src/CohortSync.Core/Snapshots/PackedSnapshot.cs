@@ -1,0 +1,68 @@
+using System.Text;
+
+namespace CohortSync.Core.Snapshots;
+
+/// <summary>
+/// A snapshot held compactly, for planning millions of members: sorted 64-bit hashes, and keys and payloads as UTF-8 in a
+/// <see cref="MemberArena"/>; strings are made only for the members that change. Built by <see cref="SnapshotBuilder"/>,
+/// diffed against a stored baseline by <see cref="SnapshotDiff.Compute(SnapshotCursor, PackedSnapshot, bool, ICollection{SnapshotChange}?)"/>.
+/// About 20 bytes a member plus its UTF-8 key and payload, against about 24 bytes plus two strings in a <see cref="Snapshot"/>.
+/// </summary>
+public sealed class PackedSnapshot
+{
+    private readonly ulong[] _hashes;
+    private readonly int[] _order;
+    private readonly long[] _references;
+    private readonly MemberArena _arena;
+
+    internal PackedSnapshot(ulong[] hashes, int[] order, long[] references, MemberArena arena, int count)
+    {
+        _hashes = hashes;
+        _order = order;
+        _references = references;
+        _arena = arena;
+        Count = count;
+    }
+
+    /// <summary>How many members.</summary>
+    public int Count { get; }
+
+    /// <summary>The member at a position, in snapshot order, as an entry (this makes its strings).</summary>
+    public SnapshotEntry this[int index]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
+            var key = Read(index, out var payload, out var hasPayload);
+            return new SnapshotEntry(_hashes[index], Encoding.UTF8.GetString(key), hasPayload ? Encoding.UTF8.GetString(payload) : null);
+        }
+    }
+
+    /// <summary>The members, in order (each made into strings as it is enumerated).</summary>
+    public IEnumerable<SnapshotEntry> Enumerate()
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    /// <summary>Makes an ordinary snapshot of the same members (for small sets and tests).</summary>
+    public Snapshot ToSnapshot()
+    {
+        var entries = new SnapshotEntry[Count];
+        for (var i = 0; i < Count; i++)
+        {
+            entries[i] = this[i];
+        }
+
+        return Snapshot.FromSortedUnchecked(entries, Count);
+    }
+
+    internal ulong Hash(int index) => _hashes[index];
+
+    internal ReadOnlySpan<byte> Key(int index) => _arena.Key(_references[_order[index]]);
+
+    internal ReadOnlySpan<byte> Read(int index, out ReadOnlySpan<byte> payload, out bool hasPayload) =>
+        _arena.Read(_references[_order[index]], out payload, out hasPayload);
+}
