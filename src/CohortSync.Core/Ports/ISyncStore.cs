@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Runs;
 using CohortSync.Core.Snapshots;
@@ -128,6 +129,19 @@ public interface ISyncStore
 
     /// <summary>All of a run's batches, in order.</summary>
     Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A run's batches, in order, one at a time, so a commit of millions of changes holds one batch's changes at a time.
+    /// An adapter should decode each batch only when it is reached; by default they are all read by
+    /// <see cref="ListBatchesAsync"/>.
+    /// </summary>
+    async IAsyncEnumerable<BatchRecord> ReadBatchesAsync(string runId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var batch in await ListBatchesAsync(runId, cancellationToken))
+        {
+            yield return batch;
+        }
+    }
 
     /// <summary>How many of a run's batches are settled (progress), without reading their changes.</summary>
     Task<int> CountSettledBatchesAsync(string runId, CancellationToken cancellationToken = default);

@@ -72,24 +72,43 @@ public sealed class BaselineRepository
     /// keys, removes are present ones), so the new member count follows from the manifest without reading the baseline;
     /// false for a full run, whose adds may repeat members.</param>
     /// <param name="cancellationToken">Cancels the commit.</param>
-    public async Task<int> CommitAsync(string syncId, string runId, IReadOnlyList<SnapshotChange> acceptedChanges, bool exactDelta = false, CancellationToken cancellationToken = default)
+    public Task<int> CommitAsync(string syncId, string runId, IReadOnlyList<SnapshotChange> acceptedChanges, bool exactDelta = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(acceptedChanges);
+        var delta = new ChangeSetWriter();
+        foreach (var change in acceptedChanges)
+        {
+            delta.Add(change);
+        }
+
+        return CommitAsync(syncId, runId, delta.Finish(), exactDelta, cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies a run's accepted changes, already encoded by a <see cref="ChangeSetWriter"/> (a commit of millions of changes
+    /// never holds them as strings). Idempotent per run. Returns the baseline's member count afterwards.
+    /// </summary>
+    /// <param name="syncId">The sync.</param>
+    /// <param name="runId">The run whose changes these are.</param>
+    /// <param name="delta">The accepted changes, encoded in snapshot order.</param>
+    /// <param name="exactDelta">As in the other overload.</param>
+    /// <param name="cancellationToken">Cancels the commit.</param>
+    public async Task<int> CommitAsync(string syncId, string runId, EncodedChanges delta, bool exactDelta = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
         for (var attempt = 0; ; attempt++)
         {
             var current = await _store.GetManifestAsync(syncId, cancellationToken);
             var manifest = current?.Value ?? new SnapshotManifest { SyncId = syncId };
-            if (manifest.AppliedRuns.Contains(runId, StringComparer.Ordinal) || acceptedChanges.Count == 0)
+            if (manifest.AppliedRuns.Contains(runId, StringComparer.Ordinal) || delta.Records == 0)
             {
                 return manifest.MemberCount;
             }
 
             // A delta commit of an incremental run needs no baseline: the count follows from the manifest. Only compaction
             // (or a full run) reads it, which keeps commit's memory and time proportional to the change.
-            var deltaRecords = manifest.Deltas.Sum(d => d.Records) + acceptedChanges.Count;
-            var counted = manifest.MemberCount
-                + acceptedChanges.Count(c => c.Kind == ChangeKind.Add)
-                - acceptedChanges.Count(c => c.Kind == ChangeKind.Remove);
+            var deltaRecords = manifest.Deltas.Sum(d => d.Records) + delta.Records;
+            var counted = manifest.MemberCount + delta.Adds - delta.Removes;
             var compact = manifest.Base is null
                 || manifest.Deltas.Count + 1 > MaxDeltaSegments
                 || deltaRecords > Math.Max(1000, counted / 4);
@@ -98,8 +117,13 @@ public sealed class BaselineRepository
             {
                 // A full run's adds may repeat members: count by merging them into the stored baseline, streamed.
                 stored = await ReadSegmentsAsync(manifest, cancellationToken);
-                using var cursor = stored.Open();
-                counted = Apply(cursor, acceptedChanges, encoder: null);
+                using var cursor = stored.Open(delta.Chunks);
+                counted = 0;
+                while (cursor.MoveNext())
+                {
+                    counted++;
+                }
+
                 compact = deltaRecords > Math.Max(1000, counted / 4);
             }
 
@@ -109,19 +133,23 @@ public sealed class BaselineRepository
                 // Merge the stored baseline and the changes straight into a new base, one chunk at a time.
                 stored ??= await ReadSegmentsAsync(manifest, cancellationToken);
                 var encoder = new SnapshotEncoder();
-                using (var cursor = stored.Open())
+                using (var cursor = stored.Open(delta.Chunks))
                 {
-                    counted = Apply(cursor, acceptedChanges, encoder);
+                    while (cursor.MoveNext())
+                    {
+                        encoder.Write(ChangeKind.Add, cursor.Key, cursor.Payload, cursor.HasPayload);
+                    }
                 }
 
+                counted = encoder.Records;
                 var segment = new SegmentInfo("b-" + runId, counted);
                 await _store.WriteSegmentAsync(syncId, segment.SegmentId, encoder.Finish(), cancellationToken);
                 updated = manifest with { Base = segment, Deltas = [] };
             }
             else
             {
-                var segment = new SegmentInfo("d-" + runId, acceptedChanges.Count);
-                await _store.WriteSegmentAsync(syncId, segment.SegmentId, SnapshotCodec.Encode(acceptedChanges), cancellationToken);
+                var segment = new SegmentInfo("d-" + runId, delta.Records);
+                await _store.WriteSegmentAsync(syncId, segment.SegmentId, delta.Chunks, cancellationToken);
                 updated = manifest with { Deltas = [.. manifest.Deltas, segment] };
             }
 
@@ -152,44 +180,6 @@ public sealed class BaselineRepository
         }
     }
 
-    // The baseline with the changes applied (adds and updates put the entry, removes delete it), written to the encoder when
-    // one is given; returns the member count. The same merge as Snapshot.Apply, streamed.
-    private static int Apply(SnapshotCursor baseline, IReadOnlyList<SnapshotChange> changes, SnapshotEncoder? encoder)
-    {
-        int n = 0, j = 0;
-        var more = baseline.MoveNext();
-        while (more || j < changes.Count)
-        {
-            var c = !more ? 1 : j == changes.Count ? -1 : Utf8Keys.Compare(baseline.Hash, baseline.Key, changes[j].Entry.Hash, changes[j].Entry.Key);
-            if (c < 0)
-            {
-                encoder?.Write(ChangeKind.Add, baseline.Key, baseline.Payload, baseline.HasPayload);
-                n++;
-                more = baseline.MoveNext();
-                continue;
-            }
-
-            var change = changes[j++];
-            if (c == 0)
-            {
-                more = baseline.MoveNext();
-            }
-
-            if (j < changes.Count && SnapshotEntry.Compare(change.Entry, changes[j].Entry) >= 0)
-            {
-                throw new InvalidOperationException("changes are not strictly ordered");
-            }
-
-            if (change.Kind != ChangeKind.Remove)
-            {
-                encoder?.Write(new SnapshotChange(ChangeKind.Add, change.Entry));
-                n++;
-            }
-        }
-
-        return n;
-    }
-
     private async Task<StoredBaseline> ReadSegmentsAsync(SnapshotManifest manifest, CancellationToken cancellationToken)
     {
         var segments = new List<IReadOnlyList<byte[]>>(manifest.Deltas.Count + 1);
@@ -209,7 +199,7 @@ public sealed class BaselineRepository
 
 /// <summary>
 /// A baseline's stored segments, compressed (about 10 bytes a member), read once and streamed as often as needed: each
-/// <see cref="Open"/> decodes them one chunk at a time, base and deltas merged.
+/// <see cref="Open()"/> decodes them one chunk at a time, base and deltas merged.
 /// </summary>
 public sealed class StoredBaseline
 {
@@ -232,4 +222,43 @@ public sealed class StoredBaseline
 
     /// <summary>Streams the baseline's members in snapshot order.</summary>
     public SnapshotCursor Open() => SnapshotCursor.Merge([.. _segments.Select(SnapshotCursor.Over)]);
+
+    /// <summary>Streams the baseline with one more delta applied after its own (a run's changes, encoded).</summary>
+    public SnapshotCursor Open(IReadOnlyList<byte[]> delta) => SnapshotCursor.Merge([.. _segments.Append(delta).Select(SnapshotCursor.Over)]);
+}
+
+/// <summary>A run's accepted changes, encoded in snapshot order, with their counts.</summary>
+/// <param name="Chunks">The changes as <see cref="SnapshotCodec"/> chunks.</param>
+/// <param name="Records">How many changes.</param>
+/// <param name="Adds">How many of them are adds.</param>
+/// <param name="Removes">How many of them are removes.</param>
+public sealed record EncodedChanges(IReadOnlyList<byte[]> Chunks, int Records, int Adds, int Removes);
+
+/// <summary>
+/// Collects a run's accepted changes into <see cref="EncodedChanges"/> as they are read, checking they come in strictly
+/// increasing snapshot order (a delta out of order would corrupt the baseline it is merged into).
+/// </summary>
+public sealed class ChangeSetWriter
+{
+    private readonly SnapshotEncoder _encoder = new();
+    private SnapshotEntry? _previous;
+    private int _adds;
+    private int _removes;
+
+    /// <summary>Adds the next change.</summary>
+    public void Add(in SnapshotChange change)
+    {
+        if (_previous is { } previous && SnapshotEntry.Compare(previous, change.Entry) >= 0)
+        {
+            throw new InvalidOperationException("changes are not strictly ordered");
+        }
+
+        _previous = change.Entry;
+        _encoder.Write(change);
+        _adds += change.Kind == ChangeKind.Add ? 1 : 0;
+        _removes += change.Kind == ChangeKind.Remove ? 1 : 0;
+    }
+
+    /// <summary>The encoded changes.</summary>
+    public EncodedChanges Finish() => new(_encoder.Finish(), _encoder.Records, _adds, _removes);
 }

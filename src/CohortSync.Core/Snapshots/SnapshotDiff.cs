@@ -75,34 +75,56 @@ public static class SnapshotDiff
     /// <returns>The counts; the baseline's size is <see cref="SnapshotCursor.Yielded"/> afterwards.</returns>
     public static DiffCounts Compute(SnapshotCursor baseline, PackedSnapshot current, bool full, ICollection<SnapshotChange>? changes)
     {
+        int adds = 0, removes = 0, updates = 0;
+        foreach (var change in Merge(baseline, current, full, materialize: changes is not null))
+        {
+            switch (change.Kind)
+            {
+                case ChangeKind.Add: adds++; break;
+                case ChangeKind.Remove: removes++; break;
+                default: updates++; break;
+            }
+
+            changes?.Add(change);
+        }
+
+        return new DiffCounts(adds, removes, updates);
+    }
+
+    /// <summary>
+    /// Yields the changes of a stored baseline streamed by a cursor against a compact current snapshot, in snapshot order,
+    /// one at a time (so they can be cut into batches and stored as they come).
+    /// </summary>
+    /// <param name="baseline">The members the destination has, in snapshot order.</param>
+    /// <param name="current">The members it should have.</param>
+    /// <param name="full">True to re-add every current member (a full sync), not only the new ones.</param>
+    public static IEnumerable<SnapshotChange> Compute(SnapshotCursor baseline, PackedSnapshot current, bool full) =>
+        Merge(baseline, current, full, materialize: true);
+
+    // Without materialize, changes carry default entries (no strings are made): for counting.
+    private static IEnumerable<SnapshotChange> Merge(SnapshotCursor baseline, PackedSnapshot current, bool full, bool materialize)
+    {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(current);
-        int adds = 0, removes = 0, updates = 0, j = 0;
+        var j = 0;
         var more = baseline.MoveNext();
         while (more || j < current.Count)
         {
             var c = !more ? 1 : j == current.Count ? -1 : Utf8Keys.Compare(baseline.Hash, baseline.Key, current.Hash(j), current.Key(j));
             if (c < 0)
             {
-                removes++;
-                changes?.Add(new SnapshotChange(ChangeKind.Remove, baseline.ToEntry()));
+                yield return new SnapshotChange(ChangeKind.Remove, materialize ? baseline.ToEntry() : default);
                 more = baseline.MoveNext();
                 continue;
             }
 
             if (c > 0 || full)
             {
-                adds++;
-                changes?.Add(new SnapshotChange(ChangeKind.Add, current[j]));
+                yield return new SnapshotChange(ChangeKind.Add, materialize ? current[j] : default);
             }
-            else
+            else if (!SamePayload(baseline, current, j))
             {
-                current.Read(j, out var payload, out var hasPayload);
-                if (hasPayload != baseline.HasPayload || !payload.SequenceEqual(baseline.Payload))
-                {
-                    updates++;
-                    changes?.Add(new SnapshotChange(ChangeKind.Update, current[j]));
-                }
+                yield return new SnapshotChange(ChangeKind.Update, materialize ? current[j] : default);
             }
 
             j++;
@@ -111,8 +133,12 @@ public static class SnapshotDiff
                 more = baseline.MoveNext();
             }
         }
+    }
 
-        return new DiffCounts(adds, removes, updates);
+    private static bool SamePayload(SnapshotCursor baseline, PackedSnapshot current, int index)
+    {
+        current.Read(index, out var payload, out var hasPayload);
+        return hasPayload == baseline.HasPayload && payload.SequenceEqual(baseline.Payload);
     }
 
     /// <summary>Counts the changes without materialising them.</summary>

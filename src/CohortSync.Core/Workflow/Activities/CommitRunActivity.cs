@@ -79,12 +79,20 @@ public sealed class CommitRunActivity
 
     private async Task<RunOutcome> CommitBatchesAsync(RunRecord run, CancellationToken cancellationToken)
     {
-        var batches = await _store.ListBatchesAsync(run.RunId, cancellationToken);
-        var accepted = new List<SnapshotChange>();
+        // Batches are read one at a time and the accepted changes encoded as they come: a first sync of millions of
+        // members never holds them all as strings.
+        var accepted = new ChangeSetWriter();
         var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
-        int rejected = 0, failed = 0, failedBatches = 0;
-        foreach (var batch in batches.OrderBy(b => b.Number))
+        int acceptedCount = 0, rejected = 0, failed = 0, failedBatches = 0;
+        var planned = run.Plan?.BatchCount ?? int.MaxValue;
+        await foreach (var batch in _store.ReadBatchesAsync(run.RunId, cancellationToken))
         {
+            // A Prepare that was interrupted and ran again on a changed source may have left rows past the plan: not this run's.
+            if (batch.Number >= planned)
+            {
+                continue;
+            }
+
             if (batch.Outcome is null)
             {
                 failed += batch.Changes.Count;
@@ -103,14 +111,15 @@ public sealed class CommitRunActivity
                 else
                 {
                     accepted.Add(batch.Changes[i]);
+                    acceptedCount++;
                 }
             }
         }
 
-        var after = await _baselines.CommitAsync(run.SyncId, run.RunId, accepted, exactDelta: run.Mode == RunMode.Incremental, cancellationToken);
+        var after = await _baselines.CommitAsync(run.SyncId, run.RunId, accepted.Finish(), exactDelta: run.Mode == RunMode.Incremental, cancellationToken);
         return new RunOutcome
         {
-            Accepted = accepted.Count,
+            Accepted = acceptedCount,
             Rejected = rejected,
             Failed = failed,
             FailedBatches = failedBatches,

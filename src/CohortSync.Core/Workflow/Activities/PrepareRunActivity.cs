@@ -20,6 +20,9 @@ public sealed class PrepareRunActivity
     // Sends the workflow runs at once; each gets 1/ParallelSends of the destination's rate limit.
     private const int ParallelSends = 4;
     private const int DefaultBatchSize = 1000;
+
+    // Changes held as strings before batches are stored as they come (about 10 MB of them).
+    private const int SpillChanges = 65_536;
     private readonly ISyncStore _store;
     private readonly BaselineRepository _baselines;
     private readonly IMemberSourceFactory _sources;
@@ -102,25 +105,50 @@ public sealed class PrepareRunActivity
         var current = builder.BuildPacked();
         var dryRun = input.Mode == RunMode.DryRun;
         var batchSize = Math.Clamp(sync.BatchSize ?? capabilities.PreferredBatchSize ?? DefaultBatchSize, 1, capabilities.MaxBatchSize);
-        var changes = new List<SnapshotChange>();
-        DiffCounts counts;
-        int baselineCount;
+        var full = input.Mode == RunMode.Full;
+        int adds = 0, removes = 0, updates = 0, baselineCount, batchCount = 0;
+        string? containerId = null;
         using (var cursor = baseline.Open())
         {
-            counts = SnapshotDiff.Compute(cursor, current, full: input.Mode == RunMode.Full, dryRun ? null : changes);
+            if (dryRun)
+            {
+                (adds, removes, updates) = SnapshotDiff.Compute(cursor, current, full, changes: null);
+            }
+            else
+            {
+                // Changes are cut into batches and stored as they come once there are many (a first sync of millions), so
+                // at most SpillChanges of them are held as strings; fewer are cut evenly at the end.
+                var pending = new List<SnapshotChange>();
+                foreach (var change in SnapshotDiff.Compute(cursor, current, full))
+                {
+                    switch (change.Kind)
+                    {
+                        case ChangeKind.Add: adds++; break;
+                        case ChangeKind.Remove: removes++; break;
+                        default: updates++; break;
+                    }
+
+                    pending.Add(change);
+                    if (pending.Count >= SpillChanges)
+                    {
+                        containerId ??= await EnsureContainerAsync(connector, destination, sync, cancellationToken);
+                        var spilled = Cut(input.RunId, pending, batchCount, _ => batchSize, keepTail: true);
+                        await _store.SaveBatchesAsync(input.RunId, spilled, cancellationToken);
+                        batchCount += spilled.Count;
+                    }
+                }
+
+                containerId ??= await EnsureContainerAsync(connector, destination, sync, cancellationToken);
+                var last = batchCount == 0 ? Cut(input.RunId, pending, 0, EvenSizes(pending.Count, batchSize), keepTail: false)
+                    : Cut(input.RunId, pending, batchCount, _ => batchSize, keepTail: false);
+                await _store.SaveBatchesAsync(input.RunId, last, cancellationToken);
+                batchCount += last.Count;
+            }
+
             baselineCount = cursor.Yielded;
         }
 
-        var (adds, removes, updates) = (counts.Adds, counts.Removes, counts.Updates);
-        var batches = Batch(input.RunId, changes, batchSize);
         var guarded = sync.Guardrail.Holds(baselineCount, removes);
-        string? containerId = null;
-        if (!dryRun)
-        {
-            containerId = await EnsureContainerAsync(connector, destination, sync, cancellationToken);
-            await _store.SaveBatchesAsync(input.RunId, batches, cancellationToken);
-        }
-
         var plan = new RunPlan
         {
             Members = total,
@@ -132,7 +160,7 @@ public sealed class PrepareRunActivity
             Adds = adds,
             Removes = removes,
             Updates = updates,
-            BatchCount = batches.Count,
+            BatchCount = batchCount,
             MaxParallelSends = ParallelSends,
             Guarded = guarded,
             ContainerId = containerId,
@@ -147,7 +175,7 @@ public sealed class PrepareRunActivity
                 Status = dryRun ? r.Status : guarded ? RunStatus.AwaitingApproval : RunStatus.Sending,
             },
             cancellationToken);
-        _logger.RunPrepared(input.RunId, total, adds, removes, updates, unmatched, invalid, batches.Count, guarded);
+        _logger.RunPrepared(input.RunId, total, adds, removes, updates, unmatched, invalid, batchCount, guarded);
         return stored.Plan!;
     }
 
@@ -166,35 +194,41 @@ public sealed class PrepareRunActivity
         return containerId;
     }
 
-    // Cuts the changes into batches of at most batchSize (and BatchRawBytes), evenly: when there are more batches than
-    // parallel sends, their number is a multiple of the sends, so the last wave is as full as the others and no send
-    // slot idles (or, for Pushwoosh, sends a small remainder one member at a time).
-    private static List<BatchRecord> Batch(string runId, List<SnapshotChange> changes, int batchSize)
+    // Batch sizes when all the changes are known: at most batchSize, evenly; when there are more batches than parallel
+    // sends, their number is a multiple of the sends, so the last wave is as full as the others and no send slot idles
+    // (or, for Pushwoosh, sends a small remainder one member at a time). Sizes differ by one at most.
+    private static Func<int, int> EvenSizes(int changes, int batchSize)
     {
-        var batches = new List<BatchRecord>();
-        if (changes.Count == 0)
+        if (changes == 0)
         {
-            return batches;
+            return _ => batchSize;
         }
 
-        var count = (changes.Count + batchSize - 1) / batchSize;
+        var count = (changes + batchSize - 1) / batchSize;
         if (count > ParallelSends)
         {
             count = (count + ParallelSends - 1) / ParallelSends * ParallelSends;
         }
 
-        // Sizes differ by one at most: the first (total % count) batches take one more.
-        count = Math.Min(count, changes.Count);
-        int Size(int number) => (changes.Count / count) + (number < changes.Count % count ? 1 : 0);
-        var batch = new List<SnapshotChange>(Size(0));
-        var bytes = 0;
+        count = Math.Min(count, changes);
+        return number => (changes / count) + (number < changes % count ? 1 : 0);
+    }
+
+    // Cuts changes into batches numbered from firstNumber, each of at most size(number) changes and BatchRawBytes, and
+    // removes them from the list; with keepTail the last, possibly unfilled, batch stays in the list for the next cut.
+    private static List<BatchRecord> Cut(string runId, List<SnapshotChange> changes, int firstNumber, Func<int, int> size, bool keepTail)
+    {
+        var batches = new List<BatchRecord>();
+        var batch = new List<SnapshotChange>();
+        int bytes = 0, taken = 0;
         foreach (var change in changes)
         {
             var length = 16 + ((change.Entry.Key.Length + (change.Entry.Payload?.Length ?? 0)) * 3);
-            if (batch.Count > 0 && (batch.Count >= Size(batches.Count) || bytes + length > BatchRawBytes))
+            if (batch.Count > 0 && (batch.Count >= size(firstNumber + batches.Count) || bytes + length > BatchRawBytes))
             {
-                batches.Add(new BatchRecord { RunId = runId, Number = batches.Count, Changes = batch });
-                batch = new List<SnapshotChange>(Size(batches.Count));
+                batches.Add(new BatchRecord { RunId = runId, Number = firstNumber + batches.Count, Changes = batch });
+                taken += batch.Count;
+                batch = [];
                 bytes = 0;
             }
 
@@ -202,7 +236,13 @@ public sealed class PrepareRunActivity
             bytes += length;
         }
 
-        batches.Add(new BatchRecord { RunId = runId, Number = batches.Count, Changes = batch });
+        if (batch.Count > 0 && !keepTail)
+        {
+            batches.Add(new BatchRecord { RunId = runId, Number = firstNumber + batches.Count, Changes = batch });
+            taken += batch.Count;
+        }
+
+        changes.RemoveRange(0, taken);
         return batches;
     }
 

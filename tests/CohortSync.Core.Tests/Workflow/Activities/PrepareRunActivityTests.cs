@@ -86,6 +86,37 @@ public sealed class PrepareRunActivityTests
     }
 
     [Fact]
+    public async Task RunAsync_MoreChangesThanAreHeldAtOnce_StoresBatchesAsTheyComeEveryChangeOnceInOrder()
+    {
+        // Arrange: 70,001 new members (more than Prepare holds as strings before storing batches) in batches of 2.
+        Members([.. Enumerable.Range(0, 70_001).Select(i => new[] { $"u{i}", null, $"u{i}@example.com" })]);
+        var saves = 0;
+        _store.Setup(s => s.SaveBatchesAsync(RunId, It.IsAny<IReadOnlyList<BatchRecord>>(), It.IsAny<CancellationToken>()))
+            .Callback<string, IReadOnlyList<BatchRecord>, CancellationToken>((_, b, _) =>
+            {
+                saves++;
+                _savedBatches.AddRange(b);
+            })
+            .Returns(Task.CompletedTask);
+
+        // Act
+        var plan = await CreateActivity().RunAsync(new RunInput(RunId, "orders", RunMode.Incremental), CancellationToken.None);
+
+        // Assert
+        var changes = _savedBatches.SelectMany(b => b.Changes).ToList();
+        Assert.True(saves > 1, $"expected batches stored as they came, in several saves; got {saves}");
+        Assert.Equal(70_001, plan.Adds);
+        Assert.Equal(35_001, plan.BatchCount);
+        Assert.Equal(Enumerable.Range(0, plan.BatchCount), _savedBatches.Select(b => b.Number));
+        Assert.All(_savedBatches, b => Assert.InRange(b.Changes.Count, 1, 2));
+        Assert.Equal(70_001, changes.Select(c => c.Entry.Key).Distinct(StringComparer.Ordinal).Count());
+        for (var i = 1; i < changes.Count; i++)
+        {
+            Assert.True(SnapshotEntry.Compare(changes[i - 1].Entry, changes[i].Entry) < 0, $"changes {i - 1} and {i} are out of order");
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_DryRun_CountsButStoresNothing()
     {
         // Arrange

@@ -1,0 +1,62 @@
+using CohortSync.Core.Ports;
+using CohortSync.Core.Runs;
+using CohortSync.Core.Snapshots;
+using CohortSync.Core.Workflow;
+using CohortSync.Core.Workflow.Activities;
+using CohortSync.TestHelpers;
+using Microsoft.Extensions.Logging.Abstractions;
+using Moq;
+
+namespace CohortSync.Core.Tests.Workflow.Activities;
+
+public sealed class CommitRunActivityTests
+{
+    private const string RunId = "orders.20260310T110000.s";
+    private readonly Mock<ISyncStore> _store = new();
+    private readonly Mock<ISnapshotStore> _snapshots = new();
+    private readonly List<IReadOnlyList<byte[]>> _segments = [];
+    private RunRecord _run;
+
+    public CommitRunActivityTests()
+    {
+        _run = new RunRecord
+        {
+            RunId = RunId,
+            SyncId = "orders",
+            Trigger = "schedule",
+            Status = RunStatus.Sending,
+            Mode = RunMode.Incremental,
+            Plan = new RunPlan { Adds = 4, BatchCount = 2 },
+        };
+        _store.Setup(s => s.GetRunAsync(RunId, It.IsAny<CancellationToken>())).ReturnsAsync(() => new Versioned<RunRecord>(_run, "etag"));
+        _store.Setup(s => s.SaveRunAsync(It.IsAny<RunRecord>(), "etag", It.IsAny<CancellationToken>()))
+            .Callback<RunRecord, string?, CancellationToken>((r, _, _) => _run = r)
+            .ReturnsAsync("etag");
+        _snapshots.Setup(s => s.WriteSegmentAsync("orders", It.IsAny<string>(), It.IsAny<IReadOnlyList<byte[]>>(), It.IsAny<CancellationToken>()))
+            .Callback<string, string, IReadOnlyList<byte[]>, CancellationToken>((_, _, chunks, _) => _segments.Add(chunks))
+            .Returns(Task.CompletedTask);
+    }
+
+    [Fact]
+    public async Task RunAsync_RowsPastThePlannedBatches_AreNotThisRunsAndAreLeftOut()
+    {
+        // Arrange: the plan has two batches; a third row is left over from an interrupted Prepare of a different input.
+        var changes = Enumerable.Range(0, 6).Select(i => new SnapshotChange(ChangeKind.Add, SnapshotEntry.Create($"u::{i}", null)))
+            .Order(Comparer<SnapshotChange>.Create((a, b) => SnapshotEntry.Compare(a.Entry, b.Entry))).ToList();
+        BatchRecord Batch(int number, params SnapshotChange[] batch) =>
+            new() { RunId = RunId, Number = number, Changes = batch, Outcome = new BatchOutcome { Number = number, Accepted = batch.Length } };
+        _store.Setup(s => s.ReadBatchesAsync(RunId, It.IsAny<CancellationToken>()))
+            .Returns(new[] { Batch(0, changes[0], changes[1]), Batch(1, changes[2], changes[3]), Batch(2, changes[4], changes[5]) }.ToAsyncEnumerable());
+        var activity = new CommitRunActivity(_store.Object, new BaselineRepository(_snapshots.Object), new RunRecords(_store.Object, new ManualTimeProvider(DateTimeOffset.UnixEpoch)), NullLogger<CommitRunActivity>.Instance);
+
+        // Act
+        var result = await activity.RunAsync(new CommitRunInput(RunId), CancellationToken.None);
+
+        // Assert
+        Assert.Equal(RunStatus.Completed, result.Status);
+        Assert.Equal(4, _run.Outcome!.Accepted);
+        Assert.Equal(4, _run.Outcome.BaselineAfter);
+        var stored = SnapshotCodec.Decode(Assert.Single(_segments));
+        Assert.Equal(changes.Take(4), stored);
+    }
+}
