@@ -6,19 +6,17 @@ namespace CohortSync.Core.Snapshots;
 /// A snapshot held compactly, for planning millions of members: sorted 64-bit hashes, and keys and payloads as UTF-8 in a
 /// <see cref="MemberArena"/>; strings are made only for the members that change. Built by <see cref="SnapshotBuilder"/>,
 /// diffed against a stored baseline by <see cref="SnapshotDiff.Compute(SnapshotCursor, PackedSnapshot, bool, ICollection{SnapshotChange}?)"/>.
-/// About 20 bytes a member plus its UTF-8 key and payload, against about 24 bytes plus two strings in a <see cref="Snapshot"/>.
+/// About 16 bytes a member plus its UTF-8 key and payload, against about 24 bytes plus two strings in a <see cref="Snapshot"/>.
 /// </summary>
 public sealed class PackedSnapshot
 {
     private readonly ulong[] _hashes;
-    private readonly int[] _order;
     private readonly long[] _references;
     private readonly MemberArena _arena;
 
-    internal PackedSnapshot(ulong[] hashes, int[] order, long[] references, MemberArena arena, int count)
+    internal PackedSnapshot(ulong[] hashes, long[] references, MemberArena arena, int count)
     {
         _hashes = hashes;
-        _order = order;
         _references = references;
         _arena = arena;
         Count = count;
@@ -61,8 +59,17 @@ public sealed class PackedSnapshot
 
     internal ulong Hash(int index) => _hashes[index];
 
-    internal ReadOnlySpan<byte> Key(int index) => _arena.Key(_references[_order[index]]);
+    /// <summary>Starts loading the bytes of a member that will be read soon (see <see cref="MemberArena.Prefetch"/>).</summary>
+    internal void Prefetch(int index)
+    {
+        if ((uint)index < (uint)Count)
+        {
+            _arena.Prefetch(_references[index]);
+        }
+    }
+
+    internal ReadOnlySpan<byte> Key(int index) => _arena.Key(_references[index]);
 
     internal ReadOnlySpan<byte> Read(int index, out ReadOnlySpan<byte> payload, out bool hasPayload) =>
-        _arena.Read(_references[_order[index]], out payload, out hasPayload);
+        _arena.Read(_references[index], out payload, out hasPayload);
 }

@@ -56,14 +56,9 @@ public sealed class SnapshotBuilder
         ObjectDisposedException.ThrowIf(_built, this);
         _built = true;
 
-        // order[i] is the insertion number of the i-th member in hash order; insertion numbers settle duplicates.
-        var order = new int[_count];
-        for (var i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-
-        Array.Sort(_hashes, order, 0, _count);
+        // Arena references grow with insertion, so they double as insertion numbers to settle duplicates; sorting them
+        // with the hashes lets the diff reach each member's bytes with one lookup, in one pass.
+        Array.Sort(_hashes, _references, 0, _count);
         var n = 0;
         for (var i = 0; i < _count;)
         {
@@ -76,34 +71,34 @@ public sealed class SnapshotBuilder
             if (end - i == 1)
             {
                 _hashes[n] = _hashes[i];
-                order[n++] = order[i];
+                _references[n++] = _references[i];
             }
             else
             {
-                n = SettleEqualHashes(order, i, end, n);
+                n = SettleEqualHashes(i, end, n);
             }
 
             i = end;
         }
 
-        return new PackedSnapshot(_hashes, order, _references, _arena, n);
+        return new PackedSnapshot(_hashes, _references, _arena, n);
     }
 
     // Members i..end share a hash: order them by key (ordinal UTF-16, as SnapshotEntry.Compare), then by insertion, keep
     // the first of each key, and write them at n (n <= i, so nothing unread is overwritten).
-    private int SettleEqualHashes(int[] order, int start, int end, int n)
+    private int SettleEqualHashes(int start, int end, int n)
     {
         var hash = _hashes[start];
-        var run = new (string Key, int Sequence)[end - start];
+        var run = new (string Key, long Reference)[end - start];
         for (var k = start; k < end; k++)
         {
-            run[k - start] = (Encoding.UTF8.GetString(_arena.Key(_references[order[k]])), order[k]);
+            run[k - start] = (Encoding.UTF8.GetString(_arena.Key(_references[k])), _references[k]);
         }
 
         Array.Sort(run, static (a, b) =>
         {
             var c = string.CompareOrdinal(a.Key, b.Key);
-            return c != 0 ? c : a.Sequence.CompareTo(b.Sequence);
+            return c != 0 ? c : a.Reference.CompareTo(b.Reference);
         });
         for (var k = 0; k < run.Length; k++)
         {
@@ -114,7 +109,7 @@ public sealed class SnapshotBuilder
             }
 
             _hashes[n] = hash;
-            order[n++] = run[k].Sequence;
+            _references[n++] = run[k].Reference;
         }
 
         return n;

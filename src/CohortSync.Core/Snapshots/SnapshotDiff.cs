@@ -14,6 +14,9 @@ public sealed record DiffCounts(int Adds, int Removes, int Updates)
 /// </summary>
 public static class SnapshotDiff
 {
+    // How many members ahead the streamed diff asks for the current snapshot's bytes.
+    private const int PrefetchDistance = 12;
+
     /// <summary>Yields the changes that turn <paramref name="baseline"/> into <paramref name="current"/>, in snapshot order.</summary>
     /// <param name="baseline">The members the destination has.</param>
     /// <param name="current">The members it should have.</param>
@@ -111,6 +114,11 @@ public static class SnapshotDiff
         while (more || j < current.Count)
         {
             var c = !more ? 1 : j == current.Count ? -1 : Utf8Keys.Compare(baseline.Hash, baseline.Key, current.Hash(j), current.Key(j));
+            if (c >= 0)
+            {
+                current.Prefetch(j + PrefetchDistance);
+            }
+
             if (c < 0)
             {
                 yield return new SnapshotChange(ChangeKind.Remove, materialize ? baseline.ToEntry() : default);
