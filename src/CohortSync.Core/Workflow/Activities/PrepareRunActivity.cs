@@ -1,5 +1,6 @@
 using System.Text;
 using CohortSync.Core.Errors;
+using CohortSync.Core.Members;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.Core.Snapshots;
@@ -20,6 +21,9 @@ public sealed class PrepareRunActivity
     // Sends the workflow runs at once; each gets 1/ParallelSends of the destination's rate limit.
     private const int ParallelSends = 4;
     private const int DefaultBatchSize = 1000;
+
+    // Members handed over at a time by the thread that parses the file.
+    private const int ReadBlock = 4096;
 
     // Changes held as strings before batches are stored as they come (about 10 MB of them).
     private const int SpillChanges = 65_536;
@@ -79,27 +83,32 @@ public sealed class PrepareRunActivity
         var builder = new SnapshotBuilder((int)Math.Min(Array.MaxLength, baseline.MemberCount + (baseline.MemberCount / 16L) + 1024));
         var skipReasons = new Dictionary<string, int>(StringComparer.Ordinal);
         int total = 0, unmatched = 0, invalid = 0;
-        foreach (var member in members)
+
+        // The file is parsed on another core while this one resolves and packs the members already read.
+        await foreach (var block in ReadAhead.BlocksAsync(members, ReadBlock, depth: 4, cancellationToken))
         {
-            total++;
-            var resolution = chain.Resolve(member);
-            if (!resolution.IsMatched)
+            foreach (var member in block)
             {
-                unmatched++;
-                Count(skipReasons, resolution.UnmatchedReason!);
-                continue;
-            }
+                total++;
+                var resolution = chain.Resolve(member);
+                if (!resolution.IsMatched)
+                {
+                    unmatched++;
+                    Count(skipReasons, resolution.UnmatchedReason!);
+                    continue;
+                }
 
-            var encoded = resolution.Key.Encode();
-            var reason = connector.Validate(resolution.Key, resolution.Payload) ?? CheckLength(encoded, resolution.Payload);
-            if (reason is not null)
-            {
-                invalid++;
-                Count(skipReasons, reason);
-                continue;
-            }
+                var encoded = resolution.Key.Encode();
+                var reason = connector.Validate(resolution.Key, resolution.Payload) ?? CheckLength(encoded, resolution.Payload);
+                if (reason is not null)
+                {
+                    invalid++;
+                    Count(skipReasons, reason);
+                    continue;
+                }
 
-            builder.Add(encoded, resolution.Payload);
+                builder.Add(encoded, resolution.Payload);
+            }
         }
 
         var current = builder.BuildPacked();
