@@ -125,10 +125,11 @@ public static class Program
                 storageNote = "the storage given with --storage";
             }
 
+            // Each size on tables of its own, so that the scheduler's tick sees only that size's syncs.
             var sizes = new List<SizeResult>();
-            foreach (var size in options.Sizes)
+            foreach (var (size, i) in options.Sizes.Select((s, i) => (s, i)))
             {
-                sizes.Add(await MeasureSizeAsync(options, size, storage, workDir, prefix, cancellationToken));
+                sizes.Add(await MeasureSizeAsync(options, size, storage, workDir, prefix + "n" + i.ToString(CultureInfo.InvariantCulture), cancellationToken));
             }
 
             var deliveries = new List<DeliveryResult>();
@@ -195,7 +196,7 @@ public static class Program
         var filesSeconds = watch.Elapsed.TotalSeconds;
         Log(F($"{size:N0} members: cohort files v1 and v2 ({bytes / 1048576.0:F0} MB, -{churn.Removed:N0} +{churn.Added:N0}) written in {filesSeconds:F1} s"));
 
-        var syncId = F($"scale-{size}-{prefix[^4..]}");
+        var syncId = F($"scale-{size}-{prefix[5..9]}");
         var first = syncId + "-1";
         var mode = (string m, string sync, string run) => planOptions.ChildArguments(m, storage, dir, prefix, sync, run, v1, v2);
         var naive = await RunChildAsync(options, size, "naive", mode("naive", first, "unused"), cancellationToken);
@@ -305,7 +306,19 @@ public static class Program
             using var git = Process.Start(start)!;
             var head = git.StandardOutput.ReadToEnd().Trim();
             git.WaitForExit();
-            return git.ExitCode == 0 && head.Length > 0 ? head : "unknown";
+            if (git.ExitCode != 0 || head.Length == 0)
+            {
+                return "unknown";
+            }
+
+            var status = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory };
+            status.ArgumentList.Add("status");
+            status.ArgumentList.Add("--porcelain");
+            status.ArgumentList.Add("--untracked-files=no");
+            using var changes = Process.Start(status)!;
+            var dirty = changes.StandardOutput.ReadToEnd().Trim().Length > 0;
+            changes.WaitForExit();
+            return dirty ? head + " with uncommitted changes" : head;
         }
         catch (System.ComponentModel.Win32Exception)
         {
