@@ -7,9 +7,10 @@ namespace CohortSync.Benchmarks;
 
 /// <summary>IdentifierChain.Resolve over 100,000 parsed members (user_id to a user id), with and without a carried email.</summary>
 [MemoryDiagnoser]
+[Config(typeof(ResolveRateConfig))]
 public class IdentifierChainBenchmarks
 {
-    private const int Members = 100_000;
+    internal const int Members = 100_000;
     private MemberRecord[] _members = [];
     private IdentifierChain _chain = null!;
 

@@ -6,10 +6,14 @@ namespace CohortSync.Benchmarks;
 
 /// <summary>MemberFileReader parsing an in-memory, Amplitude-style CSV of 100,000 rows (tab-prefixed values).</summary>
 [MemoryDiagnoser]
+[Config(typeof(CsvRateConfig))]
 public class MemberFileReaderBenchmarks
 {
-    private const int Members = 100_000;
+    internal const int Members = 100_000;
     private byte[] _csv = [];
+
+    /// <summary>The CSV's size in bytes (for the MB/s column, computed in the host process).</summary>
+    internal static long CsvBytes => CohortCsv.ToBytes(Enumerable.Range(0, Members)).LongLength;
 
     [GlobalSetup]
     public void Setup() => _csv = CohortCsv.ToBytes(Enumerable.Range(0, Members));

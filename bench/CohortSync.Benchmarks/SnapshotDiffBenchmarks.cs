@@ -6,9 +6,10 @@ namespace CohortSync.Benchmarks;
 
 /// <summary>SnapshotDiff over two 100,000-member snapshots with 1% churn (500 leave, 500 join).</summary>
 [MemoryDiagnoser]
+[Config(typeof(DiffRateConfig))]
 public class SnapshotDiffBenchmarks
 {
-    private const int Members = 100_000;
+    internal const int Members = 100_000;
     private Snapshot _before = Snapshot.Empty;
     private Snapshot _after = Snapshot.Empty;
 

@@ -46,6 +46,10 @@ public sealed class BenchHost : IAsyncDisposable
 
     public StoreMeters Meters => _services.GetRequiredService<StoreMeters>();
 
+    /// <summary>Any other service of the wiring (the scheduler, the local engine).</summary>
+    public T Get<T>()
+        where T : notnull => _services.GetRequiredService<T>();
+
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 }
 

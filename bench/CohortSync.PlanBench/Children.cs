@@ -151,6 +151,9 @@ public static class Children
                 c.RunId, new BatchOutcome { Number = batch.Number, Accepted = batch.Changes.Count, Requests = 1 }, cancellationToken);
         }
 
+        // What the batches occupy in the Batches table: each is stored as one codec chunk.
+        report.Set("batch_mb", batches.Sum(b => SnapshotCodec.Encode(b.Changes).Sum(chunk => (long)chunk.Length)) / MiB);
+
         var t2 = Take(host);
         watch.Restart();
         var result = await commit.RunAsync(new CommitRunInput(c.RunId), cancellationToken);

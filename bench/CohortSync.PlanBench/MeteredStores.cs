@@ -154,6 +154,9 @@ public sealed class MeteredSyncStore : ISyncStore
     public Task<Versioned<SyncState>?> GetSyncStateAsync(string syncId, CancellationToken cancellationToken = default) =>
         _meter.Measure(() => _inner.GetSyncStateAsync(syncId, cancellationToken));
 
+    public Task<IReadOnlyList<Versioned<SyncState>>> ListSyncStatesAsync(CancellationToken cancellationToken = default) =>
+        _meter.Measure(() => _inner.ListSyncStatesAsync(cancellationToken));
+
     public Task<string> SaveSyncStateAsync(SyncState state, string? etag, CancellationToken cancellationToken = default) =>
         _meter.Measure(() => _inner.SaveSyncStateAsync(state, etag, cancellationToken));
 

@@ -34,6 +34,7 @@ public static class ServiceCollectionExtensions
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .AddHttpMessageHandler<ResilienceHandler>();
         services.AddSingleton<ICohortExporter, AmplitudeCohortExporter>();
+        services.AddSingleton<ISourceProbe, AmplitudeSourceProbe>();
         services.AddSingleton<ITypedMemberSourceFactory, AmplitudeMemberSourceFactory>();
         services.AddSingleton<IDestinationRegistry, DestinationRegistry>();
         return services;

@@ -22,4 +22,10 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Sync {SyncId} already has run {RunId} under way; not starting another")]
     public static partial void RunAlreadyActive(this ILogger logger, string syncId, string runId);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Sync {SyncId}: source unchanged since run {RunId}; slot {Slot} checked, no run started")]
+    public static partial void SourceUnchanged(this ILogger logger, string syncId, string? runId, DateTimeOffset slot);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Sync {SyncId}: could not check whether the source changed; starting a run")]
+    public static partial void SourceProbeFailed(this ILogger logger, string syncId, Exception exception);
 }

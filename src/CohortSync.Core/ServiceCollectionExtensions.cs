@@ -19,6 +19,8 @@ public static class ServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ITypedMemberSourceFactory, FileMemberSourceFactory>();
+        services.AddSingleton<ISourceProbe, FileSourceProbe>();
+        services.AddSingleton<SourceProbes>();
         services.TryAddSingleton<IMemberSourceFactory, MemberSourceRouter>();
         services.AddSingleton<BaselineRepository>();
         services.AddSingleton<RunRecords>();

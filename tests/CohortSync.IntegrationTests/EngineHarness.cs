@@ -103,6 +103,9 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public ISyncStore Store => _services.GetRequiredService<ISyncStore>();
 
+    /// <summary>The Table Storage adapter itself, for <see cref="Azure.Tables.TableStateStore.Transactions"/>.</summary>
+    public Azure.Tables.TableStateStore Tables => _services.GetRequiredService<Azure.Tables.TableStateStore>();
+
     public BaselineRepository Baselines => _services.GetRequiredService<BaselineRepository>();
 
     public ISnapshotStore Snapshots => _services.GetRequiredService<ISnapshotStore>();

@@ -97,6 +97,12 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
         await GetJsonAsync<SyncState>(StatesTable, syncId, StateRow, cancellationToken);
 
     /// <inheritdoc/>
+    public async Task<IReadOnlyList<Versioned<SyncState>>> ListSyncStatesAsync(CancellationToken cancellationToken = default) =>
+        (await _tables.QueryAsync(StatesTable, TableQuery.GenerateFilterCondition("RowKey", QueryComparisons.Equal, StateRow), cancellationToken))
+            .Select(e => new Versioned<SyncState>(StateJson.Deserialize<SyncState>(e.Properties[Json].StringValue), e.ETag))
+            .ToList();
+
+    /// <inheritdoc/>
     public Task<string> SaveSyncStateAsync(SyncState state, string? etag, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(state);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using CohortSync.Core.Errors;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
+using CohortSync.Core.Sources;
 using CohortSync.Core.Workflow;
 using Microsoft.Extensions.Logging;
 
@@ -29,11 +30,13 @@ public sealed class RunService
     private readonly TimeProvider _time;
     private readonly ILogger<RunService> _logger;
     private readonly IEnumerable<ICohortExporter> _exporters;
+    private readonly SourceProbes _probes;
 
-    /// <summary>Creates the service.</summary>
-    public RunService(ISyncStore store, IWorkflowEngine engine, IEnumerable<ICohortExporter> exporters, TimeProvider time, ILogger<RunService> logger)
+    /// <summary>Creates the service; <paramref name="probes"/> read each run's source version for its record.</summary>
+    public RunService(ISyncStore store, IWorkflowEngine engine, IEnumerable<ICohortExporter> exporters, SourceProbes probes, TimeProvider time, ILogger<RunService> logger)
     {
         _exporters = exporters;
+        _probes = probes;
         _store = store;
         _engine = engine;
         _time = time;
@@ -51,6 +54,10 @@ public sealed class RunService
         var exportFirst = _exporters.Any(e => e.Serves(sync.Source));
         var now = _time.GetUtcNow();
         var runId = slot is null ? RunIds.ForManual(syncId, now, RandomNumberGenerator.GetInt32(0x10000)) : RunIds.ForSlot(syncId, slot.Value);
+
+        // Read before the run reads its members, so a change made later shows as a new version at the next check. An
+        // exporting source's version is its export's computation time, which the run learns itself.
+        var sourceVersion = exportFirst ? null : await _probes.GetSourceVersionAsync(sync, cancellationToken);
         for (var attempt = 0; attempt < 20; attempt++)
         {
             var current = await _store.GetSyncStateAsync(syncId, cancellationToken);
@@ -98,6 +105,8 @@ public sealed class RunService
                 Trigger = slot is null ? "manual" : "schedule",
                 Mode = mode,
                 ExportFirst = exportFirst,
+                SourceVersion = sourceVersion,
+                SyncFingerprint = SourceVersions.Fingerprint(sync),
                 Status = RunStatus.Pending,
                 CreatedAt = now,
                 UpdatedAt = now,

@@ -31,7 +31,23 @@ public sealed record SyncState
 
     /// <summary>The status of <see cref="LastRunId"/>.</summary>
     public RunStatus? LastRunStatus { get; init; }
+
+    /// <summary>
+    /// The version of the source (and of the sync's definition) the destination is in step with, recorded by the last run
+    /// that completed with nothing pending; null when unknown. A scheduled slot whose source still has this version starts
+    /// no run (see <see cref="Sources.SourceVersions"/>).
+    /// </summary>
+    public string? SourceVersion { get; init; }
+
+    /// <summary>The scheduler's last check that found the source unchanged and so started no run.</summary>
+    public SourceCheck? LastCheck { get; init; }
 }
+
+/// <summary>A scheduled slot for which the scheduler found the source unchanged and started no run.</summary>
+/// <param name="At">When it checked.</param>
+/// <param name="Slot">The schedule slot it checked for.</param>
+/// <param name="Note">What it found, for people.</param>
+public sealed record SourceCheck(DateTimeOffset At, DateTimeOffset Slot, string Note);
 
 /// <summary>One stored batch: a run's changes for one send, and its outcome once settled.</summary>
 public sealed record BatchRecord
@@ -102,6 +118,24 @@ public interface ISyncStore
 
     /// <summary>Reads a sync's state with its ETag, or null.</summary>
     Task<Versioned<SyncState>?> GetSyncStateAsync(string syncId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every sync's state with its ETag, for the scheduler's tick. A store should read them in one query; this default
+    /// reads them one by one.
+    /// </summary>
+    async Task<IReadOnlyList<Versioned<SyncState>>> ListSyncStatesAsync(CancellationToken cancellationToken = default)
+    {
+        var states = new List<Versioned<SyncState>>();
+        foreach (var sync in await ListSyncsAsync(cancellationToken))
+        {
+            if (await GetSyncStateAsync(sync.Id, cancellationToken) is { } state)
+            {
+                states.Add(state);
+            }
+        }
+
+        return states;
+    }
 
     /// <summary>Inserts (etag null) or replaces (etag given) a sync's state.</summary>
     Task<string> SaveSyncStateAsync(SyncState state, string? etag, CancellationToken cancellationToken = default);

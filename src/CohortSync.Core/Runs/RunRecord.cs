@@ -80,6 +80,15 @@ public sealed record RunRecord
     /// <summary>True when the source exports asynchronously and the workflow polls the export first.</summary>
     public bool ExportFirst { get; init; }
 
+    /// <summary>
+    /// The source's version when the run started, for sources an <see cref="Ports.ISourceProbe"/> can read cheaply (null for
+    /// an exporting source: its export's <see cref="Workflow.ExportTicket.ComputedAt"/> stands for it).
+    /// </summary>
+    public string? SourceVersion { get; init; }
+
+    /// <summary>The fingerprint of the sync's definition when the run started (<see cref="Sources.SourceVersions.Fingerprint"/>).</summary>
+    public string? SyncFingerprint { get; init; }
+
     /// <summary>The run's source export, once started.</summary>
     public Workflow.ExportTicket? Export { get; init; }
 

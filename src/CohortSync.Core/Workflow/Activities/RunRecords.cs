@@ -63,7 +63,7 @@ public sealed class RunRecords
         _store.UpdateSyncStateAsync(
             run.SyncId,
             state => string.Equals(state.ActiveRunId, run.RunId, StringComparison.Ordinal)
-                ? state with { ActiveRunId = null, LastRunId = run.RunId, LastRunStatus = run.Status }
+                ? state with { ActiveRunId = null, LastRunId = run.RunId, LastRunStatus = run.Status, SourceVersion = Sources.SourceVersions.AfterRun(run, state.SourceVersion) }
                 : null,
             cancellationToken);
 }

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using CohortSync.Core.Application;
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Runs;
+using CohortSync.DeliveryBench;
+using CohortSync.LocalHost;
+using CohortSync.LocalHost.Runner;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CohortSync.ScaleBench;
+
+/// <summary>One destination's delivery: a sample cohort sent in one full sync against its sandbox held to the limit.</summary>
+public sealed record DeliveryResult(
+    string Destination,
+    double Limit,
+    double RequestsPerMember,
+    int Members,
+    int Requests,
+    double Seconds,
+    int Violations,
+    int Lost,
+    bool Completed,
+    string? Error)
+{
+    public const double Goal = 0.90;
+
+    public double RequestsPerSecond => Seconds > 0 ? (Requests - 1) / Seconds : 0;
+
+    public double Share => Limit > 0 ? RequestsPerSecond / Limit : 0;
+
+    public double MembersPerSecond => Seconds > 0 ? (Members - Lost) / Seconds : 0;
+
+    public bool MeetsGoal => Completed && Share >= Goal && Violations == 0 && Lost == 0;
+}
+
+/// <summary>
+/// DeliveryBench's scenarios (linked from bench/CohortSync.DeliveryBench/Scenarios.cs), each run once with a cohort sized
+/// so the send phase lasts about <c>--delivery-seconds</c>: one full sync through the real engine and connectors over HTTP
+/// to the recording sandbox, on the harness's Table Storage. The send phase is measured where the vendor would measure it,
+/// from the first to the last send request the sandbox saw.
+/// </summary>
+internal static class Delivery
+{
+    public static async Task<DeliveryResult> RunAsync(Scenario scenario, string storage, string tablePrefix, double seconds, CancellationToken cancellationToken)
+    {
+        await using var sandbox = await RecordingSandbox.StartAsync();
+        var work = Directory.CreateTempSubdirectory("cohortsync-scalebench-delivery-").FullName;
+        try
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Storage:ConnectionString"] = storage,
+                ["Storage:TablePrefix"] = tablePrefix,
+            }).Build();
+            await using var provider = new ServiceCollection().AddLogging().AddCohortSyncLocalHost(configuration).BuildServiceProvider();
+
+            // The limit: the connector's own default requestsPerSecond, as DeliveryBench reads it.
+            var connector = provider.GetRequiredService<IDestinationRegistry>().Resolve(scenario.Type);
+            var limit = (double)connector.GetType().GetProperty("DefaultRequestsPerSecond", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(connector)!;
+            scenario.Limit(sandbox, limit);
+            var members = Size(limit * seconds / scenario.RequestsPerMember);
+            scenario.Seed(sandbox, members);
+            var (destination, secrets) = scenario.Define(sandbox, limit);
+            foreach (var (name, value) in secrets)
+            {
+                configuration["Secrets:" + name] = value;
+            }
+
+            var cohort = Path.Combine(work, "cohort.csv");
+            WriteCohort(cohort, members);
+            var store = provider.GetRequiredService<ISyncStore>();
+            await store.SaveDestinationAsync(destination with { CreatedAt = DateTimeOffset.UtcNow }, null, cancellationToken);
+            var sync = new SyncDefinition
+            {
+                Id = "scale-" + scenario.Type,
+                Name = "scale harness delivery to " + scenario.Type,
+                DestinationId = destination.Id,
+                Source = new SourceDefinition("file", cohort, "Scale harness delivery cohort"),
+                Identifiers = scenario.Identifiers,
+                Carry = scenario.Carry,
+                CreatedAt = DateTimeOffset.UtcNow,
+            };
+            await store.SaveSyncAsync(sync, null, cancellationToken);
+
+            var runs = provider.GetRequiredService<RunService>();
+            var engine = provider.GetRequiredService<LocalWorkflowEngine>();
+            var start = await runs.StartAsync(sync.Id, RunMode.Incremental, cancellationToken: cancellationToken);
+            await engine.WaitAsync(start.Run.RunId, cancellationToken).WaitAsync(TimeSpan.FromMinutes(10), cancellationToken);
+            var run = (await store.GetRunAsync(start.Run.RunId, cancellationToken))!.Value;
+
+            var membership = run.Plan?.ContainerId is { } container ? await scenario.MembershipAsync(sandbox, container) : new HashSet<string>();
+            var lost = Enumerable.Range(0, members).Select(scenario.Expected).Count(k => !membership.Contains(k));
+            var sends = sandbox.Arrivals.Where(scenario.IsSend).Select(a => a.At).Order().ToList();
+            var window = sends.Count > 1 ? (sends[^1] - sends[0]) / (double)Stopwatch.Frequency : 0;
+            return new DeliveryResult(scenario.Type, limit, scenario.RequestsPerMember, members, sends.Count, window, scenario.Violations(sandbox), lost, run.Status == RunStatus.Completed, run.Error);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    // Whole thousands (tens for a destination that takes one member a request), at least two batches' worth.
+    private static int Size(double members) => members >= 10_000
+        ? (int)(Math.Round(members / 1000) * 1000)
+        : Math.Max(20, (int)(Math.Round(members / 10) * 10));
+
+    private static void WriteCohort(string path, int members)
+    {
+        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
+        writer.Write("user_id,email\n");
+        for (var i = 0; i < members; i++)
+        {
+            writer.Write("user-");
+            writer.Write(i.ToString(CultureInfo.InvariantCulture));
+            writer.Write(",u");
+            writer.Write(i.ToString(CultureInfo.InvariantCulture));
+            writer.Write("@example.com\n");
+        }
+    }
+}

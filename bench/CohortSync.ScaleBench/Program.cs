@@ -1,0 +1,372 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using CohortSync.Bench;
+using CohortSync.Core.Runs;
+using CohortSync.DeliveryBench;
+using CohortSync.PlanBench;
+using Microsoft.Azure.Cosmos.Table;
+
+namespace CohortSync.ScaleBench;
+
+/// <summary>
+/// The scale harness. The parent writes each size's cohort files once, starts a private Azurite (unless --storage), runs
+/// every planning measurement in a child process of this same program (PlanBench's setup, plan and naive children, and the
+/// tick child), then the delivery scenarios in-process, prints one table and cleans up, also on failure or Ctrl+C.
+/// Exits 0 when the measurements ran (whether or not the goals were met), 1 on an error, 2 on bad arguments.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var child = args.Contains("--child");
+        ScaleOptions? options = null;
+        BenchOptions? childOptions = null;
+        try
+        {
+            if (child)
+            {
+                childOptions = BenchOptions.Parse(args);
+            }
+            else
+            {
+                options = ScaleOptions.Parse(args);
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync("scalebench: " + ex.Message);
+            await Console.Error.WriteLineAsync(ScaleOptions.Usage);
+            return 2;
+        }
+
+        if (options?.Help == true)
+        {
+            Console.WriteLine(ScaleOptions.Usage);
+            return 0;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            cancel.Cancel();
+        });
+        try
+        {
+            if (childOptions is not null)
+            {
+                ChildReport report;
+                if (childOptions.ChildMode == "tick")
+                {
+                    var workingSet = Environment.WorkingSet;
+                    report = await TickChild.RunAsync(childOptions, cancel.Token);
+                    report.AddProcessFigures(workingSet);
+                }
+                else
+                {
+                    report = await Children.RunAsync(childOptions, cancel.Token);
+                }
+
+                Console.Out.WriteLine(report.ToLine());
+                return 0;
+            }
+
+            return await RunParentAsync(options!, cancel.Token);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("scalebench: cancelled");
+            return 1;
+        }
+#pragma warning disable CA1031 // The outermost handler: any failure becomes a message and a non-zero exit.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync((child ? "scalebench child: error: " : "scalebench: error: ") + ex);
+            return 1;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static async Task<int> RunParentAsync(ScaleOptions options, CancellationToken cancellationToken)
+    {
+        var total = Stopwatch.StartNew();
+        var workDir = Directory.CreateTempSubdirectory("cohortsync-scalebench-").FullName;
+        var tag = RandomNumberGenerator.GetHexString(8, lowercase: true);
+        var prefix = "scale" + tag;
+        Azurite? azurite = null;
+        string? storage = null;
+        using var load = new MachineLoad();
+        try
+        {
+            string storageNote;
+            if (options.Storage is null)
+            {
+                Log("starting a private Azurite (eng/azurite.sh)");
+                azurite = await Azurite.StartAsync(Azurite.FindRepoRoot(), Path.Combine(workDir, "azurite"), cancellationToken);
+                storage = azurite.ConnectionString;
+                storageNote = "a private Azurite (in-memory) on 127.0.0.1, started for this run";
+            }
+            else
+            {
+                storage = options.Storage;
+                storageNote = "the storage given with --storage";
+            }
+
+            // Each size on tables of its own, so that the scheduler's tick sees only that size's syncs.
+            var sizes = new List<SizeResult>();
+            foreach (var (size, i) in options.Sizes.Select((s, i) => (s, i)))
+            {
+                sizes.Add(await MeasureSizeAsync(options, size, storage, workDir, prefix + "n" + i.ToString(CultureInfo.InvariantCulture), cancellationToken));
+            }
+
+            var deliveries = new List<DeliveryResult>();
+            if (options.Delivery)
+            {
+                foreach (var scenario in Scenario.All)
+                {
+                    Log($"delivery to {scenario.Type} ({options.DeliverySeconds.ToString(CultureInfo.InvariantCulture)} s of sends) ...");
+                    var result = await Delivery.RunAsync(scenario, storage, prefix + "d" + scenario.Type[..2], options.DeliverySeconds, cancellationToken);
+                    Log(F($"delivery to {scenario.Type}: {result.Members:N0} members, {result.Requests:N0} requests in {result.Seconds:F2} s = {result.Share * 100:F1}% of {result.Limit:0.##} req/s; {result.Violations} violations, {result.Lost} lost{(result.Completed ? string.Empty : ", run " + result.Error)}"));
+                    deliveries.Add(result);
+                }
+            }
+
+            var text = ScaleReport.Render(new ScaleReportInput(options, storageNote, load.Describe(), Commit(), sizes, deliveries, total.Elapsed));
+            Console.Out.Write(text);
+            var wrong = deliveries.Where(d => !d.Completed || d.Lost > 0).Select(d => d.Destination).ToList();
+            if (wrong.Count > 0)
+            {
+                await Console.Error.WriteLineAsync("scalebench: error: delivery lost members or failed for " + string.Join(", ", wrong));
+                return 1;
+            }
+
+            return 0;
+        }
+        finally
+        {
+            if (azurite is not null)
+            {
+                Log("stopping Azurite");
+                await azurite.DisposeAsync();
+            }
+            else if (storage is not null && !options.Keep)
+            {
+                await DropTablesAsync(storage, prefix);
+            }
+
+            if (options.Keep)
+            {
+                Log($"kept {workDir}");
+            }
+            else
+            {
+                TryDelete(workDir);
+            }
+        }
+    }
+
+    private static async Task<SizeResult> MeasureSizeAsync(ScaleOptions options, int size, string storage, string workDir, string prefix, CancellationToken cancellationToken)
+    {
+        var planOptions = BenchOptions.Parse(
+        [
+            "--members", size.ToString(CultureInfo.InvariantCulture),
+            "--churn", options.Churn.ToString("R", CultureInfo.InvariantCulture),
+            "--seed", options.Seed.ToString(CultureInfo.InvariantCulture),
+            "--naive-rows", Math.Min(options.NaiveRows, size).ToString(CultureInfo.InvariantCulture),
+        ]);
+        var churn = new ChurnPlan(size, options.Churn, options.Seed);
+        var dir = Directory.CreateDirectory(Path.Combine(workDir, size.ToString(CultureInfo.InvariantCulture))).FullName;
+        var v1 = Path.Combine(dir, "cohort-v1.csv");
+        var v2 = Path.Combine(dir, "cohort-v2.csv");
+        var watch = Stopwatch.StartNew();
+        var bytes = CohortFiles.Write(v1, churn.V1()) + CohortFiles.Write(v2, churn.V2());
+        var filesSeconds = watch.Elapsed.TotalSeconds;
+        Log(F($"{size:N0} members: cohort files v1 and v2 ({bytes / 1048576.0:F0} MB, -{churn.Removed:N0} +{churn.Added:N0}) written in {filesSeconds:F1} s"));
+
+        var syncId = F($"scale-{size}-{prefix[5..9]}");
+        var first = syncId + "-1";
+        var mode = (string m, string sync, string run) => planOptions.ChildArguments(m, storage, dir, prefix, sync, run, v1, v2);
+        var naive = await RunChildAsync(options, size, "naive", mode("naive", first, "unused"), cancellationToken);
+        var setups = new List<ChildReport>();
+        var plans = new List<ChildReport>();
+        for (var i = 1; i <= options.RepeatFor(size); i++)
+        {
+            var sync = syncId + "-" + i.ToString(CultureInfo.InvariantCulture);
+            var run = RunIds.ForManual(sync, DateTimeOffset.UtcNow, RandomNumberGenerator.GetInt32(0x10000));
+            setups.Add(await RunChildAsync(options, size, "setup", mode("setup", sync, run), cancellationToken));
+            plans.Add(await RunChildAsync(options, size, "plan", mode("plan", sync, run), cancellationToken));
+        }
+
+        var tick = await RunChildAsync(options, size, "tick", mode("tick", first, "unused"), cancellationToken);
+        if (!options.Keep)
+        {
+            TryDelete(dir);
+        }
+
+        return new SizeResult(size, churn, filesSeconds, bytes, first, naive, setups, plans, tick);
+    }
+
+    private static async Task<ChildReport> RunChildAsync(ScaleOptions options, int size, string mode, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        var label = F($"{mode} {size:N0}");
+        Log($"child '{label}' ...");
+        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell this program's path");
+        start.FileName = self;
+        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            // Started as `dotnet CohortSync.ScaleBench.dll`: start the child the same way.
+            start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var stdout = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (stdout)
+                {
+                    stdout.Append(e.Data).Append('\n');
+                }
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Console.Error.WriteLine($"  [{label}] {e.Data}");
+            }
+        };
+        var watch = Stopwatch.StartNew();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(options.ChildTimeout);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            throw new TimeoutException($"child '{label}' did not finish within {options.ChildTimeout.TotalMinutes} min (see --timeout)");
+        }
+
+        await process.WaitForExitAsync(CancellationToken.None);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"child '{label}' failed with exit code {process.ExitCode}; its messages are above");
+        }
+
+        string output;
+        lock (stdout)
+        {
+            output = stdout.ToString();
+        }
+
+        var report = ChildReport.FromOutput(output) ?? throw new InvalidOperationException($"child '{label}' printed no result line");
+        Log(F($"child '{label}' done in {watch.Elapsed.TotalSeconds:F1} s (peak working set {report.Get("peak_ws_mb"):F0} MB)"));
+        return report;
+    }
+
+    private static string Commit()
+    {
+        try
+        {
+            var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory };
+            start.ArgumentList.Add("rev-parse");
+            start.ArgumentList.Add("--short");
+            start.ArgumentList.Add("HEAD");
+            using var git = Process.Start(start)!;
+            var head = git.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit();
+            if (git.ExitCode != 0 || head.Length == 0)
+            {
+                return "unknown";
+            }
+
+            var status = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory };
+            status.ArgumentList.Add("status");
+            status.ArgumentList.Add("--porcelain");
+            status.ArgumentList.Add("--untracked-files=no");
+            using var changes = Process.Start(status)!;
+            var dirty = changes.StandardOutput.ReadToEnd().Trim().Length > 0;
+            changes.WaitForExit();
+            return dirty ? head + " with uncommitted changes" : head;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "unknown (no git)";
+        }
+    }
+
+    private static async Task DropTablesAsync(string storage, string prefix)
+    {
+        try
+        {
+            var client = CloudStorageAccount.Parse(storage).CreateCloudTableClient();
+            foreach (var table in client.ListTables(prefix))
+            {
+                await table.DeleteIfExistsAsync();
+            }
+        }
+        catch (StorageException ex)
+        {
+            Log($"could not drop the tables {prefix}*: {ex.Message}");
+        }
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException ex)
+        {
+            Log($"could not delete {dir}: {ex.Message}");
+        }
+    }
+
+    internal static void Log(string message) => Console.Error.WriteLine("scalebench: " + message);
+
+    internal static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>Everything measured for one cohort size.</summary>
+public sealed record SizeResult(
+    int Size,
+    ChurnPlan Churn,
+    double FilesSeconds,
+    long FileBytes,
+    string SyncId,
+    ChildReport Naive,
+    IReadOnlyList<ChildReport> Setups,
+    IReadOnlyList<ChildReport> Plans,
+    ChildReport Tick);

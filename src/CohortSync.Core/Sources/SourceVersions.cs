@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Runs;
+
+namespace CohortSync.Core.Sources;
+
+/// <summary>
+/// The version a sync's baseline was synced from (<see cref="Ports.SyncState.SourceVersion"/>): the source's version as an
+/// <see cref="Ports.ISourceProbe"/> reads it, joined with a fingerprint of the sync's definition, so that editing the sync
+/// (its identifiers, carried fields, source, destination) makes the next scheduled run happen even when the source did not
+/// change. A run records it on the sync's state only when it leaves the destination in step with that version.
+/// </summary>
+public static class SourceVersions
+{
+    private static readonly JsonSerializerOptions Json = new();
+
+    /// <summary>The version of a cohort the source computed at <paramref name="computedAt"/> (an export's version).</summary>
+    public static string Computed(DateTimeOffset computedAt) =>
+        "computed:" + computedAt.UtcTicks.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A fingerprint of the whole sync definition: any edit changes it.</summary>
+    public static string Fingerprint(SyncDefinition sync)
+    {
+        ArgumentNullException.ThrowIfNull(sync);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(sync, Json)));
+        return Convert.ToHexStringLower(hash.AsSpan(0, 12));
+    }
+
+    /// <summary>The version to compare with <see cref="Ports.SyncState.SourceVersion"/>.</summary>
+    public static string Of(string sourceVersion, string fingerprint) => sourceVersion + "#" + fingerprint;
+
+    /// <summary>
+    /// What the sync's <see cref="Ports.SyncState.SourceVersion"/> becomes when <paramref name="run"/> finishes: the run's
+    /// version when it completed with nothing pending (every batch settled); unchanged after a dry run or a rejected run,
+    /// which leave the baseline as it was; otherwise null, so the next scheduled run happens and retries what is pending.
+    /// </summary>
+    /// <param name="run">The finished run.</param>
+    /// <param name="before">The version the state held before.</param>
+    public static string? AfterRun(RunRecord run, string? before)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.Mode == RunMode.DryRun || run.Status is RunStatus.DryRunCompleted or RunStatus.Rejected)
+        {
+            return before;
+        }
+
+        if (run.Status != RunStatus.Completed || run.Outcome is not { FailedBatches: 0 } || run.SyncFingerprint is null)
+        {
+            return null;
+        }
+
+        var source = run.SourceVersion ?? (run.Export?.ComputedAt is { } computedAt ? Computed(computedAt) : null);
+        return source is null ? null : Of(source, run.SyncFingerprint);
+    }
+}
