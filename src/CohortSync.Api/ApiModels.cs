@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Errors;
 using CohortSync.Core.Identity;
+using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 
 namespace CohortSync.Api;
@@ -109,6 +110,25 @@ public sealed record SyncBody(
 
 /// <summary>A saved definition with the warnings its save raised.</summary>
 public sealed record SavedView<T>(T Definition, IReadOnlyList<string> Warnings);
+
+/// <summary>A sync's state as the API shows it.</summary>
+/// <param name="SyncId">The sync.</param>
+/// <param name="ActiveRunId">The run under way, if any.</param>
+/// <param name="LastRunId">The last run to finish.</param>
+/// <param name="LastRunStatus">How it finished.</param>
+/// <param name="LastScheduledSlot">The latest schedule slot handled, by a run or by a check.</param>
+/// <param name="LastCheck">The scheduler's last check that found the source unchanged and so started no run.</param>
+/// <param name="ContainerId">The destination's container (cohort, list, tag, company), once created.</param>
+public sealed record SyncStatusView(
+    string SyncId, string? ActiveRunId, string? LastRunId, RunStatus? LastRunStatus, DateTimeOffset? LastScheduledSlot, SourceCheck? LastCheck, string? ContainerId)
+{
+    /// <summary>The view of a stored state.</summary>
+    public static SyncStatusView From(SyncState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return new(state.SyncId, state.ActiveRunId, state.LastRunId, state.LastRunStatus, state.LastScheduledSlot, state.LastCheck, state.ContainerId);
+    }
+}
 
 /// <summary>A run with its progress.</summary>
 public sealed record RunView(RunRecord Run, int BatchesSettled, int BatchCount);

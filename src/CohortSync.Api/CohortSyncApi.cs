@@ -132,6 +132,14 @@ public sealed class CohortSyncApi
         return Results.Json(await _store.ListRunsAsync(id, max, ct), ApiJson.Options);
     });
 
+    /// <summary>GET syncs/{id}/status: the sync's state, including slots the scheduler skipped because the source was unchanged.</summary>
+    public Task<IResult> GetSyncStatusAsync(HttpRequest request, string id, CancellationToken ct) => HandleAsync(async () =>
+    {
+        _ = await _store.GetSyncAsync(id, ct) ?? throw new NotFoundException($"sync '{id}' does not exist");
+        var state = (await _store.GetSyncStateAsync(id, ct))?.Value ?? new SyncState { SyncId = id };
+        return Results.Json(SyncStatusView.From(state), ApiJson.Options);
+    });
+
     /// <summary>GET runs/{runId}: status and progress.</summary>
     public Task<IResult> GetRunAsync(HttpRequest request, string runId, CancellationToken ct) => HandleAsync(async () =>
     {

@@ -53,6 +53,12 @@ public sealed class RunFunctions
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "syncs/{id}/runs")] HttpRequest request, string id) =>
         _api.ListRunsAsync(request, id, request.HttpContext.RequestAborted);
 
+    /// <summary>GET api/syncs/{id}/status: the sync's state, with the scheduler's last unchanged-source check.</summary>
+    [Function("GetSyncStatus")]
+    public Task<IResult> StatusAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "syncs/{id}/status")] HttpRequest request, string id) =>
+        _api.GetSyncStatusAsync(request, id, request.HttpContext.RequestAborted);
+
     /// <summary>GET api/runs/{runId}: status and progress counts.</summary>
     [Function("GetRun")]
     public Task<IResult> GetAsync(

@@ -52,6 +52,7 @@ public static class LocalHostApp
         api.MapDelete("syncs/{id}", (HttpRequest r, string id, CohortSyncApi a, CancellationToken ct) => a.DeleteSyncAsync(r, id, ct));
         api.MapPost("syncs/{id}/runs", (HttpRequest r, string id, CohortSyncApi a, CancellationToken ct) => a.StartRunAsync(r, id, ct));
         api.MapGet("syncs/{id}/runs", (HttpRequest r, string id, CohortSyncApi a, CancellationToken ct) => a.ListRunsAsync(r, id, ct));
+        api.MapGet("syncs/{id}/status", (HttpRequest r, string id, CohortSyncApi a, CancellationToken ct) => a.GetSyncStatusAsync(r, id, ct));
         api.MapGet("syncs/{id}/explain", (HttpRequest r, string id, CohortSyncApi a, CancellationToken ct) => a.ExplainMemberAsync(r, id, ct));
         api.MapGet("runs/{runId}", (HttpRequest r, string runId, CohortSyncApi a, CancellationToken ct) => a.GetRunAsync(r, runId, ct));
         api.MapPost("runs/{runId}/approve", (HttpRequest r, string runId, CohortSyncApi a, CancellationToken ct) => a.ApproveRunAsync(r, runId, ct));

@@ -46,6 +46,8 @@ public sealed class HttpApiTests(AzuriteFixture azurite) : IAsyncLifetime
         var runId = start.GetProperty("runId").GetString()!;
         var done = await _host.WaitForRunAsync(runId, "Completed", "Failed");
         var history = await _host.GetJsonAsync("api/syncs/s1/runs");
+        var status = await _host.GetJsonAsync("api/syncs/s1/status");
+        using var unknownStatus = await _host.Client.GetAsync(new Uri("api/syncs/nope/status", UriKind.Relative));
         var destinationText = await _host.Client.GetStringAsync(new Uri("api/destinations/hook", UriKind.Relative));
         var listText = await _host.Client.GetStringAsync(new Uri("api/destinations", UriKind.Relative));
 
@@ -57,6 +59,10 @@ public sealed class HttpApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("Completed", done.GetProperty("run").GetProperty("status").GetString());
         Assert.Equal(done.GetProperty("batchCount").GetInt32(), done.GetProperty("batchesSettled").GetInt32());
         Assert.Equal(runId, Assert.Single(history.EnumerateArray()).GetProperty("runId").GetString());
+        Assert.Equal(runId, status.GetProperty("lastRunId").GetString());
+        Assert.Equal("Completed", status.GetProperty("lastRunStatus").GetString());
+        Assert.False(status.TryGetProperty("activeRunId", out var active) && active.ValueKind != JsonValueKind.Null, "no run should be under way");
+        Assert.Equal(HttpStatusCode.NotFound, unknownStatus.StatusCode);
         Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 1200)), _sandbox.Webhook.Members("s1"));
         Assert.Equal(0, _sandbox.Webhook.BadSignatures);
         Assert.DoesNotContain(Secret, destinationText, StringComparison.Ordinal);
