@@ -13,6 +13,8 @@ namespace CohortSync.Trials;
 /// <param name="ServerErrors">Share answered 503.</param>
 /// <param name="Timeouts">Share held until the client gives up, then dropped unserved.</param>
 /// <param name="Drops">Share whose connection is dropped at once.</param>
+/// <param name="ProductboardMembers">Productboard's cohort size (one request per member); default a tenth of <paramref name="Members"/>.</param>
+/// <param name="ClientTimeout">Replaces the connectors' 30 s client timeout, so a timed-out request costs this long; default 5 s.</param>
 public sealed record StormOptions(
     int Members = 3000,
     int Seed = 7,
@@ -20,7 +22,9 @@ public sealed record StormOptions(
     double TooManyRequests = 0.30,
     double ServerErrors = 0.10,
     double Timeouts = 0.025,
-    double Drops = 0.025)
+    double Drops = 0.025,
+    int? ProductboardMembers = null,
+    TimeSpan? ClientTimeout = null)
 {
     /// <summary>The share of requests that fail.</summary>
     public double FaultRate => TooManyRequests + ServerErrors + Timeouts + Drops;
@@ -68,9 +72,6 @@ public sealed record StormResult
 /// </summary>
 public static class FaultStorms
 {
-    /// <summary>The connectors' client timeout during storms: a timed-out request costs this long.</summary>
-    public static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(5);
-
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>Runs a storm per destination and prints a line each and the totals.</summary>
@@ -121,12 +122,12 @@ public static class FaultStorms
     private static async Task<StormResult> RunOneAsync(string connectionString, SandboxHost sandbox, StormOptions options, string name, string dir)
     {
         var destination = TrialDestination.Create(name, BatchSizeFor(name));
-        var members = name == "productboard" ? Math.Max(10, options.Members / 10) : options.Members;
+        var members = name == "productboard" ? options.ProductboardMembers ?? Math.Max(10, options.Members / 10) : options.Members;
         var problems = new List<string>();
 
-        var calm = await SyncAsync(connectionString, sandbox, destination, "calm-" + name, members, dir, storm: null, problems);
+        var calm = await SyncAsync(connectionString, sandbox, destination, "calm-" + name, members, dir, storm: null, options.ClientTimeout, problems);
         var clock = Stopwatch.StartNew();
-        var storm = await SyncAsync(connectionString, sandbox, destination, "storm-" + name, members, dir, options, problems);
+        var storm = await SyncAsync(connectionString, sandbox, destination, "storm-" + name, members, dir, options, options.ClientTimeout, problems);
         var faults = destination.Faults(sandbox);
         var injected = faults.InjectedByKind;
         var violations = destination.RateLimitViolations(sandbox);
@@ -159,12 +160,12 @@ public static class FaultStorms
     }
 
     private static async Task<(int Requests, int Lost)> SyncAsync(
-        string connectionString, SandboxHost sandbox, TrialDestination destination, string syncId, int members, string dir, StormOptions? storm, List<string> problems)
+        string connectionString, SandboxHost sandbox, TrialDestination destination, string syncId, int members, string dir, StormOptions? storm, TimeSpan? timeout, List<string> problems)
     {
         destination.Reset(sandbox);
         destination.Seed(sandbox, Enumerable.Range(0, members));
         var (definition, secrets) = destination.Define(sandbox, syncId);
-        await using var host = new InProcessHost(connectionString, InProcessHost.NewTablePrefix(), secrets, ClientTimeout);
+        await using var host = new InProcessHost(connectionString, InProcessHost.NewTablePrefix(), secrets, timeout ?? TimeSpan.FromSeconds(5));
         var cohortPath = Path.Combine(dir, syncId + ".csv");
         Cohorts.Write(cohortPath, Enumerable.Range(0, members));
         await host.DefineAsync(syncId, definition, cohortPath, destination);
