@@ -291,25 +291,24 @@ public static class CrashTrials
         }
     }
 
-    // Once Prepare has stored the plan, works out the run's last request and kills the random delay after the sandbox
-    // receives it: Commit starts as soon as that batch's outcome is recorded.
+    // Once Prepare has stored the plan and its batches, counts the run's requests from the stored batch sizes and kills a
+    // moment after the sandbox receives the last one (50 ms for the sends still in flight to be recorded, plus the random
+    // delay): Commit starts as soon as every batch's outcome is recorded.
     private static async Task AimAtCommitAsync(
         InProcessHost state, TrialDestination destination, Sandbox.Faults.FaultPlan faults, string syncId, double delayMs, Action killNow, Task exited)
     {
         while (!exited.IsCompleted)
         {
-            if (await state.LatestRunAsync(syncId) is { Plan: { } plan })
+            if (await state.LatestRunAsync(syncId) is { Plan: not null } run)
             {
-                var changes = plan.Adds + plan.Removes + plan.Updates;
-                var count = Math.Max(1, plan.BatchCount);
-                var last = destination.SetupRequests + Enumerable.Range(0, count)
-                    .Sum(i => destination.RequestsPerBatch((changes / count) + (i < changes % count ? 1 : 0)));
+                var batches = await state.Store.ListBatchesAsync(run.RunId);
+                var last = destination.SetupRequests + batches.Sum(b => destination.RequestsPerBatch(b.Changes.Count));
                 var fired = 0;
                 void Fire()
                 {
                     if (Interlocked.Exchange(ref fired, 1) == 0)
                     {
-                        _ = Task.Delay(TimeSpan.FromMilliseconds(delayMs)).ContinueWith(_ => killNow(), TaskScheduler.Default);
+                        _ = Task.Delay(TimeSpan.FromMilliseconds(50 + delayMs)).ContinueWith(_ => killNow(), TaskScheduler.Default);
                     }
                 }
 

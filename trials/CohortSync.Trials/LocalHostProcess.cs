@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 
@@ -10,6 +11,7 @@ namespace CohortSync.Trials;
 /// </summary>
 public sealed class LocalHostProcess : IDisposable
 {
+    private static readonly ConcurrentDictionary<LocalHostProcess, byte> Live = new();
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly Lock _gate = new();
@@ -52,6 +54,7 @@ public sealed class LocalHostProcess : IDisposable
         process.OutputDataReceived += (_, e) => host.Append(e.Data);
         process.ErrorDataReceived += (_, e) => host.Append(e.Data);
         process.Start();
+        Live[host] = 0;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return host;
@@ -104,9 +107,19 @@ public sealed class LocalHostProcess : IDisposable
         }
     }
 
+    /// <summary>Kills every process still running (the trials command calls this when it is interrupted).</summary>
+    public static void KillAll()
+    {
+        foreach (var process in Live.Keys)
+        {
+            process.Kill();
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
+        Live.TryRemove(this, out _);
         if (!_process.HasExited)
         {
             Kill();

@@ -56,6 +56,18 @@ static async Task<int> RunAsync(Func<string, SandboxHost, TrialLog, Task<bool>> 
 {
     using var azurite = AzuriteProcess.Start();
     await using var sandbox = await SandboxHost.StartAsync();
+
+    // Interrupted (Ctrl+C, SIGTERM): kill the local hosts and stop Azurite, so nothing outlives the command.
+    void Interrupt(System.Runtime.InteropServices.PosixSignalContext context)
+    {
+        context.Cancel = true;
+        LocalHostProcess.KillAll();
+        azurite.Dispose();
+        Environment.Exit(130);
+    }
+
+    using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Interrupt);
+    using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Interrupt);
     var passed = await body(azurite.ConnectionString, sandbox, new TrialLog(Console.WriteLine));
     Console.WriteLine(passed ? "PASSED" : "FAILED");
     return passed ? 0 : 1;
