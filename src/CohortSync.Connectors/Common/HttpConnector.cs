@@ -97,6 +97,7 @@ public abstract class HttpConnector : IDestinationConnector
             }
 
             using var request = build(secret);
+            request.Options.Set(ResilienceHandler.LimiterKey, limiter);
             HttpResponseMessage response;
             try
             {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Threading.RateLimiting;
 using Polly;
 using Polly.Retry;
 
@@ -13,6 +14,13 @@ namespace CohortSync.Connectors.Common;
 /// </summary>
 public sealed class ResilienceHandler : DelegatingHandler
 {
+    /// <summary>
+    /// The credential's limiter, set on a request by its connector, which takes the first try's permit itself. Every retry
+    /// here takes another permit first: a retry is a request the vendor counts, and one that skipped the limiter could find
+    /// the vendor's bucket empty (issue 7's fault storm saw Iterable count such retries as rate-limit violations).
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<RateLimiter> LimiterKey = new("CohortSync.RateLimiter");
+
     /// <summary>The longest vendor-requested wait this layer sits out itself.</summary>
     public static readonly TimeSpan MaxInlineWait = TimeSpan.FromSeconds(10);
 
@@ -54,9 +62,16 @@ public sealed class ResilienceHandler : DelegatingHandler
             await request.Content.LoadIntoBufferAsync(cancellationToken);
         }
 
+        request.Options.TryGetValue(LimiterKey, out var limiter);
+        var tries = 0;
         return await _pipeline.ExecuteAsync(
             async token =>
             {
+                if (tries++ > 0 && limiter is not null)
+                {
+                    using var lease = await limiter.AcquireAsync(1, token);
+                }
+
                 using var attempt = Copy(request);
                 return await base.SendAsync(attempt, token);
             },

@@ -4,20 +4,31 @@ namespace CohortSync.Sandbox.Faults;
 
 /// <summary>
 /// Faults a sandbox injects, configurable at run time: fail the next requests with a status (optionally with Retry-After),
-/// fail a share of requests at random, add latency, drop connections, or hold requests until released (to stop a client
-/// mid-batch). Thread-safe.
+/// fail a share of requests at random, add latency, drop connections, time requests out (hold them until the client gives
+/// up, then drop them unserved), or hold requests until released (to stop a client mid-batch). <see cref="RequestSeen"/>
+/// lets a trial act at an exact request (for example kill the client's process). Thread-safe.
 /// </summary>
 public sealed class FaultPlan
 {
     private readonly Lock _gate = new();
     private readonly Queue<HttpStatusCode> _next = new();
-    private readonly Random _random;
+    private Random _random;
     private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _holdAfter = -1;
+    private readonly Dictionary<string, int> _byKind = new(StringComparer.Ordinal);
     private int _seen;
 
     /// <summary>Creates a plan; the seed makes random faults repeatable.</summary>
     public FaultPlan(int seed = 12345) => _random = new Random(seed);
+
+    /// <summary>Restarts the random faults from a seed, so a trial's storm can be repeated.</summary>
+    public void Reseed(int seed)
+    {
+        lock (_gate)
+        {
+            _random = new Random(seed);
+        }
+    }
 
     /// <summary>Share of requests answered 429 at random.</summary>
     public double TooManyRequestsRate { get; set; }
@@ -28,6 +39,21 @@ public sealed class FaultPlan
     /// <summary>Share of requests whose connection is dropped at random.</summary>
     public double DropRate { get; set; }
 
+    /// <summary>
+    /// Share of requests timed out at random: held until the client abandons them (or <see cref="TimeoutHold"/> passes),
+    /// then dropped without being served, so a timed-out request never changes the sandbox's state.
+    /// </summary>
+    public double TimeoutRate { get; set; }
+
+    /// <summary>The longest a timed-out request is held when the client does not give up first. <value>Default 2 min.</value></summary>
+    public TimeSpan TimeoutHold { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Called with the request's number (1, 2, ...) as each request arrives, before any fault; counts every request the plan
+    /// sees since it was created or reset. Runs on the request's thread: keep it short.
+    /// </summary>
+    public Action<int>? RequestSeen { get; set; }
+
     /// <summary>Latency added to every request.</summary>
     public TimeSpan Latency { get; set; }
 
@@ -36,6 +62,30 @@ public sealed class FaultPlan
 
     /// <summary>Faults injected so far.</summary>
     public int Injected { get; private set; }
+
+    /// <summary>Requests the plan has seen (faulted or not).</summary>
+    public int Seen
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _seen;
+            }
+        }
+    }
+
+    /// <summary>Faults injected so far, by kind: <c>429</c>, <c>503</c> (or another status), <c>timeout</c>, <c>drop</c>.</summary>
+    public IReadOnlyDictionary<string, int> InjectedByKind
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new Dictionary<string, int>(_byKind, StringComparer.Ordinal);
+            }
+        }
+    }
 
     /// <summary>Fails the next <paramref name="count"/> requests with <paramref name="status"/>.</summary>
     public void FailNext(int count, HttpStatusCode status)
@@ -76,8 +126,12 @@ public sealed class FaultPlan
         lock (_gate)
         {
             _next.Clear();
-            TooManyRequestsRate = ServerErrorRate = DropRate = 0;
+            _byKind.Clear();
+            TooManyRequestsRate = ServerErrorRate = DropRate = TimeoutRate = 0;
             Latency = TimeSpan.Zero;
+            RequestSeen = null;
+            Injected = 0;
+            _seen = 0;
         }
     }
 
@@ -86,9 +140,11 @@ public sealed class FaultPlan
     {
         Task? hold = null;
         Fault? fault = null;
+        var timeout = false;
+        int seen;
         lock (_gate)
         {
-            _seen++;
+            seen = ++_seen;
             if (_holdAfter >= 0 && _seen > _holdAfter)
             {
                 hold = _release.Task;
@@ -112,12 +168,34 @@ public sealed class FaultPlan
                 {
                     fault = new Fault(HttpStatusCode.ServiceUnavailable, false);
                 }
+                else if (roll < DropRate + TooManyRequestsRate + ServerErrorRate + TimeoutRate)
+                {
+                    timeout = true;
+                    fault = new Fault(null, true);
+                }
             }
 
             if (fault is not null)
             {
                 Injected++;
+                var kind = timeout ? "timeout" : fault.Drop ? "drop" : ((int)fault.Status!.Value).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                _byKind[kind] = _byKind.GetValueOrDefault(kind) + 1;
             }
+        }
+
+        RequestSeen?.Invoke(seen);
+        if (timeout)
+        {
+            // Held past the client's timeout: the client's abandoning the request ends the hold; the connection is then dropped.
+            try
+            {
+                await Task.Delay(TimeoutHold, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return fault;
         }
 
         if (Latency > TimeSpan.Zero)

@@ -27,6 +27,9 @@ public sealed class WebhookSandbox
     /// <summary>Faults to inject.</summary>
     public FaultPlan Faults { get; } = new();
 
+    /// <summary>Called with each request's raw body and signature header, before the signature is checked (tests verify it themselves).</summary>
+    public Action<byte[], string>? Received { get; set; }
+
     /// <summary>Requests served (faults included).</summary>
     public int Requests => _requests;
 
@@ -47,6 +50,7 @@ public sealed class WebhookSandbox
         _deliveries.Clear();
         _requests = 0;
         _badSignatures = 0;
+        Received = null;
         Faults.Reset();
     }
 
@@ -83,6 +87,7 @@ public sealed class WebhookSandbox
         var body = buffer.ToArray();
         var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), body));
         var given = context.Request.Headers["X-CohortSync-Signature"].ToString();
+        Received?.Invoke(body, given);
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(given)))
         {
             Interlocked.Increment(ref _badSignatures);

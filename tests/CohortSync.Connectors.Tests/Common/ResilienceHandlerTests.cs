@@ -25,6 +25,25 @@ public sealed class ResilienceHandlerTests
     }
 
     [Fact]
+    public async Task SendAsync_RequestCarryingTheCredentialsLimiter_TakesAPermitForEveryRetry()
+    {
+        // Arrange: the connector took the first try's permit; the two retries are requests the vendor counts too.
+        var stub = new StubHttpMessageHandler((_, _, i) => StubHttpMessageHandler.Status(i < 2 ? HttpStatusCode.TooManyRequests : HttpStatusCode.OK));
+        using var limiter = new PacedRateLimiter(1000);
+        using var client = new HttpClient(new ResilienceHandler(TimeProvider.System, baseDelay: TimeSpan.FromMilliseconds(1)) { InnerHandler = stub });
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("http://sandbox.test/x"));
+        request.Options.Set(ResilienceHandler.LimiterKey, (System.Threading.RateLimiting.RateLimiter)limiter);
+
+        // Act
+        using var response = await client.SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(3, stub.Requests.Count);
+        Assert.Equal(2, limiter.GetStatistics()!.TotalSuccessfulLeases);
+    }
+
+    [Fact]
     public async Task SendAsync_RetryAfterLongerThanTheInlineBudget_ReturnsTheResponseWithoutRetrying()
     {
         // Arrange

@@ -1,0 +1,109 @@
+using System.Globalization;
+using CohortSync.Core.Application;
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Runs;
+using CohortSync.Core.Snapshots;
+using CohortSync.LocalHost;
+using CohortSync.LocalHost.Runner;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Logging;
+
+namespace CohortSync.Trials;
+
+/// <summary>
+/// The local host's services in this process, as the CLI composes them, on one table prefix: the trials read stored state
+/// through it (runs, batches, the baseline through <see cref="BaselineRepository"/>), and the fault storms run whole syncs
+/// on its runner. Hosted services are not started, so building one resumes nothing.
+/// </summary>
+public sealed class InProcessHost : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    /// <summary>Builds the host.</summary>
+    /// <param name="connectionString">Azurite.</param>
+    /// <param name="tablePrefix">The table prefix (one per trial).</param>
+    /// <param name="secrets">Secrets by name, read from configuration as the CLI reads them.</param>
+    /// <param name="httpTimeout">Replaces the connectors' 30 s client timeout (the storms shorten it, so a timed-out request costs seconds).</param>
+    public InProcessHost(string connectionString, string tablePrefix, IReadOnlyDictionary<string, string> secrets, TimeSpan? httpTimeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        Settings = Trials.Settings.For(connectionString, tablePrefix, secrets);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
+        var services = new ServiceCollection()
+            .AddLogging(builder => builder.SetMinimumLevel(LogLevel.Error))
+            .AddCohortSyncLocalHost(configuration);
+        if (httpTimeout is { } timeout)
+        {
+            services.ConfigureAll<HttpClientFactoryOptions>(options => options.HttpClientActions.Add(client => client.Timeout = timeout));
+        }
+
+        _services = services.BuildServiceProvider();
+    }
+
+    /// <summary>The configuration, as settings a <see cref="LocalHostProcess"/> takes.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; }
+
+    /// <summary>The state store.</summary>
+    public ISyncStore Store => _services.GetRequiredService<ISyncStore>();
+
+    /// <summary>Stored baselines.</summary>
+    public BaselineRepository Baselines => _services.GetRequiredService<BaselineRepository>();
+
+    /// <summary>Starts runs.</summary>
+    public RunService Runs => _services.GetRequiredService<RunService>();
+
+    /// <summary>The in-process runner.</summary>
+    public LocalWorkflowEngine Engine => _services.GetRequiredService<LocalWorkflowEngine>();
+
+    /// <summary>Saves a destination and a sync of a cohort file to it.</summary>
+    public async Task DefineAsync(string syncId, DestinationDefinition destination, string cohortPath, TrialDestination kind)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(kind);
+        await Store.SaveDestinationAsync(destination, null);
+        await Store.SaveSyncAsync(
+            new SyncDefinition
+            {
+                Id = syncId,
+                Name = "trial " + syncId,
+                DestinationId = destination.Id,
+                Source = new SourceDefinition("file", cohortPath, kind.CohortName(syncId)),
+                Identifiers = kind.Identifiers,
+                Carry = kind.Carry,
+                BatchSize = kind.BatchSize,
+                CreatedAt = DateTimeOffset.UtcNow,
+            },
+            null);
+    }
+
+    /// <summary>Runs a sync on this process's runner and returns the finished run.</summary>
+    public async Task<RunRecord> RunAsync(string syncId, TimeSpan timeout)
+    {
+        var start = await Runs.StartAsync(syncId, RunMode.Incremental);
+        await Engine.WaitAsync(start.Run.RunId).WaitAsync(timeout);
+        return (await Store.GetRunAsync(start.Run.RunId))!.Value;
+    }
+
+    /// <summary>The latest run of a sync, or null.</summary>
+    public async Task<RunRecord?> LatestRunAsync(string syncId) =>
+        (await Store.ListRunsAsync(syncId, 10)).OrderByDescending(r => r.CreatedAt).FirstOrDefault();
+
+    /// <summary>The destination key values (for example <c>user-7</c>) in the stored baseline.</summary>
+    public async Task<HashSet<string>> BaselineValuesAsync(string syncId)
+    {
+        var baseline = await Baselines.LoadAsync(syncId);
+        return baseline.Enumerate().Select(e => Core.Identity.DestinationKey.Decode(e.Key).Value).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+
+    /// <summary>A table prefix no other trial uses.</summary>
+    public static string NewTablePrefix() => "tr" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>Formats a count with thousands separators.</summary>
+    public static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}
