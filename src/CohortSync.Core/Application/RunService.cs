@@ -25,6 +25,7 @@ public sealed record RunProgress(RunRecord Run, int BatchesSettled);
 /// </summary>
 public sealed class RunService
 {
+    private static readonly TimeSpan ClaimTimeout = TimeSpan.FromMinutes(1);
     private readonly ISyncStore _store;
     private readonly IWorkflowEngine _engine;
     private readonly TimeProvider _time;
@@ -58,6 +59,7 @@ public sealed class RunService
         // Read before the run reads its members, so a change made later shows as a new version at the next check. An
         // exporting source's version is its export's computation time, which the run learns itself.
         var sourceVersion = exportFirst ? null : await _probes.GetSourceVersionAsync(sync, cancellationToken);
+        SyncState? pendingClaim = null;
         for (var attempt = 0; attempt < 20; attempt++)
         {
             var current = await _store.GetSyncStateAsync(syncId, cancellationToken);
@@ -80,14 +82,17 @@ public sealed class RunService
                     return new StartRunResult(active.Value, false);
                 }
 
-                if (active is null && current is not null && IsYoung(state.ActiveRunId, now))
+                if (active is null && current is not null && IsYoungClaim(state, _time.GetUtcNow()))
                 {
-                    // The holder claimed the sync a moment ago and is writing its run record: it is under way.
+                    // The holder claimed the sync a moment ago and is writing its run record: give it time, then look again.
+                    pendingClaim = state;
+                    await Task.Delay(ClaimWait(attempt), _time, cancellationToken);
                     continue;
                 }
             }
 
-            var claimed = state with { ActiveRunId = runId, LastScheduledSlot = slot ?? state.LastScheduledSlot };
+            pendingClaim = null;
+            var claimed = state with { ActiveRunId = runId, ClaimedAt = now, LastScheduledSlot = slot ?? state.LastScheduledSlot };
             try
             {
                 await _store.SaveSyncStateAsync(claimed, current?.ETag, cancellationToken);
@@ -117,7 +122,10 @@ public sealed class RunService
             return new StartRunResult(run, true);
         }
 
-        throw new ConcurrencyException($"could not start a run of sync '{syncId}': too many concurrent starts");
+        throw new ConcurrencyException(pendingClaim is null
+            ? $"could not start a run of sync '{syncId}': too many concurrent starts"
+            : $"could not start a run of sync '{syncId}': another start claimed it{(pendingClaim.ClaimedAt is { } at ? $" at {at:u}" : string.Empty)} and has not written its run; "
+                + "if that process stopped, the sync is free again a minute after the claim");
     }
 
     /// <summary>Reads a run and its progress.</summary>
@@ -157,11 +165,20 @@ public sealed class RunService
         }
     }
 
-    // A run id claimed less than a minute ago whose record is not there yet belongs to a start still in progress;
-    // an older one is a crash between claim and record, and may be taken over.
-    private static bool IsYoung(string runId, DateTimeOffset now)
+    // Between 10 ms and a quarter of a second: about 4 s over all the attempts, far more than writing one record takes.
+    private static TimeSpan ClaimWait(int attempt) => TimeSpan.FromMilliseconds(Math.Min(250, 10 << Math.Min(attempt, 5)));
+
+    // A claim less than a minute old whose run record is not there yet belongs to a start still in progress; an older one
+    // is a crash between claim and record, and may be taken over. States written before ClaimedAt existed fall back to the
+    // time in a manual run id.
+    private static bool IsYoungClaim(SyncState state, DateTimeOffset now)
     {
-        var parts = runId.Split('.');
+        if (state.ClaimedAt is { } claimedAt)
+        {
+            return now - claimedAt < ClaimTimeout;
+        }
+
+        var parts = state.ActiveRunId!.Split('.');
         if (parts.Length < 2 || !DateTime.TryParseExact(
                 parts[1].Length > 15 ? parts[1][..15] : parts[1],
                 "yyyyMMdd'T'HHmmss",
@@ -172,6 +189,6 @@ public sealed class RunService
             return false;
         }
 
-        return parts[^1].StartsWith('m') && now - new DateTimeOffset(at, TimeSpan.Zero) < TimeSpan.FromMinutes(1);
+        return parts[^1].StartsWith('m') && now - new DateTimeOffset(at, TimeSpan.Zero) < ClaimTimeout;
     }
 }

@@ -17,6 +17,9 @@ public sealed record SyncState
     /// <summary>The run that holds the sync, if one is under way: a sync never has two runs at once.</summary>
     public string? ActiveRunId { get; init; }
 
+    /// <summary>When <see cref="ActiveRunId"/> claimed the sync (a claim whose run record never appears is taken over after a minute).</summary>
+    public DateTimeOffset? ClaimedAt { get; init; }
+
     /// <summary>The latest schedule slot a run was started for.</summary>
     public DateTimeOffset? LastScheduledSlot { get; init; }
 
