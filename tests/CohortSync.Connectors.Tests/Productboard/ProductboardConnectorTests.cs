@@ -141,16 +141,34 @@ public sealed class ProductboardConnectorTests : IDisposable
     [Theory]
     [InlineData(HttpStatusCode.ServiceUnavailable)]
     [InlineData(HttpStatusCode.TooManyRequests)]
-    public async Task SendAsync_TransientStatus_ThrowsRetryable(HttpStatusCode status)
+    public async Task SendAsync_TransientStatusOnEveryTry_ThrowsRetryableAfterThreeTriesOfTheMember(HttpStatusCode status)
     {
         // Arrange
-        var (connector, _) = Create((_, _, _) => StubHttpMessageHandler.Status(status));
+        var (connector, stub) = Create((_, _, _) => StubHttpMessageHandler.Status(status));
 
         // Act
-        var error = await Assert.ThrowsAsync<RetryableDestinationException>(() => connector.SendAsync(Destination(), Request(Add("a")), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<RetryableDestinationException>(() => connector.SendAsync(Destination(), Request(Add("a"), Add("b")), CancellationToken.None));
 
         // Assert
         Assert.Equal(status, error.StatusCode);
+        Assert.Equal(3, stub.Requests.Count);
+    }
+
+    [Fact]
+    public async Task SendAsync_OneMemberFailsTransientlyTwice_TriesItAgainAndFinishesTheBatchWithoutResendingTheOthers()
+    {
+        // Arrange: requests 1 and 2 (the second member's first two tries) fail; everything else succeeds.
+        var (connector, stub) = Create((_, _, i) => i is 1 or 2
+            ? StubHttpMessageHandler.Status(HttpStatusCode.ServiceUnavailable)
+            : User(HttpStatusCode.OK, "u", Company));
+
+        // Act
+        var result = await connector.SendAsync(Destination(), Request(Add("a"), Add("b"), Add("c")), CancellationToken.None);
+
+        // Assert
+        Assert.Empty(result.Rejections);
+        Assert.Equal(5, stub.Requests.Count);
+        Assert.Equal(5, result.Requests);
     }
 
     [Fact]
