@@ -12,7 +12,10 @@ namespace CohortSync.Core.Snapshots;
 /// </summary>
 internal sealed class MemberArena
 {
-    private const int BlockBytes = 4 * 1024 * 1024;
+    // Blocks double from 4 MiB up to 64 MiB: a 10M-member cohort (about 450 MB) takes 11 large allocations, not 110,
+    // and each one on the large object heap counts towards a full collection.
+    private const int FirstBlockBytes = 4 * 1024 * 1024;
+    private const int LargestBlockBytes = 64 * 1024 * 1024;
     private readonly List<byte[]> _blocks = [];
     private byte[] _current = [];
     private int _used;
@@ -28,7 +31,8 @@ internal sealed class MemberArena
         var size = 10 + keyBytes + 10 + payloadBytes;
         if (_used + size > _current.Length)
         {
-            _current = new byte[Math.Max(BlockBytes, size)];
+            var next = _blocks.Count == 0 ? FirstBlockBytes : Math.Min(LargestBlockBytes, _current.Length * 2);
+            _current = new byte[Math.Max(next, size)];
             _blocks.Add(_current);
             _used = 0;
             AllocatedBytes += _current.Length;
