@@ -388,16 +388,16 @@ public static class Children
         report.Time("parse v2 + IdentifierChain.Resolve (payload) + DestinationKey.Encode", watch.Elapsed);
 
         watch.Restart();
-        var builder = new SnapshotBuilder();
+        var builder = new SnapshotBuilder(n);
         for (var i = 0; i < n; i++)
         {
             builder.Add(keys[i], payloads[i]);
         }
 
-        report.Time("SnapshotBuilder.Add x N (hash the key, grow the arrays)", watch.Elapsed);
+        report.Time("SnapshotBuilder.Add x N (hash the key, copy key and payload to the UTF-8 arena)", watch.Elapsed);
         watch.Restart();
-        var current = builder.Build();
-        report.Time("SnapshotBuilder.Build (Array.Sort by hash then key, dedupe)", watch.Elapsed);
+        var current = builder.BuildPacked();
+        report.Time("SnapshotBuilder.BuildPacked (Array.Sort of hashes with arena references, dedupe)", watch.Elapsed);
 
         var hashes = new ulong[n];
         for (var i = 0; i < hashes.Length; i++)
@@ -407,7 +407,7 @@ public static class Children
 
         watch.Restart();
         Array.Sort(hashes);
-        report.Time("  for comparison: Array.Sort of the same N hashes as ulong[]", watch.Elapsed);
+        report.Time("  for comparison: Array.Sort of the same N hashes alone", watch.Elapsed);
         hashes = null;
         keys = null;
         payloads = null;
@@ -422,8 +422,14 @@ public static class Children
             watch.Elapsed);
 
         watch.Restart();
-        var baseline = SnapshotCodec.DecodeSnapshot(chunks);
-        report.Time("SnapshotCodec.DecodeSnapshot (inflate, UTF-8 decode, hash, order check)", watch.Elapsed);
+        using (var cursor = SnapshotCursor.Over(chunks))
+        {
+            while (cursor.MoveNext())
+            {
+            }
+        }
+
+        report.Time("stream the base segment alone (SnapshotCursor: inflate the next chunk ahead, hash, order check)", watch.Elapsed);
 
         watch.Restart();
         long inflated = 0;
@@ -438,11 +444,15 @@ public static class Children
         }
 
         report.Time(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  for comparison: inflate only, one thread ({inflated / MiB:F1} MB raw)"), watch.Elapsed);
-        chunks = null;
 
         watch.Restart();
-        var changes = SnapshotDiff.Compute(baseline, current).ToList();
-        report.Time(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SnapshotDiff.Compute ({changes.Count:N0} changes)"), watch.Elapsed);
+        var changes = new List<SnapshotChange>();
+        using (var cursor = SnapshotCursor.Over(chunks))
+        {
+            SnapshotDiff.Compute(cursor, current, full: false, changes);
+        }
+
+        report.Time(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SnapshotDiff.Compute, streamed baseline against the packed cohort ({changes.Count:N0} changes)"), watch.Elapsed);
 
         watch.Restart();
         var encoded = 0;
@@ -454,16 +464,27 @@ public static class Children
         report.Time(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SnapshotCodec.Encode of the batches ({encoded} chunk(s))"), watch.Elapsed);
 
         watch.Restart();
-        var next = baseline.Apply(changes);
-        report.Time("Snapshot.Apply of the changes to the baseline (what Commit does)", watch.Elapsed);
+        var writer = new ChangeSetWriter();
+        foreach (var change in changes)
+        {
+            writer.Add(change);
+        }
+
+        var delta = writer.Finish();
+        report.Time(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"ChangeSetWriter: the delta Commit writes ({delta.Chunks.Count} chunk(s))"), watch.Elapsed);
 
         watch.Restart();
-        var delta = SnapshotCodec.Encode(changes);
-        report.Time(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SnapshotCodec.Encode of the delta ({delta.Count} chunk(s))"), watch.Elapsed);
+        var compacted = new SnapshotEncoder();
+        using (var cursor = SnapshotCursor.Merge([SnapshotCursor.Over(chunks), SnapshotCursor.Over(delta.Chunks)]))
+        {
+            while (cursor.MoveNext())
+            {
+                compacted.Write(ChangeKind.Add, cursor.Key, cursor.Payload, cursor.HasPayload);
+            }
+        }
 
-        watch.Restart();
-        var full = SnapshotCodec.Encode(next);
-        report.Time(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  for reference: SnapshotCodec.Encode of the whole new snapshot ({full.Count} chunk(s), as a compaction would)"), watch.Elapsed);
+        var full = compacted.Finish();
+        report.Time(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  for reference: a compaction, base and delta merged into a new base ({full.Count} chunk(s))"), watch.Elapsed);
         report.Set("rows", rows);
         return report;
     }

@@ -135,7 +135,7 @@ public static class Report
                 Line($"  {section.Name,-84} {section.Seconds,6:F2} s");
             }
 
-            Line($"  (peak working set {profile["peak_ws_mb"]:F0} MB: it holds both snapshots and the key arrays at once, so not comparable to 'plan')");
+            Line($"  (peak working set {profile["peak_ws_mb"]:F0} MB: it holds the key arrays, the packed cohort and the changes at once, so not comparable to 'plan')");
         }
 
         return text.ToString();
