@@ -39,7 +39,7 @@ public sealed class SchedulerService
     /// <summary>Starts the runs due at <paramref name="now"/>; returns the ones this tick started.</summary>
     public async Task<IReadOnlyList<RunRecord>> TickAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        // Two queries whatever the number of syncs: the definitions, and every state with its ETag.
+        // Two queries whatever the number of syncs or runs: the definitions, and every state with its ETag.
         var syncs = await _store.ListSyncsAsync(cancellationToken);
         var states = (await _store.ListSyncStatesAsync(cancellationToken)).ToDictionary(s => s.Value.SyncId, StringComparer.Ordinal);
         var bySync = syncs.ToDictionary(s => s.Id, StringComparer.Ordinal);
@@ -60,7 +60,7 @@ public sealed class SchedulerService
             }
         }
 
-        await RestartStalePendingAsync(now, cancellationToken);
+        await RestartStalePendingAsync(states.Values.Select(s => s.Value), now, cancellationToken);
         return started;
     }
 
@@ -98,12 +98,20 @@ public sealed class SchedulerService
     }
 
     // A run whose record was written but whose workflow never started (the process died in between) would hold its sync
-    // for ever. Starting it again is safe: both engines skip an instance that exists.
-    private async Task RestartStalePendingAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    // for ever. Its sync's state names it as the active run, so the states this tick has already read find it: a point read
+    // of each run that has held its sync for longer than StalePending (on most ticks, none), instead of a query across the
+    // whole run history, which grows for ever. Starting it again is safe: both engines skip an instance that exists.
+    private async Task RestartStalePendingAsync(IEnumerable<SyncState> states, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        foreach (var run in await _store.ListUnfinishedRunsAsync(cancellationToken))
+        foreach (var state in states)
         {
-            if (run.Status == RunStatus.Pending && now - run.CreatedAt > StalePending)
+            if (state.ActiveRunId is null || (state.ClaimedAt is { } claimedAt && now - claimedAt <= StalePending))
+            {
+                continue;
+            }
+
+            var run = (await _store.GetRunAsync(state.ActiveRunId, cancellationToken))?.Value;
+            if (run is { Status: RunStatus.Pending } && now - run.CreatedAt > StalePending)
             {
                 await _engine.StartAsync(new Workflow.RunInput(run.RunId, run.SyncId, run.Mode, run.ExportFirst), cancellationToken);
             }

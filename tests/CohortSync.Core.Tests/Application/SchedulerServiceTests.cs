@@ -177,6 +177,44 @@ public sealed class SchedulerServiceTests
         _probe.Verify(p => p.GetVersionAsync(It.IsAny<SourceDefinition>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
+    [Fact]
+    public async Task TickAsync_RunLeftPendingLongerThanTheStaleLimit_StartsItsWorkflowAgainWithoutQueryingRunHistory()
+    {
+        // Arrange: the sync has been held for 10 minutes by a run whose workflow never started.
+        const string Stuck = "orders.20260310T115000.s";
+        _sync = _sync with { Cadence = "manual" };
+        _state = _state with { ActiveRunId = Stuck, ClaimedAt = Now.AddMinutes(-10) };
+        _store.Setup(s => s.GetRunAsync(Stuck, It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<RunRecord>(
+            new RunRecord { RunId = Stuck, SyncId = "orders", Trigger = "schedule", Status = RunStatus.Pending, CreatedAt = Now.AddMinutes(-10) }, "e"));
+
+        // Act
+        await Scheduler().TickAsync(Now);
+
+        // Assert
+        _engine.Verify(e => e.StartAsync(It.Is<RunInput>(i => i.RunId == Stuck), It.IsAny<CancellationToken>()), Times.Once);
+        _store.Verify(s => s.ListUnfinishedRunsAsync(It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Theory]
+    [InlineData(2, RunStatus.Pending)]
+    [InlineData(10, RunStatus.Sending)]
+    public async Task TickAsync_RunRecentlyClaimedOrUnderWay_IsLeftAlone(int claimedMinutesAgo, RunStatus status)
+    {
+        // Arrange
+        const string Active = "orders.20260310T115000.s";
+        _sync = _sync with { Cadence = "manual" };
+        _state = _state with { ActiveRunId = Active, ClaimedAt = Now.AddMinutes(-claimedMinutesAgo) };
+        _store.Setup(s => s.GetRunAsync(Active, It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<RunRecord>(
+            new RunRecord { RunId = Active, SyncId = "orders", Trigger = "schedule", Status = status, CreatedAt = Now.AddMinutes(-claimedMinutesAgo) }, "e"));
+
+        // Act
+        await Scheduler().TickAsync(Now);
+
+        // Assert
+        _engine.Verify(e => e.StartAsync(It.IsAny<RunInput>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.GetRunAsync(Active, It.IsAny<CancellationToken>()), claimedMinutesAgo > 5 ? Times.Once() : Times.Never());
+    }
+
     private SchedulerService Scheduler()
     {
         var probes = new SourceProbes([_probe.Object], NullLogger<SourceProbes>.Instance);
