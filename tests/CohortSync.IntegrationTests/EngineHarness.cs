@@ -12,6 +12,7 @@ using CohortSync.LocalHost.Runner;
 using CohortSync.Sandbox;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 
 namespace CohortSync.IntegrationTests;
@@ -33,7 +34,8 @@ internal sealed class EngineHarness : IAsyncDisposable
         TimeProvider? time = null,
         IReadOnlyDictionary<string, string>? secrets = null,
         bool keyVault = false,
-        Microsoft.Extensions.Logging.ILoggerProvider? logs = null)
+        Microsoft.Extensions.Logging.ILoggerProvider? logs = null,
+        TimeSpan? httpTimeout = null)
     {
         Sandbox = sandbox;
         var settings = new Dictionary<string, string?>
@@ -82,6 +84,12 @@ internal sealed class EngineHarness : IAsyncDisposable
         if (time is not null)
         {
             services.AddSingleton(time);
+        }
+
+        if (httpTimeout is { } timeout)
+        {
+            // Shorter than the connectors' 30 s, so that a request a fault storm holds until the client gives up costs seconds.
+            services.ConfigureAll<HttpClientFactoryOptions>(options => options.HttpClientActions.Add(client => client.Timeout = timeout));
         }
 
         _services = services.BuildServiceProvider();

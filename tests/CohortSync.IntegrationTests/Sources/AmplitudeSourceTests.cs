@@ -6,12 +6,13 @@ using CohortSync.Core.Workflow;
 using CohortSync.Sandbox;
 using CohortSync.Sandbox.Amplitude;
 using CohortSync.TestHelpers;
+using Xunit.Abstractions;
 
 namespace CohortSync.IntegrationTests.Sources;
 
 /// <summary>Amplitude as the source, against the Amplitude sandbox over HTTP, syncing to the sandbox webhook.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class AmplitudeSourceTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class AmplitudeSourceTests(AzuriteFixture azurite, ITestOutputHelper output) : IAsyncLifetime
 {
     private const string ApiKey = "amp-api-key";
     private const string SecretKey = "amp-secret-key";
@@ -119,6 +120,39 @@ public sealed class AmplitudeSourceTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal(RunStatus.Completed, run.Status);
         Assert.True(_amplitude.Faults.Injected > 0);
         Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 1500)), _sandbox.Webhook.Members("s1"));
+    }
+
+    [Fact]
+    public async Task Run_FaultStormAtTheIssuesRates_LosesNothingAndMakesNoMoreRequestsThanTheFaultsForce()
+    {
+        // Arrange: a fault-free sync of one cohort, then a sync of another cohort with the same members while Amplitude's
+        // sandbox answers 30% of requests 429, 10% 503, and times out or drops 2.5% each (reliability.md, "Fault storms").
+        await using var host = new EngineHarness(
+            azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { ["amplitude-project"] = ApiKey + ":" + SecretKey }, httpTimeout: TimeSpan.FromSeconds(2));
+        _amplitude.SetCohort("us", ApiKey, "c0h0rt2", "Trial, no invite", Members(0, 1500));
+        await CreateSyncAsync(host, "calm");
+        await CreateSyncAsync(host, "storm", cohortId: "c0h0rt2");
+        var calm = await host.RunAsync("calm");
+        var calmRequests = _amplitude.Faults.Seen;
+        _amplitude.Faults.Reseed(7);
+        (_amplitude.Faults.TooManyRequestsRate, _amplitude.Faults.ServerErrorRate) = (0.30, 0.10);
+        (_amplitude.Faults.TimeoutRate, _amplitude.Faults.DropRate) = (0.025, 0.025);
+        _amplitude.Faults.RetryAfterSeconds = 0;
+
+        // Act
+        var storm = await host.RunAsync("storm");
+        var stormRequests = _amplitude.Faults.Seen - calmRequests;
+        output.WriteLine($"amplitude storm: requests fault-free {calmRequests}, storm {stormRequests}; injected {string.Join(" ", _amplitude.Faults.InjectedByKind.Select(p => p.Key + ":" + p.Value))}");
+
+        // Assert
+        Assert.Equal(RunStatus.Completed, calm.Status);
+        Assert.Equal(RunStatus.Completed, storm.Status);
+        Assert.Equal(1500, storm.Plan!.Adds);
+        Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 1500)), _sandbox.Webhook.Members("storm"));
+        Assert.True(_amplitude.Faults.Injected > 0, "the storm injected no fault");
+        Assert.True(
+            stormRequests <= 1.5 * calmRequests / (1 - 0.45),
+            $"the storm made {stormRequests} requests to Amplitude against {calmRequests} without faults (bound {1.5 * calmRequests / 0.55:F0})");
     }
 
     [Fact]
