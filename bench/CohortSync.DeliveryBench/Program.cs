@@ -173,7 +173,7 @@ internal static class Bench
             }
 
             var cohort = Path.Combine(work, "cohort.csv");
-            WriteCohort(cohort, members);
+            CohortCsv.WritePlain(cohort, members);
             var store = provider.GetRequiredService<ISyncStore>();
             await store.SaveDestinationAsync(destination with { CreatedAt = DateTimeOffset.UtcNow }, null);
             var sync = new SyncDefinition
@@ -239,19 +239,6 @@ internal static class Bench
         ? (int)(Math.Round(members / 1000) * 1000)
         : Math.Max(10, (int)(Math.Round(members / 10) * 10));
 
-    private static void WriteCohort(string path, int members)
-    {
-        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
-        writer.Write("user_id,email\n");
-        for (var i = 0; i < members; i++)
-        {
-            writer.Write("user-");
-            writer.Write(i.ToString(CultureInfo.InvariantCulture));
-            writer.Write(",u");
-            writer.Write(i.ToString(CultureInfo.InvariantCulture));
-            writer.Write("@example.com\n");
-        }
-    }
 
     /// <summary>
     /// Where the send phase's time went. The workflow runs P sends at once and gives each 1/P of the limit: each send's

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 using CohortSync.Bench;
 using CohortSync.Core.Runs;
 using Microsoft.Azure.Cosmos.Table;
@@ -165,85 +164,8 @@ public static class Program
         }
     }
 
-    private static async Task<ChildReport> RunChildAsync(BenchOptions options, string mode, IEnumerable<string> arguments, CancellationToken cancellationToken)
-    {
-        Log($"child '{mode}' ...");
-        var start = new ProcessStartInfo
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell this program's path");
-        start.FileName = self;
-        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            // Started as `dotnet CohortSync.PlanBench.dll`: start the child the same way.
-            start.ArgumentList.Add(typeof(Program).Assembly.Location);
-        }
-
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var stdout = new StringBuilder();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (stdout)
-                {
-                    stdout.Append(e.Data).Append('\n');
-                }
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                Console.Error.WriteLine($"  [{mode}] {e.Data}");
-            }
-        };
-        var watch = Stopwatch.StartNew();
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(options.ChildTimeout);
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            if (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-
-            throw new TimeoutException($"child '{mode}' did not finish within {options.ChildTimeout.TotalMinutes} min (see --timeout)");
-        }
-
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"child '{mode}' failed with exit code {process.ExitCode}; its messages are above");
-        }
-
-        string output;
-        lock (stdout)
-        {
-            output = stdout.ToString();
-        }
-
-        var report = ChildReport.FromOutput(output) ?? throw new InvalidOperationException($"child '{mode}' printed no result line");
-        Log(F($"child '{mode}' done in {watch.Elapsed.TotalSeconds:F1} s (peak working set {report.Get("peak_ws_mb"):F0} MB)"));
-        return report;
-    }
+    private static Task<ChildReport> RunChildAsync(BenchOptions options, string mode, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        ChildProcess.RunAsync(mode, arguments, options.ChildTimeout, Log, cancellationToken);
 
     private static async Task DropTablesAsync(string storage, string prefix)
     {

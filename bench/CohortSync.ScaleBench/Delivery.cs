@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Reflection;
-using System.Text;
+using CohortSync.Bench;
 using CohortSync.Core.Application;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Ports;
@@ -72,7 +71,7 @@ internal static class Delivery
             }
 
             var cohort = Path.Combine(work, "cohort.csv");
-            WriteCohort(cohort, members);
+            CohortCsv.WritePlain(cohort, members);
             var store = provider.GetRequiredService<ISyncStore>();
             await store.SaveDestinationAsync(destination with { CreatedAt = DateTimeOffset.UtcNow }, null, cancellationToken);
             var sync = new SyncDefinition
@@ -110,17 +109,4 @@ internal static class Delivery
         ? (int)(Math.Round(members / 1000) * 1000)
         : Math.Max(20, (int)(Math.Round(members / 10) * 10));
 
-    private static void WriteCohort(string path, int members)
-    {
-        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
-        writer.Write("user_id,email\n");
-        for (var i = 0; i < members; i++)
-        {
-            writer.Write("user-");
-            writer.Write(i.ToString(CultureInfo.InvariantCulture));
-            writer.Write(",u");
-            writer.Write(i.ToString(CultureInfo.InvariantCulture));
-            writer.Write("@example.com\n");
-        }
-    }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 using CohortSync.Bench;
 using CohortSync.Core.Runs;
 using CohortSync.DeliveryBench;
@@ -219,81 +218,8 @@ public static class Program
         return new SizeResult(size, churn, filesSeconds, bytes, first, naive, setups, plans, tick);
     }
 
-    private static async Task<ChildReport> RunChildAsync(ScaleOptions options, int size, string mode, IEnumerable<string> arguments, CancellationToken cancellationToken)
-    {
-        var label = F($"{mode} {size:N0}");
-        Log($"child '{label}' ...");
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell this program's path");
-        start.FileName = self;
-        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            // Started as `dotnet CohortSync.ScaleBench.dll`: start the child the same way.
-            start.ArgumentList.Add(typeof(Program).Assembly.Location);
-        }
-
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var stdout = new StringBuilder();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (stdout)
-                {
-                    stdout.Append(e.Data).Append('\n');
-                }
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                Console.Error.WriteLine($"  [{label}] {e.Data}");
-            }
-        };
-        var watch = Stopwatch.StartNew();
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(options.ChildTimeout);
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-            if (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-
-            throw new TimeoutException($"child '{label}' did not finish within {options.ChildTimeout.TotalMinutes} min (see --timeout)");
-        }
-
-        await process.WaitForExitAsync(CancellationToken.None);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"child '{label}' failed with exit code {process.ExitCode}; its messages are above");
-        }
-
-        string output;
-        lock (stdout)
-        {
-            output = stdout.ToString();
-        }
-
-        var report = ChildReport.FromOutput(output) ?? throw new InvalidOperationException($"child '{label}' printed no result line");
-        Log(F($"child '{label}' done in {watch.Elapsed.TotalSeconds:F1} s (peak working set {report.Get("peak_ws_mb"):F0} MB)"));
-        return report;
-    }
+    private static Task<ChildReport> RunChildAsync(ScaleOptions options, int size, string mode, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        ChildProcess.RunAsync(F($"{mode} {size:N0}"), arguments, options.ChildTimeout, Log, cancellationToken);
 
     private static string Commit()
     {

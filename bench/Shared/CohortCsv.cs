@@ -30,6 +30,24 @@ public static class CohortCsv
     }
 
     /// <summary>Writes a CSV file of the given members.</summary>
+    /// <summary>
+    /// Writes a plain cohort file of members 0..N-1 (<c>user-N,uN@example.com</c>, no tab prefix, no padding), the shape the
+    /// delivery benchmarks sync: what matters there is the send, not the parse.
+    /// </summary>
+    public static void WritePlain(string path, int members)
+    {
+        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
+        writer.Write("user_id,email\n");
+        for (var i = 0; i < members; i++)
+        {
+            writer.Write("user-");
+            writer.Write(i.ToString(CultureInfo.InvariantCulture));
+            writer.Write(",u");
+            writer.Write(i.ToString(CultureInfo.InvariantCulture));
+            writer.Write("@example.com\n");
+        }
+    }
+
     public static long WriteFile(string path, IEnumerable<int> members)
     {
         ArgumentNullException.ThrowIfNull(members);

@@ -159,7 +159,8 @@ public static class SnapshotCodec
         return records;
     }
 
-    private static ulong ReadVarint(ReadOnlySpan<byte> span, ref int pos)
+    /// <summary>Reads a varint written by the encoder; throws <see cref="InvalidDataException"/> for one longer than 64 bits.</summary>
+    internal static ulong ReadVarint(ReadOnlySpan<byte> span, ref int pos)
     {
         ulong value = 0;
         var shift = 0;

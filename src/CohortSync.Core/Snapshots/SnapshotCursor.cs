@@ -138,10 +138,10 @@ public abstract class SnapshotCursor : IDisposable
                 throw new InvalidDataException("unknown record tag in a snapshot chunk");
             }
 
-            _keyLength = (int)ReadVarint(span, ref _pos);
+            _keyLength = (int)SnapshotCodec.ReadVarint(span, ref _pos);
             _keyStart = _pos;
             _pos += _keyLength;
-            _payloadLength = (int)ReadVarint(span, ref _pos);
+            _payloadLength = (int)SnapshotCodec.ReadVarint(span, ref _pos);
             _payloadStart = _pos;
             if (_payloadLength > 0)
             {
@@ -209,7 +209,7 @@ public abstract class SnapshotCursor : IDisposable
             _pos = SnapshotCodec.Magic.Length;
             try
             {
-                _remaining = checked((int)ReadVarint(span, ref _pos));
+                _remaining = checked((int)SnapshotCodec.ReadVarint(span, ref _pos));
             }
             catch (Exception ex) when (ex is IndexOutOfRangeException or OverflowException)
             {
@@ -252,27 +252,6 @@ public abstract class SnapshotCursor : IDisposable
                 throw new InvalidDataException("a snapshot chunk is truncated or corrupt", ex);
             }
         });
-
-        private static ulong ReadVarint(ReadOnlySpan<byte> span, ref int pos)
-        {
-            ulong value = 0;
-            var shift = 0;
-            while (true)
-            {
-                var b = span[pos++];
-                value |= (ulong)(b & 0x7F) << shift;
-                if (b < 0x80)
-                {
-                    return value;
-                }
-
-                shift += 7;
-                if (shift > 63)
-                {
-                    throw new InvalidDataException("varint too long");
-                }
-            }
-        }
     }
 
     // Merges segments oldest first; for equal keys the latest segment wins. Cursors that matched the yielded key are
