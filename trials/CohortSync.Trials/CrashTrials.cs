@@ -20,7 +20,7 @@ public enum KillPhase
 }
 
 /// <summary>What to run.</summary>
-/// <param name="Trials">Trials (each: a first run killed and resumed, then an incremental run).</param>
+/// <param name="Trials">Trials (each: a first run killed and resumed, then an incremental run killed and resumed).</param>
 /// <param name="Members">Cohort size.</param>
 /// <param name="Seed">Seed of every random choice (printed).</param>
 /// <param name="Destinations">Destinations to rotate through (webhook, braze).</param>
@@ -42,11 +42,20 @@ public sealed record CrashTrialResult
     /// <summary>Where the stored state shows the run was when the process died.</summary>
     public required string Observed { get; init; }
 
+    /// <summary>Where the kill of the incremental run was aimed.</summary>
+    public KillPhase AimedIncremental { get; init; }
+
+    /// <summary>Where the stored state shows the incremental run was when the process died.</summary>
+    public required string ObservedIncremental { get; init; }
+
     /// <summary>Cohort members checked against the destination, the baseline and the delivery counts (both runs).</summary>
     public int MembersChecked { get; init; }
 
     /// <summary>Members delivered twice because their batch was in flight at the kill.</summary>
     public int ResentInFlight { get; init; }
+
+    /// <summary>New members of the incremental run delivered twice because their batch was in flight at its kill.</summary>
+    public int ResentInFlightIncremental { get; init; }
 
     /// <summary>Batches in flight at the kill that were delivered (in part) twice.</summary>
     public int ResentBatches { get; init; }
@@ -109,7 +118,7 @@ public static class CrashTrials
         }
 
         log.Line(string.Create(CultureInfo.InvariantCulture,
-            $"crash totals: trials {results.Count}, members checked {InProcessHost.N(results.Sum(r => r.MembersChecked))}, resent in flight {InProcessHost.N(results.Sum(r => r.ResentInFlight))}, duplicates beyond in-flight: {results.Sum(r => r.BeyondInFlight)}, lost: {results.Sum(r => r.Lost)}, failed checks: {results.Sum(r => r.Problems.Count)}; kills observed: {string.Join(", ", results.GroupBy(r => r.Observed).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key + " " + g.Count()))}; seed {options.Seed}, load average {TrialLog.LoadAverage()}"));
+            $"crash totals: trials {results.Count}, members checked {InProcessHost.N(results.Sum(r => r.MembersChecked))}, resent in flight {InProcessHost.N(results.Sum(r => r.ResentInFlight + r.ResentInFlightIncremental))}, duplicates beyond in-flight: {results.Sum(r => r.BeyondInFlight)}, lost: {results.Sum(r => r.Lost)}, failed checks: {results.Sum(r => r.Problems.Count)}; kills observed: first runs {string.Join(", ", results.GroupBy(r => r.Observed).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key + " " + g.Count()))}; incremental runs {string.Join(", ", results.GroupBy(r => r.ObservedIncremental).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key + " " + g.Count()))}; seed {options.Seed}, load average {TrialLog.LoadAverage()}"));
         return results;
     }
 
@@ -117,7 +126,7 @@ public static class CrashTrials
     private static int BatchSizeFor(string destination) => destination == "braze" ? 5000 : 1000;
 
     private static string Describe(CrashTrialResult r, int of) => string.Create(CultureInfo.InvariantCulture,
-        $"trial {r.Number,2}/{of} {r.Destination,-8} aimed {r.Aimed,-7} killed in {r.Observed,-13} checked {InProcessHost.N(r.MembersChecked),9}  resent {InProcessHost.N(r.ResentInFlight),6} in {r.ResentBatches} batch(es) (bound {InProcessHost.N(r.Bound)})  beyond in-flight {r.BeyondInFlight}  lost {r.Lost}  {r.Elapsed.TotalSeconds,5:F1} s  {(r.Problems.Count == 0 ? "ok" : "FAILED")}");
+        $"trial {r.Number,2}/{of} {r.Destination,-8} aimed {r.Aimed,-7} killed in {r.Observed,-13} then {r.AimedIncremental,-7} killed in {r.ObservedIncremental,-13} checked {InProcessHost.N(r.MembersChecked),9}  resent {InProcessHost.N(r.ResentInFlight),6} in {r.ResentBatches} batch(es) (bound {InProcessHost.N(r.Bound)}) + {InProcessHost.N(r.ResentInFlightIncremental)} in the incremental run  beyond in-flight {r.BeyondInFlight}  lost {r.Lost}  {r.Elapsed.TotalSeconds,5:F1} s  {(r.Problems.Count == 0 ? "ok" : "FAILED")}");
 
     private static async Task<CrashTrialResult> RunTrialAsync(
         string connectionString, SandboxHost sandbox, CrashOptions options, int index, TrialDestination destination, KillPhase phase, string dir)
@@ -189,7 +198,21 @@ public static class CrashTrials
         var added = Enumerable.Range(options.Members, churn).ToList();
         var cohortB = cohortA.Where(n => !removed.Contains(n)).Concat(added).ToList();
         Cohorts.Write(cohortPath, cohortB);
-        await RunToEndAsync(state, syncId, problems, "the incremental run");
+
+        // The incremental run is killed too, at another phase: a resumed delta commit must not apply its changes twice.
+        var phase2 = (KillPhase)(((int)phase + 1 + random.Next(2)) % 3);
+        var killed2 = await RunAndKillAsync(state, destination, faults, syncId, phase2, 2 * churn, random, run1?.RunId, settleMs: 5);
+        faults.RequestSeen = null;
+        var (observed2, inFlight2, maxParallel2, largestBatch2) = await ObserveAsync(state, syncId, run1?.RunId);
+        if (killed2 && observed2 != "after commit")
+        {
+            await RunToEndAsync(state, syncId, problems, "the restarted incremental run");
+        }
+        else if (!killed2)
+        {
+            observed2 = "none (ended first)";
+        }
+
         var run2 = await state.LatestRunAsync(syncId);
         var expectedB = cohortB.Select(destination.KeyOf).ToHashSet(StringComparer.Ordinal);
         var check2 = await CheckAsync(state, sandbox, destination, syncId, run2, expectedB, problems, "run 2");
@@ -198,15 +221,23 @@ public static class CrashTrials
             problems.Add($"run 2 planned {plan2.Adds} adds and {plan2.Removes} removes, not {churn} and {churn}");
         }
 
+        var resentIncremental = 0;
         if (afterFirst is not null && destination.Deliveries(sandbox, syncId) is { } afterSecond)
         {
             var addedKeys = added.Select(destination.KeyOf).ToHashSet(StringComparer.Ordinal);
             var resentUnchanged = afterSecond.Count(d => !addedKeys.Contains(d.Key) && d.Value != afterFirst.GetValueOrDefault(d.Key));
-            var addedNotOnce = addedKeys.Count(k => afterSecond.GetValueOrDefault(k) != 1);
+            var resentAdded = addedKeys.Count(k => afterSecond.GetValueOrDefault(k) == 2 && inFlight2.ContainsKey(k));
+            var addedNotOnce = addedKeys.Count(k => afterSecond.GetValueOrDefault(k) is var n && n != 1 && !(n == 2 && inFlight2.ContainsKey(k)));
+            resentIncremental = resentAdded;
+            if (resentAdded > maxParallel2 * largestBatch2)
+            {
+                problems.Add($"run 2 resent {resentAdded} member(s), more than {maxParallel2} sends of {largestBatch2}");
+            }
+
             beyond += resentUnchanged + addedNotOnce;
             if (resentUnchanged + addedNotOnce > 0)
             {
-                problems.Add($"run 2 sent {resentUnchanged} unchanged member(s) again and {addedNotOnce} new member(s) other than once");
+                problems.Add($"run 2 sent {resentUnchanged} unchanged member(s) again and {addedNotOnce} new member(s) other than once (or twice when in flight at its kill)");
             }
         }
 
@@ -221,8 +252,11 @@ public static class CrashTrials
             Destination = destination.Name,
             Aimed = phase,
             Observed = observed,
+            AimedIncremental = phase2,
+            ObservedIncremental = observed2,
             MembersChecked = check1.Checked + check2.Checked,
             ResentInFlight = resent,
+            ResentInFlightIncremental = resentIncremental,
             ResentBatches = resentBatches,
             Bound = maxParallel * largestBatch,
             BeyondInFlight = beyond,
@@ -234,7 +268,7 @@ public static class CrashTrials
 
     // Starts the command and kills it where aimed; false when it ended before the kill.
     private static async Task<bool> RunAndKillAsync(
-        InProcessHost state, TrialDestination destination, Sandbox.Faults.FaultPlan faults, string syncId, KillPhase phase, int members, Random random)
+        InProcessHost state, TrialDestination destination, Sandbox.Faults.FaultPlan faults, string syncId, KillPhase phase, int members, Random random, string? previousRunId = null, int settleMs = 50)
     {
         LocalHostProcess? process = null;
         var kill = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -264,8 +298,8 @@ public static class CrashTrials
             var exited = process.WaitForExitAsync(RunTimeout);
             var aim = phase switch
             {
-                KillPhase.Prepare => AimAtPrepareAsync(state, syncId, random.NextDouble() * Math.Min(members / 200.0, 500), KillNow, exited),
-                KillPhase.Commit => AimAtCommitAsync(state, destination, faults, syncId, random.NextDouble() * Math.Min(members / 200.0, 150), KillNow, exited),
+                KillPhase.Prepare => AimAtPrepareAsync(state, syncId, previousRunId, random.NextDouble() * Math.Min(members / 200.0, 500), KillNow, exited),
+                KillPhase.Commit => AimAtCommitAsync(state, destination, faults, syncId, previousRunId, settleMs + (random.NextDouble() * Math.Min(members / 200.0, 150)), KillNow, exited),
                 _ => Task.CompletedTask,
             };
             await Task.WhenAny(kill.Task, exited);
@@ -276,11 +310,11 @@ public static class CrashTrials
     }
 
     // Polls (a condition, bounded by the process's life) until the run record exists, waits the random delay, kills.
-    private static async Task AimAtPrepareAsync(InProcessHost state, string syncId, double delayMs, Action killNow, Task exited)
+    private static async Task AimAtPrepareAsync(InProcessHost state, string syncId, string? previousRunId, double delayMs, Action killNow, Task exited)
     {
         while (!exited.IsCompleted)
         {
-            if (await state.LatestRunAsync(syncId) is not null)
+            if (await state.LatestRunAsync(syncId) is { } run && run.RunId != previousRunId)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(delayMs));
                 killNow();
@@ -292,14 +326,15 @@ public static class CrashTrials
     }
 
     // Once Prepare has stored the plan and its batches, counts the run's requests from the stored batch sizes and kills a
-    // moment after the sandbox receives the last one (50 ms for the sends still in flight to be recorded, plus the random
-    // delay): Commit starts as soon as every batch's outcome is recorded.
+    // moment after the sandbox receives the last one (a settling time for the sends still in flight to be recorded: 50 ms
+    // for a first run, 5 ms for an incremental one whose Commit is short; plus the random delay): Commit starts as soon as
+    // every batch's outcome is recorded. A kill that comes after the run finished is reported as "after commit".
     private static async Task AimAtCommitAsync(
-        InProcessHost state, TrialDestination destination, Sandbox.Faults.FaultPlan faults, string syncId, double delayMs, Action killNow, Task exited)
+        InProcessHost state, TrialDestination destination, Sandbox.Faults.FaultPlan faults, string syncId, string? previousRunId, double delayMs, Action killNow, Task exited)
     {
         while (!exited.IsCompleted)
         {
-            if (await state.LatestRunAsync(syncId) is { Plan: not null } run)
+            if (await state.LatestRunAsync(syncId) is { Plan: not null } run && run.RunId != previousRunId)
             {
                 var batches = await state.Store.ListBatchesAsync(run.RunId);
                 var last = destination.SetupRequests + batches.Sum(b => destination.RequestsPerBatch(b.Changes.Count));
@@ -308,7 +343,7 @@ public static class CrashTrials
                 {
                     if (Interlocked.Exchange(ref fired, 1) == 0)
                     {
-                        _ = Task.Delay(TimeSpan.FromMilliseconds(50 + delayMs)).ContinueWith(_ => killNow(), TaskScheduler.Default);
+                        _ = Task.Delay(TimeSpan.FromMilliseconds(delayMs)).ContinueWith(_ => killNow(), TaskScheduler.Default);
                     }
                 }
 
@@ -332,10 +367,10 @@ public static class CrashTrials
     }
 
     // Reads the state the dead process left: where the run was, and the members of the batches not yet recorded.
-    private static async Task<(string Observed, Dictionary<string, int> InFlight, int MaxParallel, int LargestBatch)> ObserveAsync(InProcessHost state, string syncId)
+    private static async Task<(string Observed, Dictionary<string, int> InFlight, int MaxParallel, int LargestBatch)> ObserveAsync(InProcessHost state, string syncId, string? previousRunId = null)
     {
         var run = await state.LatestRunAsync(syncId);
-        if (run is null)
+        if (run is null || run.RunId == previousRunId)
         {
             return ("start", [], 0, 0);
         }

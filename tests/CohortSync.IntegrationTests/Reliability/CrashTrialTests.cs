@@ -34,5 +34,6 @@ public sealed class CrashTrialTests(AzuriteFixture azurite, ITestOutputHelper ou
         Assert.All(results, r => Assert.InRange(r.ResentInFlight, 0, r.Bound));
         Assert.Equal(3 * 2 * 8000, results.Sum(r => r.MembersChecked));
         Assert.Contains(results, r => r.Observed == "send");
+        Assert.Contains(results, r => r.ObservedIncremental is "send" or "commit" or "prepare");
     }
 }
