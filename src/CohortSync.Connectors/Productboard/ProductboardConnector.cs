@@ -53,9 +53,6 @@ public sealed class ProductboardConnector : HttpConnector
     // The company search follows at most this many pages (100 companies each) before creating a new company.
     private const int MaxCompanyPages = 50;
 
-    // Tries of one member within a batch, each with the handler's own retries, before the batch fails.
-    private const int MemberAttempts = 3;
-
     private static readonly KeyKind[] Kinds = [KeyKind.UserId];
 
     private static readonly IReadOnlyList<string> CapabilityNotes =
@@ -140,32 +137,10 @@ public sealed class ProductboardConnector : HttpConnector
         {
             var change = request.Changes[i];
             var member = ProductboardMember.From(change.Entry);
-            string? refusal;
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    if (change.Kind == ChangeKind.Remove)
-                    {
-                        (refusal, var calls) = await UnlinkAsync(destination, member, request.ContainerId, pacer, cancellationToken);
-                        requests += calls;
-                    }
-                    else
-                    {
-                        refusal = await LinkAsync(destination, member, request.ContainerId, pacer, cancellationToken);
-                        requests++;
-                    }
-
-                    break;
-                }
-                catch (RetryableDestinationException) when (attempt < MemberAttempts)
-                {
-                    // Productboard takes one member a request, so a batch is many requests. One that still fails after the
-                    // handler's own tries is tried again here instead of failing the batch, which the runner would resend
-                    // from its first member: at 45% failed requests a batch of 100 would almost never complete.
-                    requests++;
-                }
-            }
+            var (refusal, calls) = await SendMemberAsync(async () => change.Kind == ChangeKind.Remove
+                ? await UnlinkAsync(destination, member, request.ContainerId, pacer, cancellationToken)
+                : (await LinkAsync(destination, member, request.ContainerId, pacer, cancellationToken), 1));
+            requests += calls;
 
             if (refusal is not null)
             {

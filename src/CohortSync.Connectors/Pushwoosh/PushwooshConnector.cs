@@ -104,8 +104,10 @@ public sealed partial class PushwooshConnector : HttpConnector
         {
             foreach (var change in changes)
             {
-                requests++;
-                if (await SetTagsAsync(destination, settings, baseUri, request.ContainerId, change, pacer, cancellationToken) is { } rejection)
+                var (rejection, calls) = await SendMemberAsync(async () =>
+                    (await SetTagsAsync(destination, settings, baseUri, request.ContainerId, change, pacer, cancellationToken), 1));
+                requests += calls;
+                if (rejection is not null)
                 {
                     rejections.Add(rejection);
                 }

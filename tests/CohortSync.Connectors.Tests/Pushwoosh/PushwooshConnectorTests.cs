@@ -103,6 +103,26 @@ public sealed class PushwooshConnectorTests : IDisposable
     }
 
     [Fact]
+    public async Task SendAsync_OneUsersSetTagsFailsTransientlyTwice_TriesThatUserAgainWithoutResendingTheOthers()
+    {
+        // Arrange: requests 1 and 2 (the second user's first two tries) answer 503.
+        var stub = new StubHttpMessageHandler((_, _, i) => i is 1 or 2
+            ? StubHttpMessageHandler.Status(HttpStatusCode.ServiceUnavailable)
+            : Json("""{"status_code":200,"status_message":"OK","response":null}"""));
+        var connector = Connector(stub);
+        var request = Request([Change(ChangeKind.Add, "a@example.com"), Change(ChangeKind.Add, "b@example.com"), Change(ChangeKind.Add, "c@example.com")]);
+
+        // Act
+        var result = await connector.SendAsync(Destination(), request, CancellationToken.None);
+
+        // Assert
+        Assert.Empty(result.Rejections);
+        Assert.Equal(5, stub.Requests.Count);
+        Assert.Equal(5, result.Requests);
+        Assert.Single(stub.Requests, r => r.Body!.Contains("a@example.com", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task SendAsync_SetTagsArgumentError_RejectsThatUserOnly()
     {
         // Arrange
