@@ -1,14 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
 using CohortSync.Azure.Tables;
 using CohortSync.Bench;
 using CohortSync.Connectors.Common;
 using CohortSync.Core.Application;
-using CohortSync.Core.Definitions;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.DeliveryBench;
@@ -159,39 +157,13 @@ internal static class Bench
             services.AddSingleton<ISyncStore>(sp => TimedSyncStore.Wrap(sp.GetRequiredService<TableStateStore>(), calls));
             await using var provider = services.BuildServiceProvider();
 
-            // The limit: the connector's own default requestsPerSecond (Braze's and Productboard's are their documented limits).
-            var connector = provider.GetRequiredService<IDestinationRegistry>().Resolve(scenario.Type);
-            var limit = (double)connector.GetType().GetProperty("DefaultRequestsPerSecond", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(connector)!;
+            var limit = scenario.ConnectorLimit(provider);
             scenario.Limit(sandbox, limit);
             var members = options.Members ?? Size(limit * options.Seconds / scenario.RequestsPerMember);
             var seedWatch = Stopwatch.StartNew();
-            scenario.Seed(sandbox, members);
-            var (destination, secrets) = scenario.Define(sandbox, limit);
-            foreach (var (name, value) in secrets)
-            {
-                configuration["Secrets:" + name] = value;
-            }
-
-            var cohort = Path.Combine(work, "cohort.csv");
-            CohortCsv.WritePlain(cohort, members);
+            var sync = await scenario.ArrangeAsync(
+                provider, configuration, sandbox, limit, members, Path.Combine(work, "cohort.csv"), "bench-" + scenario.Type + "-sync", "delivery benchmark to " + scenario.Type, options.BatchSize, CancellationToken.None);
             var store = provider.GetRequiredService<ISyncStore>();
-            await store.SaveDestinationAsync(destination with { CreatedAt = DateTimeOffset.UtcNow }, null);
-            var sync = new SyncDefinition
-            {
-                Id = "bench-" + scenario.Type + "-sync",
-                Name = "delivery benchmark to " + scenario.Type,
-                DestinationId = destination.Id,
-                Source = new SourceDefinition("file", cohort, "Delivery benchmark cohort"),
-                Identifiers = scenario.Identifiers,
-                Carry = scenario.Carry,
-                CreatedAt = DateTimeOffset.UtcNow,
-            };
-            if (options.BatchSize is { } batchSize)
-            {
-                sync = sync with { BatchSize = batchSize };
-            }
-
-            await store.SaveSyncAsync(sync, null);
             Console.WriteLine($"   limit {limit.ToString("0.###", CultureInfo.InvariantCulture)} req/s ({scenario.LimitSource}), sandbox bucket {scenario.Burst(sandbox).ToString(CultureInfo.InvariantCulture)}; "
                 + $"{members:N0} members seeded and written in {S(seedWatch.Elapsed.TotalSeconds)} s");
 

@@ -1,16 +1,21 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
+using CohortSync.Bench;
 using CohortSync.Connectors.Braze;
 using CohortSync.Connectors.Iterable;
 using CohortSync.Connectors.Productboard;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
+using CohortSync.Core.Ports;
 using CohortSync.Sandbox.Braze;
 using CohortSync.Sandbox.Faults;
 using CohortSync.Sandbox.Iterable;
 using CohortSync.Sandbox.Productboard;
 using CohortSync.Sandbox.Pushwoosh;
 using CohortSync.Sandbox.Webhook;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CohortSync.DeliveryBench;
 
@@ -57,6 +62,45 @@ internal abstract class Scenario
 
     /// <summary>Member <paramref name="i"/> of the cohort as the sandbox names it.</summary>
     public virtual string Expected(int i) => "user-" + i.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The limit measured against: the connector's own default requestsPerSecond (Braze's and Productboard's are their documented limits).</summary>
+    public double ConnectorLimit(IServiceProvider provider)
+    {
+        var connector = provider.GetRequiredService<IDestinationRegistry>().Resolve(Type);
+        return (double)connector.GetType().GetProperty("DefaultRequestsPerSecond", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(connector)!;
+    }
+
+    /// <summary>
+    /// Seeds the sandbox with the members, puts the destination's secrets into the configuration, writes the cohort file
+    /// and stores the destination and a file sync of it; returns the sync.
+    /// </summary>
+    public async Task<SyncDefinition> ArrangeAsync(
+        IServiceProvider provider, IConfiguration configuration, RecordingSandbox sandbox, double limit, int members, string cohortPath, string syncId, string syncName, int? batchSize, CancellationToken cancellationToken)
+    {
+        Seed(sandbox, members);
+        var (destination, secrets) = Define(sandbox, limit);
+        foreach (var (name, value) in secrets)
+        {
+            configuration["Secrets:" + name] = value;
+        }
+
+        CohortCsv.WritePlain(cohortPath, members);
+        var store = provider.GetRequiredService<ISyncStore>();
+        await store.SaveDestinationAsync(destination with { CreatedAt = DateTimeOffset.UtcNow }, null, cancellationToken);
+        var sync = new SyncDefinition
+        {
+            Id = syncId,
+            Name = syncName,
+            DestinationId = destination.Id,
+            Source = new SourceDefinition("file", cohortPath, syncName + " cohort"),
+            Identifiers = Identifiers,
+            Carry = Carry,
+            BatchSize = batchSize,
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        await store.SaveSyncAsync(sync, null, cancellationToken);
+        return sync;
+    }
 
     /// <summary>Requests the sandbox refused for its rate limit.</summary>
     public abstract int Violations(RecordingSandbox sandbox);

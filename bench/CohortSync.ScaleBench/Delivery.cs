@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.Reflection;
-using CohortSync.Bench;
 using CohortSync.Core.Application;
-using CohortSync.Core.Definitions;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.DeliveryBench;
@@ -58,33 +55,12 @@ internal static class Delivery
             }).Build();
             await using var provider = new ServiceCollection().AddLogging().AddCohortSyncLocalHost(configuration).BuildServiceProvider();
 
-            // The limit: the connector's own default requestsPerSecond, as DeliveryBench reads it.
-            var connector = provider.GetRequiredService<IDestinationRegistry>().Resolve(scenario.Type);
-            var limit = (double)connector.GetType().GetProperty("DefaultRequestsPerSecond", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(connector)!;
+            var limit = scenario.ConnectorLimit(provider);
             scenario.Limit(sandbox, limit);
             var members = Size(limit * seconds / scenario.RequestsPerMember);
-            scenario.Seed(sandbox, members);
-            var (destination, secrets) = scenario.Define(sandbox, limit);
-            foreach (var (name, value) in secrets)
-            {
-                configuration["Secrets:" + name] = value;
-            }
-
-            var cohort = Path.Combine(work, "cohort.csv");
-            CohortCsv.WritePlain(cohort, members);
+            var sync = await scenario.ArrangeAsync(
+                provider, configuration, sandbox, limit, members, Path.Combine(work, "cohort.csv"), "scale-" + scenario.Type, "scale harness delivery to " + scenario.Type, batchSize: null, cancellationToken);
             var store = provider.GetRequiredService<ISyncStore>();
-            await store.SaveDestinationAsync(destination with { CreatedAt = DateTimeOffset.UtcNow }, null, cancellationToken);
-            var sync = new SyncDefinition
-            {
-                Id = "scale-" + scenario.Type,
-                Name = "scale harness delivery to " + scenario.Type,
-                DestinationId = destination.Id,
-                Source = new SourceDefinition("file", cohort, "Scale harness delivery cohort"),
-                Identifiers = scenario.Identifiers,
-                Carry = scenario.Carry,
-                CreatedAt = DateTimeOffset.UtcNow,
-            };
-            await store.SaveSyncAsync(sync, null, cancellationToken);
 
             var runs = provider.GetRequiredService<RunService>();
             var engine = provider.GetRequiredService<LocalWorkflowEngine>();
