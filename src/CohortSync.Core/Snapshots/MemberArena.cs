@@ -41,9 +41,9 @@ internal sealed class MemberArena
         var reference = ((long)(_blocks.Count - 1) << 32) | (uint)_used;
         var span = _current.AsSpan();
         var pos = _used;
-        WriteVarint(span, ref pos, (uint)keyBytes);
+        SnapshotCodec.WriteVarint(span, ref pos, (ulong)keyBytes);
         pos += Encoding.UTF8.GetBytes(key, span[pos..]);
-        WriteVarint(span, ref pos, payload is null ? 0 : (uint)payloadBytes + 1);
+        SnapshotCodec.WriteVarint(span, ref pos, payload is null ? 0 : (ulong)payloadBytes + 1);
         if (payload is not null)
         {
             pos += Encoding.UTF8.GetBytes(payload, span[pos..]);
@@ -57,7 +57,7 @@ internal sealed class MemberArena
     public ReadOnlySpan<byte> Key(long reference)
     {
         var span = Record(reference, out var pos);
-        var length = (int)ReadVarint(span, ref pos);
+        var length = (int)SnapshotCodec.ReadVarint(span, ref pos);
         return span.Slice(pos, length);
     }
 
@@ -65,10 +65,10 @@ internal sealed class MemberArena
     public ReadOnlySpan<byte> Read(long reference, out ReadOnlySpan<byte> payload, out bool hasPayload)
     {
         var span = Record(reference, out var pos);
-        var keyLength = (int)ReadVarint(span, ref pos);
+        var keyLength = (int)SnapshotCodec.ReadVarint(span, ref pos);
         var key = span.Slice(pos, keyLength);
         pos += keyLength;
-        var payloadLength = (int)ReadVarint(span, ref pos);
+        var payloadLength = (int)SnapshotCodec.ReadVarint(span, ref pos);
         hasPayload = payloadLength > 0;
         payload = hasPayload ? span.Slice(pos, payloadLength - 1) : default;
         return key;
@@ -92,31 +92,5 @@ internal sealed class MemberArena
     {
         pos = (int)(uint)reference;
         return _blocks[(int)(reference >> 32)];
-    }
-
-    private static void WriteVarint(Span<byte> span, ref int pos, uint value)
-    {
-        while (value >= 0x80)
-        {
-            span[pos++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        span[pos++] = (byte)value;
-    }
-
-    private static uint ReadVarint(ReadOnlySpan<byte> span, ref int pos)
-    {
-        uint value = 0;
-        var shift = 0;
-        byte b;
-        do
-        {
-            b = span[pos++];
-            value |= (uint)(b & 0x7F) << shift;
-            shift += 7;
-        }
-        while (b >= 0x80);
-        return value;
     }
 }

@@ -159,6 +159,18 @@ public static class SnapshotCodec
         return records;
     }
 
+    /// <summary>Writes a varint (7 bits a byte, low first), the length and count format of every record.</summary>
+    internal static void WriteVarint(Span<byte> span, ref int pos, ulong value)
+    {
+        while (value >= 0x80)
+        {
+            span[pos++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        span[pos++] = (byte)value;
+    }
+
     /// <summary>Reads a varint written by the encoder; throws <see cref="InvalidDataException"/> for one longer than 64 bits.</summary>
     internal static ulong ReadVarint(ReadOnlySpan<byte> span, ref int pos)
     {

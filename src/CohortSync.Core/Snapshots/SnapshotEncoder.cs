@@ -105,9 +105,9 @@ public sealed class SnapshotEncoder
         {
             Ensure(1 + 10 + keyBytes + 10 + payloadBytes);
             _buffer[_length++] = (byte)kind;
-            WriteVarint((ulong)keyBytes);
+            SnapshotCodec.WriteVarint(_buffer, ref _length, (ulong)keyBytes);
             _length += Encoding.UTF8.GetBytes(key, _buffer.AsSpan(_length));
-            WriteVarint(payload is null ? 0 : (ulong)payloadBytes + 1);
+            SnapshotCodec.WriteVarint(_buffer, ref _length, payload is null ? 0 : (ulong)payloadBytes + 1);
             if (payload is not null)
             {
                 _length += Encoding.UTF8.GetBytes(payload, _buffer.AsSpan(_length));
@@ -120,10 +120,10 @@ public sealed class SnapshotEncoder
         {
             Ensure(1 + 10 + key.Length + 10 + payload.Length);
             _buffer[_length++] = (byte)kind;
-            WriteVarint((ulong)key.Length);
+            SnapshotCodec.WriteVarint(_buffer, ref _length, (ulong)key.Length);
             key.CopyTo(_buffer.AsSpan(_length));
             _length += key.Length;
-            WriteVarint(hasPayload ? (ulong)payload.Length + 1 : 0);
+            SnapshotCodec.WriteVarint(_buffer, ref _length, hasPayload ? (ulong)payload.Length + 1 : 0);
             if (hasPayload)
             {
                 payload.CopyTo(_buffer.AsSpan(_length));
@@ -139,14 +139,7 @@ public sealed class SnapshotEncoder
             Span<byte> header = stackalloc byte[16];
             SnapshotCodec.Magic.CopyTo(header);
             var n = SnapshotCodec.Magic.Length;
-            var count = (ulong)Count;
-            while (count >= 0x80)
-            {
-                header[n++] = (byte)(count | 0x80);
-                count >>= 7;
-            }
-
-            header[n++] = (byte)count;
+            SnapshotCodec.WriteVarint(header, ref n, (ulong)Count);
             var start = 16 - n;
             header[..n].CopyTo(_buffer.AsSpan(start));
             var length = _length - start;
@@ -167,17 +160,6 @@ public sealed class SnapshotEncoder
                 ArrayPool<byte>.Shared.Return(_buffer);
                 _buffer = bigger;
             }
-        }
-
-        private void WriteVarint(ulong value)
-        {
-            while (value >= 0x80)
-            {
-                _buffer[_length++] = (byte)(value | 0x80);
-                value >>= 7;
-            }
-
-            _buffer[_length++] = (byte)value;
         }
     }
 }
