@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Manage a throwaway Azurite Table Storage emulator for the tests.
+# Manage a throwaway Azurite (blob, queue and table storage emulator) for the tests, the demo and the trials.
+# Tables hold CohortSync's state; blobs, queues and tables hold the Durable Task engine's task hub.
 #
 #   eng/azurite.sh install             npm ci in eng/azurite when node_modules is missing or stale
-#   eng/azurite.sh start STATE_DIR     start on a free 127.0.0.1 port, print the connection string
+#   eng/azurite.sh start STATE_DIR     start on free 127.0.0.1 ports, print the connection string
 #   eng/azurite.sh stop  STATE_DIR     stop the instance started with that STATE_DIR
 #
 # stdout carries only the connection string (so `cs=$(eng/azurite.sh start d)` works);
@@ -11,7 +12,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 AZ_DIR="$HERE/azurite"
-AZ_BIN="$AZ_DIR/node_modules/.bin/azurite-table"
+AZ_BIN="$AZ_DIR/node_modules/.bin/azurite"
 # npm ci writes this hidden lockfile; its mtime tells when node_modules was last installed.
 AZ_STAMP="$AZ_DIR/node_modules/.package-lock.json"
 
@@ -97,10 +98,12 @@ cmd_start() {
 
   cmd_install
 
-  local attempt port pid deadline
+  local attempt port blob_port queue_port pid deadline
   for ((attempt = 1; attempt <= START_ATTEMPTS; attempt++)); do
     port="$(free_port)"
-    [[ "$port" =~ ^[0-9]+$ ]] || die "could not get a free port from the OS"
+    blob_port="$(free_port)"
+    queue_port="$(free_port)"
+    [[ "$port" =~ ^[0-9]+$ && "$blob_port" =~ ^[0-9]+$ && "$queue_port" =~ ^[0-9]+$ ]] || die "could not get free ports from the OS"
     # --inMemoryPersistence: nothing written to disk, every run starts empty.
     # setsid: own session/process group, so `stop` can kill Azurite and any children at once.
     # Run from STATE_DIR so any stray file Azurite might write lands in the temp dir.
@@ -108,6 +111,8 @@ cmd_start() {
     (
       cd "$state"
       exec setsid "$AZ_BIN" \
+        --blobHost 127.0.0.1 --blobPort "$blob_port" \
+        --queueHost 127.0.0.1 --queuePort "$queue_port" \
         --tableHost 127.0.0.1 --tablePort "$port" \
         --inMemoryPersistence --disableTelemetry --skipApiVersionCheck --loose \
         </dev/null >>"$state/azurite.log" 2>&1
@@ -119,9 +124,9 @@ cmd_start() {
     deadline=$((SECONDS + START_TIMEOUT_S))
     while ((SECONDS < deadline)); do
       if ! pid_alive "$pid"; then break; fi
-      if port_open "$port"; then
+      if port_open "$port" && port_open "$blob_port" && port_open "$queue_port"; then
         echo "$port" >"$state/azurite.port"
-        echo "DefaultEndpointsProtocol=http;AccountName=$ACCOUNT_NAME;AccountKey=$ACCOUNT_KEY;TableEndpoint=http://127.0.0.1:$port/$ACCOUNT_NAME;"
+        echo "DefaultEndpointsProtocol=http;AccountName=$ACCOUNT_NAME;AccountKey=$ACCOUNT_KEY;BlobEndpoint=http://127.0.0.1:$blob_port/$ACCOUNT_NAME;QueueEndpoint=http://127.0.0.1:$queue_port/$ACCOUNT_NAME;TableEndpoint=http://127.0.0.1:$port/$ACCOUNT_NAME;"
         return 0
       fi
       sleep 0.2
@@ -129,7 +134,7 @@ cmd_start() {
 
     if pid_alive "$pid"; then
       cmd_stop "$state"
-      die "Azurite did not accept connections on 127.0.0.1:$port within ${START_TIMEOUT_S}s; log: $state/azurite.log"
+      die "Azurite did not accept connections on 127.0.0.1:$blob_port/$queue_port/$port within ${START_TIMEOUT_S}s; log: $state/azurite.log"
     fi
     rm -f "$state/azurite.pid"
     # Exited early: retry on a new port only if the port was stolen in between.

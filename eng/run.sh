@@ -7,6 +7,8 @@
 #     the change), and
 #  2. syncs the sandbox's Amplitude cohort to Braze, Iterable, Pushwoosh, Productboard and a
 #     webhook, printing each destination's summary, then one sync again (cohort unchanged).
+# Every run goes through the Durable Task engine (an in-process sidecar on Durable Task's Azure Storage backend, on the
+# same Azurite), with the orchestrator and activities the Functions app runs.
 # Any arguments replace `demo`, e.g. `bash eng/run.sh run --sync my-sync --mode DryRun`.
 # Azurite and the sandboxes are stopped afterwards; storage is in memory, so every run starts fresh.
 set -euo pipefail
@@ -27,7 +29,7 @@ trap cleanup EXIT INT TERM
 echo "==> building CohortSync"
 dotnet build src/CohortSync.LocalHost/CohortSync.LocalHost.csproj -c Release -v quiet -nologo -clp:ErrorsOnly
 dotnet build src/CohortSync.Sandbox/CohortSync.Sandbox.csproj -c Release -v quiet -nologo -clp:ErrorsOnly
-echo "==> starting Azurite (Table Storage emulator)"
+echo "==> starting Azurite (blob, queue and table storage emulator)"
 CONNECTION="$(bash eng/azurite.sh start "$STATE")"
 export Storage__ConnectionString="$CONNECTION"
 

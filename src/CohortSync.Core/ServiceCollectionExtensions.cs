@@ -30,7 +30,6 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<FailRunActivity>();
         services.AddSingleton<StartExportActivity>();
         services.AddSingleton<PollExportActivity>();
-        services.AddSingleton<SyncActivities>();
         services.AddSingleton<RunService>();
         services.AddSingleton<SchedulerService>();
         services.AddSingleton<DefinitionService>();

@@ -1,5 +1,9 @@
-using CohortSync.Core.Ports;
-using CohortSync.Functions.Workflow;
+using CohortSync.Api;
+using CohortSync.Azure;
+using CohortSync.Connectors;
+using CohortSync.Core;
+using CohortSync.Durable;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CohortSync.Functions;
@@ -8,14 +12,19 @@ namespace CohortSync.Functions;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the Durable engine behind <see cref="IWorkflowEngine"/>. It is a singleton, as the local runner is, so Core's
-    /// <c>RunService</c> and <c>SchedulerService</c> and the API are the same objects in both hosts; the Durable client it
-    /// needs is bound per invocation by the functions that start runs or raise decisions (see <see cref="DurableWorkflowEngine"/>).
+    /// Everything the app's functions take: one entry point per project, each binding its options and validating them at
+    /// start-up (Storage:*, KeyVault:*, Workflow:Retry:*), so a missing or malformed setting stops the worker before it takes
+    /// a trigger. The engine (<see cref="DurableWorkflowEngine"/>) is the singleton the local host registers too; the
+    /// Durable client it needs is bound per invocation by the functions that start runs or raise decisions.
     /// </summary>
-    public static IServiceCollection AddDurableWorkflowEngine(this IServiceCollection services)
+    public static IServiceCollection AddCohortSyncFunctionsApp(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton<DurableWorkflowEngine>();
-        services.AddSingleton<IWorkflowEngine>(sp => sp.GetRequiredService<DurableWorkflowEngine>());
+        services.AddCohortSyncCore();
+        services.AddCohortSyncTableStorage(configuration);
+        services.AddCohortSyncConnectors();
+        services.AddCohortSyncKeyVault(configuration);
+        services.AddCohortSyncApi();
+        services.AddCohortSyncDurable(configuration);
         return services;
     }
 }

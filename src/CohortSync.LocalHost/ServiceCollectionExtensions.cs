@@ -4,7 +4,8 @@ using CohortSync.Connectors;
 using CohortSync.Core;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Secrets;
-using CohortSync.LocalHost.Runner;
+using CohortSync.Durable;
+using CohortSync.LocalHost.Engine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,12 +14,19 @@ namespace CohortSync.LocalHost;
 
 /// <summary>
 /// LocalHost's entry point for dependency injection: Core, Table Storage, connectors, secrets (Key Vault when
-/// <c>KeyVault:VaultUri</c> is set, else configuration) and the local runner.
+/// <c>KeyVault:VaultUri</c> is set, else configuration), the run's orchestrator and activities, and the Durable Task engine
+/// that runs them.
 /// </summary>
 public static class ServiceCollectionExtensions
 {
     /// <summary>Adds everything a local host needs.</summary>
-    public static IServiceCollection AddCohortSyncLocalHost(this IServiceCollection services, IConfiguration configuration)
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The configuration.</param>
+    /// <param name="engine">
+    /// False for a command that only edits or reads definitions and state (<c>apply</c>): no engine starts, so it takes no
+    /// work and resumes nobody's runs; starting a run then fails with a message saying so.
+    /// </param>
+    public static IServiceCollection AddCohortSyncLocalHost(this IServiceCollection services, IConfiguration configuration, bool engine = true)
     {
         // Options bound with BindConfiguration read IConfiguration from the container; a generic host registers it, a bare
         // ServiceCollection (the integration tests' harness) does not.
@@ -35,13 +43,12 @@ public static class ServiceCollectionExtensions
             services.AddSingleton<ISecretStore>(sp => new CachingSecretStore(new ConfigurationSecretStore(configuration), sp.GetRequiredService<TimeProvider>()));
         }
 
-        services.AddOptions<LocalRunnerOptions>()
-            .Bind(configuration.GetSection(LocalRunnerOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        services.AddSingleton<LocalWorkflowEngine>();
-        services.AddSingleton<IWorkflowEngine>(sp => sp.GetRequiredService<LocalWorkflowEngine>());
-        services.AddHostedService<LocalRunnerHostedService>();
+        services.AddCohortSyncDurable(configuration);
+        if (engine)
+        {
+            services.AddLocalDurableTaskEngine(configuration);
+        }
+
         return services;
     }
 }

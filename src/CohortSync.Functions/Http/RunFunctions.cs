@@ -1,5 +1,5 @@
 using CohortSync.Api;
-using CohortSync.Functions.Workflow;
+using CohortSync.Durable;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;

@@ -1,5 +1,5 @@
 using CohortSync.Core.Application;
-using CohortSync.Functions.Workflow;
+using CohortSync.Durable;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;

@@ -6,8 +6,9 @@ using Microsoft.Azure.Functions.Worker;
 namespace CohortSync.Functions.Workflow;
 
 /// <summary>
-/// One activity function per workflow activity, each a call into Core's activity class. Transient failures throw, so the
-/// orchestrator's retry policy (<see cref="ActivityRetry"/>) retries them; the activities are idempotent per run.
+/// One activity function per workflow activity, each a call into Core's activity class: the classes the local host's Durable
+/// Task worker runs under the same names (<c>DurableRegistration.AddCohortSyncWorkflow</c>). Transient failures throw, so
+/// the orchestrator's retry policy (<c>WorkflowRetryOptions</c>) retries them; the activities are idempotent per run.
 /// </summary>
 /// <remarks>
 /// <see cref="FunctionContext"/>.CancellationToken is the invocation's token (the worker's own CancellationTokenConverter

@@ -7,7 +7,8 @@ using CohortSync.Core.Errors;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
-using CohortSync.LocalHost.Runner;
+using CohortSync.Core.Workflow;
+using CohortSync.Durable;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -33,21 +34,21 @@ internal static class CliApp
         var outDir = new Option<string>("--out") { Description = "Folder for the sample cohort and the exported batches", DefaultValueFactory = _ => Path.Combine(".cohortsync", "demo") };
         var sandbox = new Option<string?>("--sandbox") { Description = "A sandbox started with --demo: also sync its Amplitude cohort to Braze, Iterable, Pushwoosh, Productboard and a webhook" };
         var demo = new Command("demo", "Sync the embedded sample cohort to a file destination twice (a full first sync, then only the change); with --sandbox, an Amplitude cohort to every destination.") { outDir, sandbox };
-        demo.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, (services, console) => DemoAsync(services, console, parse.GetValue(outDir)!, parse.GetValue(sandbox) is { } url ? new Uri(url) : null, ct), ct));
+        demo.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, engine: true, (services, console) => DemoAsync(services, console, parse.GetValue(outDir)!, parse.GetValue(sandbox) is { } url ? new Uri(url) : null, ct), ct));
         root.Subcommands.Add(demo);
 
         var syncId = new Option<string>("--sync") { Description = "The sync to run", Required = true };
         var mode = new Option<RunMode>("--mode") { Description = "Incremental, Full or DryRun", DefaultValueFactory = _ => RunMode.Incremental };
-        var run = new Command("run", "Run one sync on the local runner, with progress and a summary.") { syncId, mode };
-        run.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, (services, console) => RunOneAsync(services, console, parse.GetValue(syncId)!, parse.GetValue(mode), ct), ct));
+        var run = new Command("run", "Run one sync on the Durable Task engine, with progress and a summary.") { syncId, mode };
+        run.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, engine: true, (services, console) => RunOneAsync(services, console, parse.GetValue(syncId)!, parse.GetValue(mode), ct), ct));
         root.Subcommands.Add(run);
 
         var file = new Option<FileInfo>("--file") { Description = "JSON with \"destinations\" and \"syncs\" arrays", Required = true };
         var apply = new Command("apply", "Create or replace destinations and syncs from a JSON file.") { file };
-        apply.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, (services, console) => ApplyAsync(services, console, parse.GetValue(file)!, ct), ct));
+        apply.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, engine: false, (services, console) => ApplyAsync(services, console, parse.GetValue(file)!, ct), ct));
         root.Subcommands.Add(apply);
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
-        var serve = new Command("serve", "Serve the HTTP API (x-functions-key: the Api:Key setting), the scheduler timer and the local runner.") { urls };
+        var serve = new Command("serve", "Serve the HTTP API (x-functions-key: the Api:Key setting), the scheduler timer and the Durable Task engine.") { urls };
         serve.SetAction(async (parse, ct) =>
         {
             var app = Web.LocalHostApp.Build(["--urls", parse.GetValue(urls)!], config =>
@@ -65,7 +66,7 @@ internal static class CliApp
     }
 
     private static async Task<int> WithHostAsync(
-        ParseResult parse, Option<string?> storage, Option<bool> verbose, Func<IServiceProvider, IAnsiConsole, Task<int>> action, CancellationToken cancellationToken)
+        ParseResult parse, Option<string?> storage, Option<bool> verbose, bool engine, Func<IServiceProvider, IAnsiConsole, Task<int>> action, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder();
         if (parse.GetValue(storage) is { Length: > 0 } connection)
@@ -74,7 +75,7 @@ internal static class CliApp
         }
 
         builder.Logging.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
-        builder.Services.AddCohortSyncLocalHost(builder.Configuration);
+        builder.Services.AddCohortSyncLocalHost(builder.Configuration, engine);
         var console = AnsiConsole.Console;
         if (string.IsNullOrWhiteSpace(builder.Configuration["Storage:ConnectionString"]))
         {
@@ -84,7 +85,6 @@ internal static class CliApp
 
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
-        var engine = host.Services.GetRequiredService<LocalWorkflowEngine>();
         try
         {
             return await action(host.Services, console);
@@ -96,24 +96,41 @@ internal static class CliApp
         }
         finally
         {
-            await engine.StopAsync();
             await host.StopAsync(CancellationToken.None);
         }
     }
 
     private static async Task<int> RunOneAsync(IServiceProvider services, IAnsiConsole console, string syncId, RunMode mode, CancellationToken cancellationToken)
     {
-        // Unfinished runs (from a crash or a stop) were resumed when the host started.
-        var engine = services.GetRequiredService<LocalWorkflowEngine>();
+        // Unfinished runs (from a crash or a stop) are in the task hub: the engine took them up again when it started.
+        var engine = services.GetRequiredService<DurableWorkflowEngine>();
         var runs = services.GetRequiredService<RunService>();
         var start = await runs.StartAsync(syncId, mode, cancellationToken: cancellationToken);
         if (!start.Started)
         {
             console.MarkupLineInterpolated($"sync {syncId} already has run {start.Run.RunId} under way ({start.Run.Status}); following it");
+            if (!start.Run.Status.IsTerminal())
+            {
+                // A process killed between writing the run's record and scheduling its orchestration left a run the
+                // engine has never seen: schedule it now (a no-op when the orchestration exists).
+                await engine.StartAsync(new RunInput(start.Run.RunId, start.Run.SyncId, start.Run.Mode, start.Run.ExportFirst), cancellationToken);
+            }
         }
 
-        var running = engine.WaitAsync(start.Run.RunId, cancellationToken);
-        var progress = await new RunReporter(runs, console).FollowAsync(start.Run.RunId, running, cancellationToken);
+        using var following = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = engine.WaitAsync(start.Run.RunId, following.Token);
+        RunProgress progress;
+        try
+        {
+            progress = await new RunReporter(runs, console).FollowAsync(start.Run.RunId, running, cancellationToken);
+        }
+        finally
+        {
+            // A run held for approval is still running: stop waiting for it.
+            await following.CancelAsync();
+            await running.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
         return progress.Run.Status switch
         {
             RunStatus.Completed when progress.Run.Error is null => 0,

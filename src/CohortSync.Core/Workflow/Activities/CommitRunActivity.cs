@@ -11,7 +11,7 @@ namespace CohortSync.Core.Workflow.Activities;
 /// counted with their reasons; members of batches that failed stay pending for the next run. Writes the run report and
 /// releases the sync. Idempotent: a finished run is returned as it is, and the baseline applies a run's changes once.
 /// </summary>
-public sealed class CommitRunActivity
+public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunResult>
 {
     private readonly ISyncStore _store;
     private readonly BaselineRepository _baselines;

@@ -8,7 +8,7 @@ namespace CohortSync.Core.Workflow.Activities;
 /// StartExport: asks the sync's source for an export, or finds the cohort unchanged since the baseline's export, or shares
 /// a recent export of the same cohort. The ticket is stored on the run, so the activity is idempotent and Prepare finds it.
 /// </summary>
-public sealed class StartExportActivity
+public sealed class StartExportActivity : IWorkflowActivity<RunInput, ExportTicket>
 {
     private readonly ISyncStore _store;
     private readonly IEnumerable<ICohortExporter> _exporters;
@@ -50,7 +50,7 @@ public sealed class StartExportActivity
 }
 
 /// <summary>PollExport: asks once whether the run's export is ready; the workflow waits between polls on durable timers.</summary>
-public sealed class PollExportActivity
+public sealed class PollExportActivity : IWorkflowActivity<RunInput, ExportTicket>
 {
     private readonly ISyncStore _store;
     private readonly IEnumerable<ICohortExporter> _exporters;

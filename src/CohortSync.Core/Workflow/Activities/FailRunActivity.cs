@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace CohortSync.Core.Workflow.Activities;
 
 /// <summary>Fail: record why a run failed and release its sync. The baseline is left as it was.</summary>
-public sealed class FailRunActivity
+public sealed class FailRunActivity : IWorkflowActivity<FailRunInput, RunResult>
 {
     private readonly RunRecords _runs;
     private readonly ILogger<FailRunActivity> _logger;

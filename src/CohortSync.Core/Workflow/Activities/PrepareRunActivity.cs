@@ -13,7 +13,7 @@ namespace CohortSync.Core.Workflow.Activities;
 /// batches and return a small plan. Idempotent per run: a prepared run returns its stored plan. A malformed source fails
 /// before anything is written.
 /// </summary>
-public sealed class PrepareRunActivity
+public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
 {
     private const int MaxSkipReasons = 20;
     private const int BatchRawBytes = 384 * 1024;

@@ -8,7 +8,7 @@ namespace CohortSync.Core.Workflow.Activities;
 /// Send: read one stored batch, send it through the destination's connector, record the outcome. Idempotent: a settled
 /// batch returns its stored outcome without sending. Transient failures throw, so the engine retries.
 /// </summary>
-public sealed class SendBatchActivity
+public sealed class SendBatchActivity : IWorkflowActivity<SendBatchInput, BatchSummary>
 {
     private readonly ISyncStore _store;
     private readonly IDestinationRegistry _destinations;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.DurableTask.Client;
 
-namespace CohortSync.Functions.Workflow;
+namespace CohortSync.Durable;
 
 /// <summary>
 /// The <c>[DurableClient]</c> of one function invocation, made available to <see cref="DurableWorkflowEngine"/> for the
