@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # THE test command:  bash eng/test.sh [extra `dotnet test` args, e.g. --filter "FullyQualifiedName~Foo"]
 #
-# Starts a private Azurite (Table Storage emulator), restores and builds the solution, runs every
-# test project under tests/, and prints as its very last line:  N passed, N failed, N skipped
+# Starts a private Azurite (blob, queue and table storage emulator), restores and builds every project of
+# the solution (a project that cannot restore or build fails the run), publishes the Functions app, runs
+# every test project under tests/, and prints as its very last line:  N passed, N failed, N skipped
 # Exits non-zero if the build failed, any test failed, or no test ran at all.
 #
 # Environment:
@@ -10,16 +11,13 @@
 #   COHORTSYNC_TEST_RESULTS  if set, the TRX files are copied into this directory
 #   COHORTSYNC_SLN           solution to use instead of CohortSyncFunctions.sln (for testing this script)
 #   COHORTSYNC_TESTS_DIR     folder of test projects, relative to the solution (default: tests)
-#   COHORTSYNC_SKIPPABLE     overrides SKIPPABLE below
 # Exported to the tests:
-#   COHORTSYNC_TEST_STORAGE  Azurite Table Storage connection string
+#   COHORTSYNC_TEST_STORAGE            Azurite connection string (blob, queue and table endpoints)
+#   COHORTSYNC_FUNCTIONS_PUBLISH_DIR   where the Functions app was published (its functions.metadata is checked)
 set -euo pipefail
 
-# Projects (paths relative to the solution, space-separated) that may be left out when their
-# restore fails: their packages are not all available from this machine's NuGet registry.
-# Any other restore failure fails the run.
-SKIPPABLE="${COHORTSYNC_SKIPPABLE-src/CohortSync.Functions/CohortSync.Functions.csproj}"
 CONFIGURATION=Release
+FUNCTIONS_PROJECT=src/CohortSync.Functions/CohortSync.Functions.csproj
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -72,18 +70,6 @@ if ((${#ALL_PROJECTS[@]} == 0)); then
   finish 1 0 0 0
 fi
 
-skipped_line() {
-  echo "SKIPPED: $(dirname "$1") (its packages cannot be restored from this machine's registry)"
-}
-
-is_skippable() {
-  local p="$1" s
-  for s in $SKIPPABLE; do
-    [[ "$p" == "$s" || "$p" == "$s"/* || "$(dirname "$p")" == "$s" ]] && return 0
-  done
-  return 1
-}
-
 # ---------------------------------------------------------------- Azurite
 say "Azurite"
 bash eng/azurite.sh install
@@ -93,56 +79,34 @@ endpoint="${COHORTSYNC_TEST_STORAGE##*TableEndpoint=}"
 echo "Azurite Table endpoint: ${endpoint%;} (COHORTSYNC_TEST_STORAGE)"
 
 # ---------------------------------------------------------------- restore
-# Skippable projects are restored one by one so a failure can be pinned on them; the rest are
-# restored together below, where any failure is fatal.
 say "restore"
-PROJECTS=()
-SKIPPED_PROJECTS=()
-for p in "${ALL_PROJECTS[@]}"; do
-  if is_skippable "$p"; then
-    if dotnet restore "$SLN_DIR/$p" -nodeReuse:false >"$STATE/restore-skippable.log" 2>&1; then
-      PROJECTS+=("$p")
-    else
-      SKIPPED_PROJECTS+=("$p")
-      skipped_line "$p"
-      # Show why, so a real mistake in that project is not silently hidden.
-      grep -E 'error [A-Z]+[0-9]+' "$STATE/restore-skippable.log" | sed 's/^ */    /' | awk '!seen[$0]++' | head -n 5 || true
-    fi
-  else
-    PROJECTS+=("$p")
-  fi
-done
-if ((${#PROJECTS[@]} == 0)); then
-  echo "error: every project was skipped; nothing to build" >&2
-  finish 1 0 0 0
-fi
-
-# A solution filter over the remaining projects lets one restore/build run them in parallel.
-SLNF="$STATE/build.slnf"
-{
-  printf '{\n  "solution": {\n    "path": "%s",\n    "projects": [\n' "$SLN"
-  for i in "${!PROJECTS[@]}"; do
-    sep=","; if ((i == ${#PROJECTS[@]} - 1)); then sep=""; fi
-    printf '      "%s"%s\n' "${PROJECTS[$i]}" "$sep"
-  done
-  printf '    ]\n  }\n}\n'
-} >"$SLNF"
-
-if ! dotnet restore "$SLNF" -nodeReuse:false; then
-  echo "error: restore failed (only ${SKIPPABLE:-no projects} may fail to restore)" >&2
+if ! dotnet restore "$SLN" -nodeReuse:false; then
+  echo "error: restore failed" >&2
   finish 1 0 0 0
 fi
 
 # ---------------------------------------------------------------- build
 say "build ($CONFIGURATION)"
-if ! dotnet build "$SLNF" --no-restore -c "$CONFIGURATION" -nodeReuse:false; then
+if ! dotnet build "$SLN" --no-restore -c "$CONFIGURATION" -nodeReuse:false; then
   echo "error: build failed" >&2
   finish 1 0 0 0
 fi
 
+# ---------------------------------------------------------------- publish the Functions app
+# What a deployment ships; FunctionsAppTests read its functions.metadata.
+if [[ -f "$SLN_DIR/$FUNCTIONS_PROJECT" ]]; then
+  say "publish $FUNCTIONS_PROJECT"
+  COHORTSYNC_FUNCTIONS_PUBLISH_DIR="$STATE/functions-publish"
+  if ! dotnet publish "$SLN_DIR/$FUNCTIONS_PROJECT" --no-restore -c "$CONFIGURATION" -o "$COHORTSYNC_FUNCTIONS_PUBLISH_DIR" -nodeReuse:false -v quiet -nologo; then
+    echo "error: publish of the Functions app failed" >&2
+    finish 1 0 0 0
+  fi
+  export COHORTSYNC_FUNCTIONS_PUBLISH_DIR
+fi
+
 # ---------------------------------------------------------------- test
 TEST_PROJECTS=()
-for p in "${PROJECTS[@]}"; do
+for p in "${ALL_PROJECTS[@]}"; do
   name="$(basename "$p")"; name="${name%.*}"
   if [[ "$p" == "$TESTS_DIR"/* && "$name" == *Tests ]]; then TEST_PROJECTS+=("$p"); fi
 done
@@ -190,8 +154,6 @@ while IFS= read -r -d '' trx; do
   PASSED=$((PASSED + passed)) FAILED=$((FAILED + failed)) SKIPPED=$((SKIPPED + skipped))
 done < <(find "$RESULTS" -name '*.trx' -print0)
 
-# Repeat the skips next to the summary so they are not lost in the build output.
-for p in ${SKIPPED_PROJECTS[@]+"${SKIPPED_PROJECTS[@]}"}; do skipped_line "$p"; done
 if ((${#TEST_PROJECTS[@]} == 0)); then echo "error: no test projects found under $TESTS_DIR/" >&2; fi
 
 STATUS=0

@@ -11,8 +11,7 @@ using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.DeliveryBench;
 using CohortSync.LocalHost;
-using CohortSync.LocalHost.Runner;
-using Microsoft.Extensions.Configuration;
+using CohortSync.Durable;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -146,16 +145,21 @@ internal static class Bench
         {
             var events = new EngineEvents();
             var calls = new ConcurrentQueue<StoreCall>();
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            var prefix = "b" + Guid.NewGuid().ToString("N")[..12];
+            var builder = LocalHostBuilder.Create(new Dictionary<string, string?>
             {
                 ["Storage:ConnectionString"] = azurite.ConnectionString,
-                ["Storage:TablePrefix"] = "b" + Guid.NewGuid().ToString("N")[..12],
-            }).Build();
-            var services = new ServiceCollection()
-                .AddLogging(logging => logging.AddProvider(events))
-                .AddCohortSyncLocalHost(configuration);
+                ["Storage:TablePrefix"] = prefix,
+                ["Engine:TaskHub"] = "hub" + prefix,
+                ["Engine:PartitionCount"] = "1",
+            });
+            builder.Logging.AddProvider(events);
+            var configuration = builder.Configuration;
+            var services = builder.Services;
             services.AddSingleton<ISyncStore>(sp => TimedSyncStore.Wrap(sp.GetRequiredService<TableStateStore>(), calls));
-            await using var provider = services.BuildServiceProvider();
+            using var host = builder.Build();
+            await host.StartAsync();
+            var provider = host.Services;
 
             var limit = scenario.ConnectorLimit(provider);
             scenario.Limit(sandbox, limit);
@@ -169,7 +173,7 @@ internal static class Bench
 
             // One full sync through the real engine, as EngineHarness.RunAsync does.
             var runs = provider.GetRequiredService<RunService>();
-            var engine = provider.GetRequiredService<LocalWorkflowEngine>();
+            var engine = provider.GetRequiredService<DurableWorkflowEngine>();
             var started = Stopwatch.GetTimestamp();
             var start = await runs.StartAsync(sync.Id, RunMode.Incremental);
             await engine.WaitAsync(start.Run.RunId).WaitAsync(TimeSpan.FromMinutes(15));

@@ -4,8 +4,7 @@ using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.DeliveryBench;
 using CohortSync.LocalHost;
-using CohortSync.LocalHost.Runner;
-using Microsoft.Extensions.Configuration;
+using CohortSync.Durable;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CohortSync.ScaleBench;
@@ -48,12 +47,17 @@ internal static class Delivery
         var work = Directory.CreateTempSubdirectory("cohortsync-scalebench-delivery-").FullName;
         try
         {
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            var builder = LocalHostBuilder.Create(new Dictionary<string, string?>
             {
                 ["Storage:ConnectionString"] = storage,
                 ["Storage:TablePrefix"] = tablePrefix,
-            }).Build();
-            await using var provider = new ServiceCollection().AddLogging().AddCohortSyncLocalHost(configuration).BuildServiceProvider();
+                ["Engine:TaskHub"] = "hub" + tablePrefix,
+                ["Engine:PartitionCount"] = "1",
+            });
+            using var host = builder.Build();
+            await host.StartAsync(cancellationToken);
+            var configuration = builder.Configuration;
+            var provider = host.Services;
 
             var limit = scenario.ConnectorLimit(provider);
             scenario.Limit(sandbox, limit);
@@ -63,7 +67,7 @@ internal static class Delivery
             var store = provider.GetRequiredService<ISyncStore>();
 
             var runs = provider.GetRequiredService<RunService>();
-            var engine = provider.GetRequiredService<LocalWorkflowEngine>();
+            var engine = provider.GetRequiredService<DurableWorkflowEngine>();
             var start = await runs.StartAsync(sync.Id, RunMode.Incremental, cancellationToken: cancellationToken);
             await engine.WaitAsync(start.Run.RunId, cancellationToken).WaitAsync(TimeSpan.FromMinutes(10), cancellationToken);
             var run = (await store.GetRunAsync(start.Run.RunId, cancellationToken))!.Value;
@@ -72,6 +76,7 @@ internal static class Delivery
             var lost = Enumerable.Range(0, members).Select(scenario.Expected).Count(k => !membership.Contains(k));
             var sends = sandbox.Arrivals.Where(scenario.IsSend).Select(a => a.At).Order().ToList();
             var window = sends.Count > 1 ? (sends[^1] - sends[0]) / (double)Stopwatch.Frequency : 0;
+            await host.StopAsync(CancellationToken.None);
             return new DeliveryResult(scenario.Type, limit, scenario.RequestsPerMember, members, sends.Count, window, scenario.Violations(sandbox), lost, run.Status == RunStatus.Completed, run.Error);
         }
         finally

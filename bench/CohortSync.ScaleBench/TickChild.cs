@@ -2,7 +2,7 @@ using System.Diagnostics;
 using CohortSync.Bench;
 using CohortSync.Core.Application;
 using CohortSync.Core.Runs;
-using CohortSync.LocalHost.Runner;
+using CohortSync.Durable;
 using CohortSync.PlanBench;
 using Microsoft.Azure.Cosmos.Table;
 
@@ -10,7 +10,7 @@ namespace CohortSync.ScaleBench;
 
 /// <summary>
 /// The child <c>tick</c>, run after <c>plan</c> on the same sync, whose baseline then holds the cohort file v2: the sync
-/// becomes an every-minute sync and the real scheduler ticks three slots, through the real local engine.
+/// becomes an every-minute sync and the real scheduler ticks three slots, through the real Durable Task engine.
 /// <list type="number">
 /// <item>The first slot finds no source version recorded (the plan child ran the activities directly), so it starts a run:
 /// it reads, resolves and diffs the whole cohort against the baseline and finds nothing changed. That is what every slot of
@@ -30,10 +30,11 @@ public static class TickChild
         var prefix = options.Require(options.TablePrefix, "--prefix");
         var syncId = options.Require(options.SyncId, "--sync");
         var churn = new ChurnPlan(options.Members, options.Churn, options.Seed);
-        await using var host = new BenchHost(storage, prefix);
+        await using var host = new BenchHost(storage, prefix, engine: true);
+        await host.StartAsync();
         var store = host.Store;
         var scheduler = host.Get<SchedulerService>();
-        var engine = host.Get<LocalWorkflowEngine>();
+        var engine = host.Get<DurableWorkflowEngine>();
 
         // Tables are created (and connections opened) once per process: touch each before the clock starts.
         var sync = await store.GetSyncAsync(syncId, cancellationToken) ?? throw new InvalidOperationException($"sync {syncId} is missing: run setup and plan first");

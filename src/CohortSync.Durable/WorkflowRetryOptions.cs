@@ -48,12 +48,9 @@ public sealed class WorkflowRetryOptions
     {
         for (var f = failure; f is not null; f = f.InnerFailure)
         {
-            foreach (var type in PermanentFailures.Types)
+            if (PermanentFailures.IsPermanent(f.ErrorType))
             {
-                if (f.IsCausedBy(type))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 

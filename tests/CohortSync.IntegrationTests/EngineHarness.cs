@@ -8,25 +8,39 @@ using CohortSync.Core.Runs;
 using CohortSync.Core.Snapshots;
 using CohortSync.IntegrationTests.Secrets;
 using CohortSync.LocalHost;
-using CohortSync.LocalHost.Runner;
+using CohortSync.Durable;
+using CohortSync.LocalHost.Engine;
 using CohortSync.Sandbox;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 
 namespace CohortSync.IntegrationTests;
 
 /// <summary>
-/// One local host, as the CLI builds it, on Azurite and the sandbox: Core, the Table store, real connectors over HTTP, the
-/// local runner. Two harnesses on the same table prefix are two processes sharing storage (a restart, or a rival host).
+/// One local host, as the CLI builds it, on Azurite and the sandbox: Core, the Table store, real connectors over HTTP, and
+/// the run's orchestrator and activities on the Durable Task engine (the in-process sidecar and gRPC worker). The engine's
+/// backend is in memory by default (fast, and gone with the harness) or Durable Task's Azure Storage provider on Azurite
+/// (<c>durableStorage</c>), where two harnesses on the same table prefix are two processes sharing storage and a task hub
+/// (a restart, or a rival host).
 /// </summary>
 internal sealed class EngineHarness : IAsyncDisposable
 {
     public const string WebhookSecretName = "webhook-secret";
-    private readonly ServiceProvider _services;
+    private readonly IHost _host;
+    private bool _stopped;
 
-    public EngineHarness(
+    private EngineHarness(IHost host, SandboxHost sandbox, IConfigurationRoot configuration)
+    {
+        _host = host;
+        Sandbox = sandbox;
+        Configuration = configuration;
+    }
+
+    /// <summary>Builds the host and starts its engine.</summary>
+    public static async Task<EngineHarness> StartAsync(
         string connectionString,
         string tablePrefix,
         SandboxHost sandbox,
@@ -35,17 +49,23 @@ internal sealed class EngineHarness : IAsyncDisposable
         IReadOnlyDictionary<string, string>? secrets = null,
         bool keyVault = false,
         Microsoft.Extensions.Logging.ILoggerProvider? logs = null,
-        TimeSpan? httpTimeout = null)
+        TimeSpan? httpTimeout = null,
+        bool durableStorage = false)
     {
-        Sandbox = sandbox;
+        ArgumentNullException.ThrowIfNull(sandbox);
         var settings = new Dictionary<string, string?>
         {
             ["Storage:ConnectionString"] = connectionString,
             ["Storage:TablePrefix"] = tablePrefix,
-            ["Runner:MaxParallelActivities"] = maxParallelActivities.ToString(CultureInfo.InvariantCulture),
-            ["Runner:BaseDelay"] = "00:00:00.020",
-            ["Runner:MaxDelay"] = "00:00:00.200",
-            ["Runner:MaxRetryAttempts"] = "3",
+            ["Engine:Backend"] = durableStorage ? nameof(EngineBackend.AzureStorage) : nameof(EngineBackend.InMemory),
+            ["Engine:TaskHub"] = "hub" + tablePrefix,
+            ["Engine:PartitionCount"] = "1",
+            ["Engine:RecoveryTimeout"] = "00:00:06",
+            ["Engine:MaxQueuePollingInterval"] = "00:00:00.200",
+            ["Engine:MaxConcurrentActivities"] = maxParallelActivities.ToString(CultureInfo.InvariantCulture),
+            ["Workflow:Retry:MaxAttempts"] = "5",
+            ["Workflow:Retry:FirstInterval"] = "00:00:01",
+            ["Workflow:Retry:MaxInterval"] = "00:00:02",
             ["Secrets:" + WebhookSecretName] = sandbox.Webhook.Secret,
         };
         foreach (var (name, value) in secrets ?? new Dictionary<string, string>())
@@ -64,18 +84,23 @@ internal sealed class EngineHarness : IAsyncDisposable
             }
         }
 
-        Configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var configuration = Configuration;
-        var services = new ServiceCollection()
-            .AddLogging(builder =>
-            {
-                builder.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
-                if (logs is not null)
-                {
-                    builder.AddProvider(logs);
-                }
-            })
-            .AddCohortSyncLocalHost(configuration);
+        var builder = LocalHostBuilder.Create(settings);
+        var configuration = (IConfigurationRoot)builder.Configuration;
+        builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
+        if (Environment.GetEnvironmentVariable("COHORTSYNC_TEST_CONSOLE_LOG") is { Length: > 0 } level)
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(level))
+                .AddFilter("Microsoft.AspNetCore", Microsoft.Extensions.Logging.LogLevel.Warning)
+                .AddFilter("DurableTask.AzureStorage", Microsoft.Extensions.Logging.LogLevel.Warning)
+                .AddFilter("DurableTask.Core", Microsoft.Extensions.Logging.LogLevel.Warning);
+        }
+
+        var services = builder.Services;
         if (keyVault)
         {
             services.AddSandboxKeyVaultClient();
@@ -92,7 +117,9 @@ internal sealed class EngineHarness : IAsyncDisposable
             services.ConfigureAll<HttpClientFactoryOptions>(options => options.HttpClientActions.Add(client => client.Timeout = timeout));
         }
 
-        _services = services.BuildServiceProvider();
+        var host = builder.Build();
+        await host.StartAsync();
+        return new EngineHarness(host, sandbox, configuration);
     }
 
     public SandboxHost Sandbox { get; }
@@ -103,20 +130,22 @@ internal sealed class EngineHarness : IAsyncDisposable
     /// </summary>
     public IConfigurationRoot Configuration { get; }
 
-    public LocalWorkflowEngine Engine => _services.GetRequiredService<LocalWorkflowEngine>();
+    public DurableWorkflowEngine Engine => Services.GetRequiredService<DurableWorkflowEngine>();
 
-    public RunService Runs => _services.GetRequiredService<RunService>();
+    public IServiceProvider Services => _host.Services;
 
-    public SchedulerService Scheduler => _services.GetRequiredService<SchedulerService>();
+    public RunService Runs => Services.GetRequiredService<RunService>();
 
-    public ISyncStore Store => _services.GetRequiredService<ISyncStore>();
+    public SchedulerService Scheduler => Services.GetRequiredService<SchedulerService>();
+
+    public ISyncStore Store => Services.GetRequiredService<ISyncStore>();
 
     /// <summary>The Table Storage adapter itself, for <see cref="Azure.Tables.TableStateStore.Transactions"/>.</summary>
-    public Azure.Tables.TableStateStore Tables => _services.GetRequiredService<Azure.Tables.TableStateStore>();
+    public Azure.Tables.TableStateStore Tables => Services.GetRequiredService<Azure.Tables.TableStateStore>();
 
-    public BaselineRepository Baselines => _services.GetRequiredService<BaselineRepository>();
+    public BaselineRepository Baselines => Services.GetRequiredService<BaselineRepository>();
 
-    public ISnapshotStore Snapshots => _services.GetRequiredService<ISnapshotStore>();
+    public ISnapshotStore Snapshots => Services.GetRequiredService<ISnapshotStore>();
 
     /// <summary>Defines a webhook destination on the sandbox and a sync from a CSV file with a user_id column.</summary>
     public async Task CreateWebhookSyncAsync(string syncId, string cohortPath, int batchSize = 1000, GuardrailSettings? guardrail = null, string cadence = "manual")
@@ -216,7 +245,21 @@ internal sealed class EngineHarness : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+    /// <summary>Stops the engine where it is, as a stopped process would: the runs stay in the task hub.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _host.StopAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _host.Dispose();
+    }
 
     /// <summary>Writes an Amplitude-style CSV (tab-prefixed values) of users <c>user-{n}</c>.</summary>
     public static void WriteCohort(string path, IEnumerable<int> ids, Func<int, string>? email = null, IEnumerable<string>? extraIds = null)

@@ -139,7 +139,7 @@ public static class CrashTrials
         destination.Reset(sandbox);
         destination.Seed(sandbox, Enumerable.Range(0, options.Members + churn));
         var (definition, secrets) = destination.Define(sandbox, syncId);
-        await using var state = new InProcessHost(connectionString, InProcessHost.NewTablePrefix(), secrets);
+        await using var state = await InProcessHost.StartAsync(connectionString, InProcessHost.NewTablePrefix(), secrets, engine: false);
         var cohortPath = Path.Combine(dir, syncId + ".csv");
         var cohortA = Enumerable.Range(0, options.Members).ToList();
         Cohorts.Write(cohortPath, cohortA);

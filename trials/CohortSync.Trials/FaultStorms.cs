@@ -165,7 +165,7 @@ public static class FaultStorms
         destination.Reset(sandbox);
         destination.Seed(sandbox, Enumerable.Range(0, members));
         var (definition, secrets) = destination.Define(sandbox, syncId);
-        await using var host = new InProcessHost(connectionString, InProcessHost.NewTablePrefix(), secrets, timeout ?? TimeSpan.FromSeconds(5));
+        await using var host = await InProcessHost.StartAsync(connectionString, InProcessHost.NewTablePrefix(), secrets, timeout ?? TimeSpan.FromSeconds(5));
         var cohortPath = Path.Combine(dir, syncId + ".csv");
         Cohorts.Write(cohortPath, Enumerable.Range(0, members));
         await host.DefineAsync(syncId, definition, cohortPath, destination);

@@ -5,8 +5,8 @@ using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.Core.Snapshots;
 using CohortSync.LocalHost;
-using CohortSync.LocalHost.Runner;
-using Microsoft.Extensions.Configuration;
+using CohortSync.Durable;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
@@ -16,47 +16,55 @@ namespace CohortSync.Trials;
 /// <summary>
 /// The local host's services in this process, as the CLI composes them, on one table prefix: the trials read stored state
 /// through it (runs, batches, the baseline through <see cref="BaselineRepository"/>), and the fault storms run whole syncs
-/// on its runner. Hosted services are not started, so building one resumes nothing.
+/// on its Durable Task engine. A host made with <c>engine: false</c> starts no engine, so it takes no work.
 /// </summary>
 public sealed class InProcessHost : IAsyncDisposable
 {
-    private readonly ServiceProvider _services;
+    private readonly IHost _host;
 
-    /// <summary>Builds the host.</summary>
+    private InProcessHost(IHost host, IReadOnlyDictionary<string, string> settings)
+    {
+        _host = host;
+        Settings = settings;
+    }
+
+    /// <summary>Builds the host and starts it.</summary>
     /// <param name="connectionString">Azurite.</param>
     /// <param name="tablePrefix">The table prefix (one per trial).</param>
     /// <param name="secrets">Secrets by name, read from configuration as the CLI reads them.</param>
     /// <param name="httpTimeout">Replaces the connectors' 30 s client timeout (the storms shorten it, so a timed-out request costs seconds).</param>
-    public InProcessHost(string connectionString, string tablePrefix, IReadOnlyDictionary<string, string> secrets, TimeSpan? httpTimeout = null)
+    /// <param name="engine">Whether this host runs an engine (the storms) or only reads state (the crash trials).</param>
+    public static async Task<InProcessHost> StartAsync(
+        string connectionString, string tablePrefix, IReadOnlyDictionary<string, string> secrets, TimeSpan? httpTimeout = null, bool engine = true)
     {
         ArgumentNullException.ThrowIfNull(secrets);
-        Settings = Trials.Settings.For(connectionString, tablePrefix, secrets);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
-        var services = new ServiceCollection()
-            .AddLogging(builder => builder.SetMinimumLevel(LogLevel.Error))
-            .AddCohortSyncLocalHost(configuration);
+        var settings = Trials.Settings.For(connectionString, tablePrefix, secrets);
+        var builder = LocalHostBuilder.Create(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)), engine);
+        builder.Logging.SetMinimumLevel(LogLevel.Error);
         if (httpTimeout is { } timeout)
         {
-            services.ConfigureAll<HttpClientFactoryOptions>(options => options.HttpClientActions.Add(client => client.Timeout = timeout));
+            builder.Services.ConfigureAll<HttpClientFactoryOptions>(options => options.HttpClientActions.Add(client => client.Timeout = timeout));
         }
 
-        _services = services.BuildServiceProvider();
+        var host = builder.Build();
+        await host.StartAsync();
+        return new InProcessHost(host, settings);
     }
 
     /// <summary>The configuration, as settings a <see cref="LocalHostProcess"/> takes.</summary>
     public IReadOnlyDictionary<string, string> Settings { get; }
 
     /// <summary>The state store.</summary>
-    public ISyncStore Store => _services.GetRequiredService<ISyncStore>();
+    public ISyncStore Store => _host.Services.GetRequiredService<ISyncStore>();
 
     /// <summary>Stored baselines.</summary>
-    public BaselineRepository Baselines => _services.GetRequiredService<BaselineRepository>();
+    public BaselineRepository Baselines => _host.Services.GetRequiredService<BaselineRepository>();
 
     /// <summary>Starts runs.</summary>
-    public RunService Runs => _services.GetRequiredService<RunService>();
+    public RunService Runs => _host.Services.GetRequiredService<RunService>();
 
-    /// <summary>The in-process runner.</summary>
-    public LocalWorkflowEngine Engine => _services.GetRequiredService<LocalWorkflowEngine>();
+    /// <summary>The engine port (wait for a run here).</summary>
+    public DurableWorkflowEngine Engine => _host.Services.GetRequiredService<DurableWorkflowEngine>();
 
     /// <summary>Saves a destination and a sync of a cohort file to it.</summary>
     public async Task DefineAsync(string syncId, DestinationDefinition destination, string cohortPath, TrialDestination kind)
@@ -99,7 +107,11 @@ public sealed class InProcessHost : IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
 
     /// <summary>A table prefix no other trial uses.</summary>
     public static string NewTablePrefix() => "tr" + Guid.NewGuid().ToString("N")[..12];

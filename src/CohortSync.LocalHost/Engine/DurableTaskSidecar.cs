@@ -30,6 +30,7 @@ internal sealed partial class DurableTaskSidecar : IHostedService, IAsyncDisposa
     private readonly ILogger<DurableTaskSidecar> _logger;
     private readonly int _port;
     private WebApplication? _app;
+    private IOrchestrationService? _backend;
 
     public DurableTaskSidecar(IOptions<EngineOptions> options, IConfiguration configuration, ILoggerFactory loggerFactory)
     {
@@ -50,6 +51,7 @@ internal sealed partial class DurableTaskSidecar : IHostedService, IAsyncDisposa
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var (inner, client) = CreateBackend();
+        _backend = inner;
 
         // The task hub's queues, tables and container exist before the sidecar takes work.
         await inner.CreateIfNotExistsAsync();
@@ -75,6 +77,14 @@ internal sealed partial class DurableTaskSidecar : IHostedService, IAsyncDisposa
         {
             await _app.StopAsync(cancellationToken);
         }
+
+        // The sidecar stops its dispatchers without waiting for activities still in flight; the backend is stopped here,
+        // so that this process lets go of its partitions and stops reading the queues at once. Otherwise a host stopped in
+        // a process that goes on (a test, a trial) would keep the task hub's orchestrations from the next one.
+        if (Service is not null)
+        {
+            await Service.StopAsync(isForced: true);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -86,6 +96,7 @@ internal sealed partial class DurableTaskSidecar : IHostedService, IAsyncDisposa
         }
 
         Channel.Dispose();
+        (_backend as IDisposable)?.Dispose();
     }
 
     private (IOrchestrationService Service, IOrchestrationServiceClient Client) CreateBackend()

@@ -19,7 +19,7 @@ internal sealed class LockRenewingOrchestrationService : IOrchestrationService
     private readonly IOrchestrationService _inner;
     private readonly TimeSpan _renewEvery;
     private readonly int _maxActivities;
-    private readonly ConcurrentDictionary<string, Renewal> _renewals = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<TaskActivityWorkItem, Renewal> _renewals = new(ReferenceEqualityComparer.Instance);
 
     public LockRenewingOrchestrationService(IOrchestrationService inner, TimeSpan renewEvery, int maxActivities)
     {
@@ -42,7 +42,7 @@ internal sealed class LockRenewingOrchestrationService : IOrchestrationService
         {
             var renewal = new Renewal();
             renewal.Loop = RenewAsync(workItem, renewal.Stop.Token);
-            _renewals[workItem.Id] = renewal;
+            _renewals[workItem] = renewal;
         }
 
         return workItem!;
@@ -65,9 +65,19 @@ internal sealed class LockRenewingOrchestrationService : IOrchestrationService
 
     public Task StartAsync() => _inner.StartAsync();
 
-    public Task StopAsync() => _inner.StopAsync();
+    // A stopped service renews nothing more: the activities it handed out are abandoned with it, and their messages come
+    // back on the queue once the visibility timeout passes, for whichever worker is running then.
+    public async Task StopAsync()
+    {
+        await StopAllRenewalsAsync();
+        await _inner.StopAsync();
+    }
 
-    public Task StopAsync(bool isForced) => _inner.StopAsync(isForced);
+    public async Task StopAsync(bool isForced)
+    {
+        await StopAllRenewalsAsync();
+        await _inner.StopAsync(isForced);
+    }
 
     public Task CreateAsync() => _inner.CreateAsync();
 
@@ -137,11 +147,24 @@ internal sealed class LockRenewingOrchestrationService : IOrchestrationService
 
     private async Task StopRenewingAsync(TaskActivityWorkItem workItem)
     {
-        if (_renewals.TryRemove(workItem.Id, out var renewal))
+        if (_renewals.TryRemove(workItem, out var renewal))
         {
             await renewal.Stop.CancelAsync();
             await renewal.Loop!;
             renewal.Stop.Dispose();
+        }
+    }
+
+    private async Task StopAllRenewalsAsync()
+    {
+        foreach (var workItem in _renewals.Keys.ToList())
+        {
+            if (_renewals.TryRemove(workItem, out var renewal))
+            {
+                await renewal.Stop.CancelAsync();
+                await renewal.Loop!;
+                renewal.Stop.Dispose();
+            }
         }
     }
 

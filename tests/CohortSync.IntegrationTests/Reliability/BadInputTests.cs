@@ -45,7 +45,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_MalformedFile_FailsWithLineAndColumnAndKeepsTheBaseline(string name, string fileName, string content)
     {
         // Arrange: a baseline of 20 members first.
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Path.Combine(_dir, fileName);
         var baseline = Path.Combine(_dir, "baseline.csv");
         EngineHarness.WriteCohort(baseline, Enumerable.Range(0, 20));
@@ -87,7 +87,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_IdentifierWithAwkwardCharacters_IsDeliveredExactlyOnce(string name, string id)
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Path.Combine(_dir, "cohort.csv");
         var quoted = "\"" + id.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
         File.WriteAllText(cohort, $"user_id,email\nuser-1,a@x.io\n{quoted},b@x.io\n", new UTF8Encoding(false));
@@ -106,7 +106,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_TenMegabyteLine_IsRefusedWithAReasonAndTheOthersSync()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Path.Combine(_dir, "cohort.csv");
         File.WriteAllText(cohort, "user_id,email\nuser-1,a@x.io\n" + new string('x', 10 * 1024 * 1024) + ",b@x.io\nuser-3,c@x.io\n");
         await host.CreateWebhookSyncAsync("s1", cohort);
@@ -125,7 +125,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_DuplicateMembers_AreCountedAndSentOnce()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Path.Combine(_dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 50).Concat(Enumerable.Range(0, 50)));
         await host.CreateWebhookSyncAsync("s1", cohort);
@@ -142,7 +142,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_EmptyCohort_CompletesWithNothingSent()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Path.Combine(_dir, "cohort.csv");
         File.WriteAllText(cohort, "user_id,email\n");
         await host.CreateWebhookSyncAsync("s1", cohort);
@@ -160,7 +160,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_CohortThatEmptiesAtOnce_IsHeldByTheGuardrail()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Path.Combine(_dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 1500));
         await host.CreateWebhookSyncAsync("s1", cohort);
@@ -182,7 +182,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_MembersWithoutAnyIdentifier_AreCountedUnmatchedWithTheReason()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Path.Combine(_dir, "cohort.csv");
         File.WriteAllText(cohort, "user_id,email\nuser-1,a@x.io\n,b@x.io\n\t,c@x.io\n\"\",d@x.io\n");
         await host.CreateWebhookSyncAsync("s1", cohort);
@@ -196,7 +196,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Single(_sandbox.Webhook.Members("s1"));
     }
 
-    private EngineHarness Harness() => new(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox);
+    private Task<EngineHarness> Harness() => EngineHarness.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox);
 
     private static async Task UseSourceAsync(EngineHarness host, string path)
     {

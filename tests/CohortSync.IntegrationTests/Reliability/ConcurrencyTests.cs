@@ -36,7 +36,7 @@ public sealed class ConcurrencyTests(AzuriteFixture azurite) : IAsyncLifetime
             for (var i = 0; i < 20; i++)
             {
                 // A fresh store each time, so the tick sees one due sync: hourly, created now, due at once.
-                await using var host = new EngineHarness(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox);
+                await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox);
                 await host.CreateWebhookSyncAsync("race", cohort, cadence: "hourly");
                 var now = DateTimeOffset.UtcNow.AddSeconds(1);
                 using var barrier = new Barrier(2);
@@ -61,7 +61,7 @@ public sealed class ConcurrencyTests(AzuriteFixture azurite) : IAsyncLifetime
                 Assert.Equal(1, ticked.Count + (started.Started ? 1 : 0));
                 Assert.Equal(run.RunId, started.Run.RunId);
                 winners.Add(run.Trigger);
-                await host.Engine.StopAsync();
+                await host.StopAsync();
             }
         }
         finally

@@ -30,7 +30,7 @@ public sealed class SharedCredentialTests(AzuriteFixture azurite) : IAsyncLifeti
         // Arrange: Productboard's documented 50 requests a second per token, one request per member.
         var productboard = _sandbox.Get<ProductboardSandbox>();
         productboard.RateLimit.PermitsPerSecond = ProductboardSandbox.DocumentedRequestsPerSecond;
-        await using var host = new EngineHarness(
+        await using var host = await EngineHarness.StartAsync(
             azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox, secrets: new Dictionary<string, string> { [SecretName] = ProductboardSandbox.DefaultToken });
         await CreateSyncAsync(host, "a", Enumerable.Range(0, 120));
         await CreateSyncAsync(host, "b", Enumerable.Range(1000, 120));

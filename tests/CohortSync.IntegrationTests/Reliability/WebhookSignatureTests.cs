@@ -33,7 +33,7 @@ public sealed class WebhookSignatureTests(AzuriteFixture azurite) : IAsyncLifeti
                 received.Add((body, signature));
             }
         };
-        await using var host = new EngineHarness(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox);
+        await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox);
         var cohort = Path.Combine(_dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 300));
         await host.CreateWebhookSyncAsync("signed", cohort, batchSize: 100);

@@ -246,7 +246,7 @@ public sealed class KeyVaultSecretStoreTests(AzuriteFixture azurite) : IAsyncLif
         var dir = Directory.CreateTempSubdirectory("cohortsync-kv-").FullName;
         try
         {
-            await using var host = new EngineHarness(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox, keyVault: true);
+            await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox, keyVault: true);
             var cohort = Path.Combine(dir, "cohort.csv");
             EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 10));
             await host.CreateWebhookSyncAsync("s1", cohort);

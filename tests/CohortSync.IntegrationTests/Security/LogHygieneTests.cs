@@ -30,7 +30,7 @@ public sealed class LogHygieneTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         var logs = new CapturingLoggerProvider();
-        await using var host = new EngineHarness(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox, logs: logs);
+        await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox, logs: logs);
         var cohort = Path.Combine(_dir, "cohort.csv");
         var ids = Enumerable.Range(0, 300).ToList();
         EngineHarness.WriteCohort(cohort, ids, extraIds: ["reject-me-7"]);

@@ -36,7 +36,7 @@ public sealed class AmplitudeSourceTests(AzuriteFixture azurite, ITestOutputHelp
     public async Task Run_AmplitudeCohortThroughARedirect_SyncsEveryMemberWithTheirProperties()
     {
         // Arrange: 1,500 members is over the inline threshold, so the file comes through a pre-signed link.
-        await using var host = Harness();
+        await using var host = await Harness();
         await CreateSyncAsync(host, "s1");
 
         // Act
@@ -54,7 +54,7 @@ public sealed class AmplitudeSourceTests(AzuriteFixture azurite, ITestOutputHelp
     public async Task Run_CohortNotRecomputed_DownloadsNothingAndSendsNothing()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         await CreateSyncAsync(host, "s1");
         await host.RunAsync("s1");
         var webhookRequests = _sandbox.Webhook.Requests;
@@ -73,7 +73,7 @@ public sealed class AmplitudeSourceTests(AzuriteFixture azurite, ITestOutputHelp
     public async Task Run_CohortRecomputed_ExportsAgainAndSendsOnlyTheChange()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         await CreateSyncAsync(host, "s1");
         await host.RunAsync("s1");
         _amplitude.SetCohort("us", ApiKey, CohortId, "Trial, no invite", Members(100, 1500), DateTimeOffset.UtcNow.AddMinutes(1));
@@ -91,7 +91,7 @@ public sealed class AmplitudeSourceTests(AzuriteFixture azurite, ITestOutputHelp
     public async Task Run_DownloadLinkAlreadyExpired_RequestsAFreshLink()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         await CreateSyncAsync(host, "s1");
         _amplitude.ExpireNextLinks(1);
 
@@ -108,7 +108,7 @@ public sealed class AmplitudeSourceTests(AzuriteFixture azurite, ITestOutputHelp
     public async Task Run_StormOf429s_SlowsTheRunButLosesNothing()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         await CreateSyncAsync(host, "s1");
         _amplitude.Faults.TooManyRequestsRate = 0.4;
         _amplitude.Faults.RetryAfterSeconds = 0;
@@ -127,7 +127,7 @@ public sealed class AmplitudeSourceTests(AzuriteFixture azurite, ITestOutputHelp
     {
         // Arrange: a fault-free sync of one cohort, then a sync of another cohort with the same members while Amplitude's
         // sandbox answers 30% of requests 429, 10% 503, and times out or drops 2.5% each (reliability.md, "Fault storms").
-        await using var host = new EngineHarness(
+        await using var host = await EngineHarness.StartAsync(
             azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { ["amplitude-project"] = ApiKey + ":" + SecretKey }, httpTimeout: TimeSpan.FromSeconds(2));
         _amplitude.SetCohort("us", ApiKey, "c0h0rt2", "Trial, no invite", Members(0, 1500));
         await CreateSyncAsync(host, "calm");
@@ -159,7 +159,7 @@ public sealed class AmplitudeSourceTests(AzuriteFixture azurite, ITestOutputHelp
     public async Task Run_TwoSyncsOfOneCohortInOneWindow_ShareOneExportAndOneDownload()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         await CreateSyncAsync(host, "s1");
         await CreateSyncAsync(host, "s2");
 
@@ -179,7 +179,7 @@ public sealed class AmplitudeSourceTests(AzuriteFixture azurite, ITestOutputHelp
     public async Task Run_MalformedExportFile_FailsNamingLineAndColumnAndKeepsTheBaseline()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         await CreateSyncAsync(host, "s1");
         await host.RunAsync("s1");
         _amplitude.CorruptCohortFile("us", ApiKey, CohortId, line: 5);
@@ -199,7 +199,7 @@ public sealed class AmplitudeSourceTests(AzuriteFixture azurite, ITestOutputHelp
     public async Task Run_BadKeyOrUnknownCohort_FailsSayingWhichAndKeepsTheBaseline(string secretKey, string cohortId, string expected)
     {
         // Arrange
-        await using var host = Harness(secretKey);
+        await using var host = await Harness(secretKey);
         await CreateSyncAsync(host, "s1", cohortId);
 
         // Act
@@ -216,7 +216,7 @@ public sealed class AmplitudeSourceTests(AzuriteFixture azurite, ITestOutputHelp
     public async Task Run_ArchivedCohort_FailsSayingSo()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         await CreateSyncAsync(host, "s1");
         _amplitude.Archive("us", ApiKey, CohortId);
 
@@ -233,7 +233,7 @@ public sealed class AmplitudeSourceTests(AzuriteFixture azurite, ITestOutputHelp
     public async Task Run_ExportNeverFinishes_FailsAtTheDeadlineAndKeepsTheBaseline()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         _amplitude.ExportDuration = TimeSpan.FromHours(1);
         await CreateSyncAsync(host, "s1", deadlineMinutes: 0.005);
 
@@ -253,8 +253,8 @@ public sealed class AmplitudeSourceTests(AzuriteFixture azurite, ITestOutputHelp
             900_000 + i,
             new Dictionary<string, string> { ["email"] = $"u{i}@example.com", ["plan"] = i % 2 == 0 ? "pro" : "free" }));
 
-    private EngineHarness Harness(string secretKey = SecretKey) =>
-        new(azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { ["amplitude-project"] = ApiKey + ":" + secretKey });
+    private Task<EngineHarness> Harness(string secretKey = SecretKey) =>
+        EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { ["amplitude-project"] = ApiKey + ":" + secretKey });
 
     private async Task CreateSyncAsync(EngineHarness host, string syncId, string cohortId = CohortId, double deadlineMinutes = 5)
     {

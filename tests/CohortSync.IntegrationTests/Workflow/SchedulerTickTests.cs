@@ -27,7 +27,7 @@ public sealed class SchedulerTickTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Tick_EveryMinuteSyncWhoseCohortDidNotChange_CostsAtMostFiveTransactionsAndStartsNoRun()
     {
         // Arrange: the first slot runs and brings the webhook in step with the cohort.
-        await using var host = new EngineHarness(azurite.ConnectionString, _prefix, _sandbox);
+        await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox);
         var cohort = Path.Combine(_dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 500));
         await host.CreateWebhookSyncAsync("s1", cohort, cadence: "minute");
@@ -58,7 +58,7 @@ public sealed class SchedulerTickTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Tick_CohortChangedAfterAnUnchangedSlot_StartsARunThatSendsTheChange()
     {
         // Arrange
-        await using var host = new EngineHarness(azurite.ConnectionString, _prefix, _sandbox);
+        await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox);
         var cohort = Path.Combine(_dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 500));
         await host.CreateWebhookSyncAsync("s1", cohort, cadence: "minute");
@@ -83,7 +83,7 @@ public sealed class SchedulerTickTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Tick_SyncEditedButCohortUnchanged_StartsARun()
     {
         // Arrange
-        await using var host = new EngineHarness(azurite.ConnectionString, _prefix, _sandbox);
+        await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox);
         var cohort = Path.Combine(_dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 50));
         await host.CreateWebhookSyncAsync("s1", cohort, cadence: "minute");

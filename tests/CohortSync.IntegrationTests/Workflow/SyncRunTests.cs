@@ -26,7 +26,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_FirstThenSecond_SendsEveryMemberThenOnlyTheChange()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 5000));
 
         // Act
@@ -51,30 +51,33 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Run_StoppedAfterSomeBatchesThenResumed_DeliversEveryMemberAndResendsAtMostTheBatchInFlight()
     {
-        // Arrange: ten batches of 100, sent one at a time; the sandbox answers three, then holds the fourth.
+        // Arrange: ten batches of 100, sent one at a time; the sandbox answers three, then holds the fourth. The engine keeps
+        // its task hub on Azurite, so a second host on the same storage is the same process restarted.
         var cohort = Path.Combine(_dir, "cohort.csv");
         var members = Enumerable.Range(0, 1000).ToList();
         EngineHarness.WriteCohort(cohort, members);
         string runId;
-        await using (var first = Harness(maxParallelActivities: 1))
+        RunStatus stoppedAt;
+        await using (var first = await Harness(maxParallelActivities: 1, durableStorage: true))
         {
             await first.CreateWebhookSyncAsync("s1", cohort, batchSize: 100);
             _sandbox.Webhook.Faults.HoldAfter(3);
             runId = (await first.Runs.StartAsync("s1", RunMode.Incremental)).Run.RunId;
             await WaitUntilAsync(() => _sandbox.Webhook.Requests >= 4);
 
-            // Act: the runner stops where it is, as a crashed process would.
-            await first.Engine.StopAsync();
+            // Act: the host stops where it is; its orchestration and the activity in flight stay in the task hub.
+            await first.StopAsync();
+            stoppedAt = (await first.Store.GetRunAsync(runId))!.Value.Status;
         }
 
         _sandbox.Webhook.Faults.Release();
-        await using var second = Harness();
-        var resumed = await second.Engine.ResumeUnfinishedAsync();
-        await second.Engine.WaitAsync(runId);
+        await using var second = await Harness(durableStorage: true);
+        var result = await second.Engine.WaitAsync(runId).WaitAsync(TimeSpan.FromMinutes(2));
         var run = (await second.Store.GetRunAsync(runId))!.Value;
 
-        // Assert
-        Assert.Equal(1, resumed);
+        // Assert: the second engine replayed the orchestration and finished it.
+        Assert.Equal(RunStatus.Sending, stoppedAt);
+        Assert.Equal(RunStatus.Completed, result.Status);
         Assert.Equal(RunStatus.Completed, run.Status);
         Assert.Equal(1000, run.Outcome!.Accepted);
         Assert.Equal(EngineHarness.Keys(members), _sandbox.Webhook.Members("s1"));
@@ -87,7 +90,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Start_TwentyConcurrentStartsOfOneSync_MakeOneRun()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 300));
 
         // Act
@@ -105,7 +108,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_RemovalsOverGuardrail_SendNothingUntilApproved()
     {
         // Arrange: a baseline of 2,000, then a cohort that drops half of it.
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 2000));
         await host.RunAsync("s1");
         var requestsBefore = _sandbox.Webhook.Requests;
@@ -131,7 +134,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_GuardedAndRejected_SendsNothingAndKeepsTheBaseline()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 2000));
         await host.RunAsync("s1");
         var requestsBefore = _sandbox.Webhook.Requests;
@@ -154,7 +157,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_DryRun_ReportsTheChangeAndChangesNothing()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 500));
         await host.RunAsync("s1");
         var requestsBefore = _sandbox.Webhook.Requests;
@@ -176,7 +179,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_MalformedSource_FailsNamingLineAndColumnAndWritesNothing()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 100));
         await host.RunAsync("s1");
         var requestsBefore = _sandbox.Webhook.Requests;
@@ -199,7 +202,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_ReceiverRefusesSomeMembers_CountsThemWithReasonAndKeepsThemOutOfTheBaseline()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Path.Combine(_dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 200), extraIds: ["reject-me-1", "reject-me-2", "reject-me-3"]);
         await host.CreateWebhookSyncAsync("s1", cohort);
@@ -218,7 +221,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_BatchFailsForGood_MembersStayPendingAndTheNextRunDeliversThem()
     {
         // Arrange: the receiver refuses every request of the first run with a 400.
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 250), batchSize: 100);
         _sandbox.Webhook.Faults.FailNext(3, HttpStatusCode.BadRequest);
 
@@ -238,7 +241,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_TransientFaults_AreRetriedWithoutLoss()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 500), batchSize: 100);
         _sandbox.Webhook.Faults.FailNext(2, HttpStatusCode.TooManyRequests);
         _sandbox.Webhook.Faults.FailNext(1, HttpStatusCode.ServiceUnavailable);
@@ -257,7 +260,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_WrongSigningSecret_FailsTheBatchesAndTheReceiverSeesBadSignatures()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 10));
         _sandbox.Webhook.Secret = "rotated-elsewhere";
 
@@ -275,7 +278,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_SmallChangeOnLargeBaseline_StoresOnlyTheChange()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 20_000), batchSize: 5000);
         await host.RunAsync("s1");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(100, 20_000));
@@ -296,7 +299,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Tick_TwiceForADueSync_StartsExactlyOneRun()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 10), cadence: "hourly");
         var now = DateTimeOffset.UtcNow.AddSeconds(1);
 
@@ -316,7 +319,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Tick_RunLeftPendingWithoutAWorkflow_IsStartedAgainAndCompletes()
     {
         // Arrange: a run whose record was written but whose workflow never started (a crash in between).
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 40));
         var created = DateTimeOffset.UtcNow.AddMinutes(-10);
         var runId = RunIds.ForManual("s1", created, 1);
@@ -341,7 +344,8 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
         return cohort;
     }
 
-    private EngineHarness Harness(int maxParallelActivities = 8) => new(azurite.ConnectionString, _prefix, _sandbox, maxParallelActivities);
+    private Task<EngineHarness> Harness(int maxParallelActivities = 8, bool durableStorage = false) =>
+        EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox, maxParallelActivities, durableStorage: durableStorage);
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {

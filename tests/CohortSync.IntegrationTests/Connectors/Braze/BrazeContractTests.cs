@@ -46,7 +46,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_TwoRuns_CreateTheCohortOnceAndReuseIt()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         _workspace.AddIdentifiedUsers(Users(0, 200));
         var cohort = Cohort(Enumerable.Range(0, 100));
         await CreateSyncAsync(host, cohort);
@@ -69,7 +69,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_TenThousandAddedThenSomeRemovedAndReadded_MembershipEqualsTheCohort()
     {
         // Arrange: every member exists in Braze already, as Braze requires.
-        await using var host = Harness();
+        await using var host = await Harness();
         _workspace.AddIdentifiedUsers(Users(0, 10_000));
         var cohort = Cohort(Enumerable.Range(0, 10_000));
         await CreateSyncAsync(host, cohort);
@@ -101,7 +101,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_UnknownUsers_AreIgnoredNotCreatedAndTheReportSaysSo()
     {
         // Arrange: 50 of the 80 members exist in Braze.
-        await using var host = Harness();
+        await using var host = await Harness();
         _workspace.AddIdentifiedUsers(Users(0, 50));
         await CreateSyncAsync(host, Cohort(Enumerable.Range(0, 80)));
 
@@ -121,7 +121,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_ChainOfExternalIdAliasAndDeviceId_MatchesAsBrazeDoes()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         _workspace.AddIdentifiedUser("user-1", deviceIds: ["dev-1"]);
         _workspace.AddIdentifiedUser("user-2", aliases: [new BrazeAlias("two@example.com", "amplitude")]);
         _workspace.AddAnonymousUser(["anon-3"]);
@@ -159,7 +159,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_IdentifiersBrazeCannotTake_AreRejectedWithTheirReasonAndNeverSent()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         _workspace.AddIdentifiedUsers(Users(0, 100));
         var tooLong = Enumerable.Range(0, 3).Select(i => $"long-{i}-" + new string('x', 5_000)).ToList();
         await CreateSyncAsync(host, Cohort(Enumerable.Range(0, 100), tooLong));
@@ -182,7 +182,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
         // Arrange: about 60 requests of 1,000, up to four sends at once, against 40 a second. The client's limiter lets two
         // requests leave back to back after an idle spell; a bucket of 5 leaves room for that and a little network jitter,
         // and is still far stricter than Braze's hourly window.
-        await using var host = Harness();
+        await using var host = await Harness();
         _braze.RateLimit.PermitsPerSecond = 40;
         _braze.RateLimit.Burst = 5;
         _workspace.AddIdentifiedUsers(Users(0, 60_000));
@@ -203,7 +203,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_SandboxLimitBelowWhatTheDestinationClaims_RecoversFrom429sByXRateLimitReset()
     {
         // Arrange: the destination claims 200 rps; the sandbox allows 20.
-        await using var host = Harness();
+        await using var host = await Harness();
         _braze.RateLimit.PermitsPerSecond = 20;
         _braze.RateLimit.Burst = 2;
         _workspace.AddIdentifiedUsers(Users(0, 1_000));
@@ -223,7 +223,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_DataImportKeyRotated_RecoversAfterOne401()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         _workspace.AddIdentifiedUsers(Users(0, 300));
         var cohort = Cohort(Enumerable.Range(0, 100));
         await CreateSyncAsync(host, cohort);
@@ -245,7 +245,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_PartnerKeyRotated_RecoversWithoutARestart()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         _workspace.AddIdentifiedUsers(Users(0, 100));
         var cohort = Cohort(Enumerable.Range(0, 50));
         await CreateSyncAsync(host, cohort);
@@ -267,7 +267,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_EuCluster_SendsTheEuPartnerKey()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var eu = _braze.AddWorkspace("EU-01", "dik-eu");
         eu.AddIdentifiedUsers(Users(0, 20));
         host.Configuration["Secrets:" + DataImportKeyName] = "dik-eu";
@@ -286,7 +286,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_WorkspaceWithoutThePartnerEnabled_FailsWithoutRevealingTheKey()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         _workspace.PartnerEnabled = false;
         await CreateSyncAsync(host, Cohort(Enumerable.Range(0, 10)));
 
@@ -304,7 +304,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_ServerErrorsLocksAndDroppedConnections_AreRetriedWithoutLossOrDuplicates()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         _workspace.AddIdentifiedUsers(Users(0, 5_000));
         await CreateSyncAsync(host, Cohort(Enumerable.Range(0, 5_000)), batchSize: 500);
         _braze.Faults.FailNext(2, HttpStatusCode.ServiceUnavailable);
@@ -328,7 +328,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_CohortRenamed_RenamesTheSameBrazeCohort()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         _workspace.AddIdentifiedUsers(Users(0, 10));
         await CreateSyncAsync(host, Cohort(Enumerable.Range(0, 10)));
         await host.RunAsync(SyncId);
@@ -348,7 +348,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_BrazeInMaintenance_QueuedAnswersAreAccepted()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         _braze.Queued = true;
         _workspace.AddIdentifiedUsers(Users(0, 30));
         await CreateSyncAsync(host, Cohort(Enumerable.Range(0, 30)));
@@ -362,7 +362,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(Users(0, 30), _workspace.Members(CohortId));
     }
 
-    private EngineHarness Harness() => new(
+    private Task<EngineHarness> Harness() => EngineHarness.StartAsync(
         azurite.ConnectionString,
         _prefix,
         _sandbox,

@@ -37,7 +37,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_ThreeRunsOfOneSync_CreateTheListOnceAndReuseIt()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Cohort(Enumerable.Range(0, 100));
         await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId, cohortName: "Trial users");
 
@@ -59,7 +59,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_ListWithTheNameAlreadyInIterable_IsAdoptedAndDynamicListsAreLeftAlone()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var dynamicId = Iterable.DefaultProject.CreateList("[Amplitude] Trial users", "Dynamic");
         var existing = Iterable.DefaultProject.CreateList("[Amplitude] Trial users");
         var cohort = Cohort(Enumerable.Range(0, 10));
@@ -79,7 +79,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_TenThousandAddedThenSomeRemovedAndReAdded_ListEqualsTheCohortEachTime()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var all = Enumerable.Range(0, 10_000).ToList();
         var removed = Enumerable.Range(4000, 300).ToHashSet();
         var readded = Enumerable.Range(4000, 120).ToHashSet();
@@ -118,7 +118,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_InvalidUserIds_AreCountedWithReasonsAndNeverSent()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Path.Combine(_dir, "cohort.csv");
         var bad = new[] { new string('x', 53), "café-1", "tab\tinside" };
         EngineHarness.WriteCsv(cohort, ["user_id"], Enumerable.Range(0, 200).Select(i => "user-" + i).Concat(bad).Select(id => new[] { id }));
@@ -141,7 +141,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange: an email-based project; three addresses pass the connector's check but end in a TLD Iterable does not know.
         var project = Iterable.AddProject("emails", "email-project-key", projectType: IterableProjectType.EmailBased);
-        await using var host = Harness(key: project.ApiKey);
+        await using var host = await Harness(key: project.ApiKey);
         var cohort = Path.Combine(_dir, "cohort.csv");
         var good = Enumerable.Range(0, 50).Select(i => $"person{i}@example.com").ToList();
         var unknownTld = Enumerable.Range(0, 3).Select(i => $"person{i}@example.notarealtld").ToList();
@@ -168,7 +168,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
             Iterable.DefaultProject.AddUser("user-" + i);
         }
 
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Cohort(Enumerable.Range(0, 100));
         await host.CreateSyncAsync("s1", Destination(("updateExistingUsersOnly", "true")), cohort, ByUserId);
 
@@ -194,7 +194,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_RemovedUserDeletedFromIterable_CountsAsRemoved()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Cohort(Enumerable.Range(0, 100));
         await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId);
         var first = await host.RunAsync("s1");
@@ -216,7 +216,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         var project = Iterable.AddProject("emails", "email-project-key", projectType: IterableProjectType.EmailBased);
-        await using var host = Harness(key: project.ApiKey);
+        await using var host = await Harness(key: project.ApiKey);
         var cohort = Cohort(Enumerable.Range(0, 20));
         await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId, cohortName: "Placeholders");
         await host.CreateSyncAsync("s2", Destination(("preferUserId", "false")) with { Id = "iterable-strict" }, cohort, ByUserId, cohortName: "Strict");
@@ -237,7 +237,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_CarriedFields_ReachTheProfileAndAChangedValueIsSentAgain()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Path.Combine(_dir, "cohort.csv");
         EngineHarness.WriteCsv(cohort, ["user_id", "plan", "email"], Enumerable.Range(0, 10).Select(i => new[] { "user-" + i, "free", $"u{i}@example.com" }));
         await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId, carry: [new CarriedField("plan", "plan"), new CarriedField("email", "email")]);
@@ -262,7 +262,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
         // unpaced sends would go several times over it.
         Iterable.ListUpdates.PermitsPerSecond = 50;
         Iterable.ListUpdates.Burst = 5;
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Cohort(Enumerable.Range(0, 4000));
         await host.CreateSyncAsync("s1", Destination(("requestsPerSecond", "50")), cohort, ByUserId, batchSize: 50);
 
@@ -280,7 +280,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_KeyRotatedBehindTheCache_RecoversAfterOne401()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Cohort(Enumerable.Range(0, 100));
         await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId);
         await host.RunAsync("s1");
@@ -301,7 +301,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_ServerErrorsThrottlingAndDroppedConnections_AreRetriedWithoutLossOrDuplicates()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Cohort(Enumerable.Range(0, 3000));
         await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId, batchSize: 100);
         Iterable.Faults.RetryAfterSeconds = 1;
@@ -328,7 +328,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         var eu = Iterable.AddProject("eu", "eu-project-key", IterableDataCenter.EU);
-        await using var host = Harness(key: eu.ApiKey);
+        await using var host = await Harness(key: eu.ApiKey);
         var cohort = Cohort(Enumerable.Range(0, 10));
         await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId);
         await host.CreateSyncAsync("s2", Destination(dataCenter: "eu") with { Id = "iterable-eu" }, cohort, ByUserId);
@@ -349,8 +349,8 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private static IReadOnlyList<IdentifierMapping> ByUserId => [new IdentifierMapping("user_id", KeyKind.UserId)];
 
-    private EngineHarness Harness(string key = IterableSandbox.DefaultApiKey) =>
-        new(azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { [SecretName] = key });
+    private Task<EngineHarness> Harness(string key = IterableSandbox.DefaultApiKey) =>
+        EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { [SecretName] = key });
 
     private DestinationDefinition Destination(params (string Name, string Value)[] settings) => Destination("us", settings);
 

@@ -38,7 +38,7 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
     {
         // Arrange
         Productboard.RateLimit.PermitsPerSecond = Fast;
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Cohort(Enumerable.Range(0, 20));
         await CreateSyncAsync(host, "s1", cohort, requestsPerSecond: Fast, cohortName: "Trial, no invite");
 
@@ -67,7 +67,7 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
         // Arrange: the real limit would take 200 s for 10,000 one-user requests, so this test raises both sides to 1,000/s.
         Productboard.RateLimit.PermitsPerSecond = 1000;
         Productboard.RateLimit.Burst = 50;
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Cohort(Enumerable.Range(0, 10_000));
         await CreateSyncAsync(host, "s1", cohort, requestsPerSecond: 1000);
 
@@ -103,7 +103,7 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
         Productboard.SeedUser("taken@example.com", "crm-42", name: "Known from the CRM");
         Productboard.SeedUser("old@example.com", "user-moved");
         Productboard.RateLimit.PermitsPerSecond = Fast;
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Path.Combine(_dir, "cohort.csv");
         EngineHarness.WriteCsv(cohort, ["user_id", "email", "external_id"],
         [
@@ -140,7 +140,7 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
     {
         // Arrange: the documented 50 requests a second on both sides (the connector's default); four sends of 100.
         Assert.Equal(50, Productboard.RateLimit.PermitsPerSecond);
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Cohort(Enumerable.Range(0, 400));
         await CreateSyncAsync(host, "s1", cohort, batchSize: 100);
         var clock = Stopwatch.StartNew();
@@ -163,7 +163,7 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
     {
         // Arrange
         Productboard.RateLimit.PermitsPerSecond = Fast;
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Cohort(Enumerable.Range(0, 50));
         await CreateSyncAsync(host, "s1", cohort, requestsPerSecond: Fast);
         await host.RunAsync("s1");
@@ -186,7 +186,7 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
     {
         // Arrange: 503s, a 429 with Retry-After, connections dropped before the request is served, and changes applied
         // whose answer is lost (the retry must not create a second user).
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Cohort(Enumerable.Range(0, 300));
         await CreateSyncAsync(host, "s1", cohort, batchSize: 100, requestsPerSecond: 500);
         Productboard.RateLimit.PermitsPerSecond = 500;
@@ -213,7 +213,7 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
     {
         // Arrange
         Productboard.RateLimit.PermitsPerSecond = Fast;
-        await using var host = Harness();
+        await using var host = await Harness();
         var cohort = Cohort(Enumerable.Range(0, 10));
         await CreateSyncAsync(host, "s1", cohort, requestsPerSecond: Fast);
         await host.RunAsync("s1");
@@ -235,7 +235,7 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
     {
         // Arrange: two cohorts synced to one workspace share user-1.
         Productboard.RateLimit.PermitsPerSecond = Fast;
-        await using var host = Harness();
+        await using var host = await Harness();
         var a = Path.Combine(_dir, "a.csv");
         var b = Path.Combine(_dir, "b.csv");
         EngineHarness.WriteCohort(a, [0, 1]);
@@ -261,8 +261,8 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
     // Container set-up per run: a GET of the stored company (every run after the first), or a search and a create (the first).
     private static int RequestsOutsideSends(int runs) => 2 + (runs - 1);
 
-    private EngineHarness Harness() =>
-        new(azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { [SecretName] = ProductboardSandbox.DefaultToken });
+    private Task<EngineHarness> Harness() =>
+        EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { [SecretName] = ProductboardSandbox.DefaultToken });
 
     private string Cohort(IEnumerable<int> ids)
     {

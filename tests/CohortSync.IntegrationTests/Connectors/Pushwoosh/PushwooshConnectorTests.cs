@@ -34,7 +34,7 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
     public async Task Run_TwoRuns_CreateTheListTagOnceAndReuseTheContainer()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         Pushwoosh.AddUsers(Emails(0, 100));
         var cohort = WriteCohort(Emails(0, 100));
         await CreateSyncAsync(host, "s1", cohort);
@@ -60,7 +60,7 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
     public async Task Run_TenThousandAddedThenSomeRemovedAndReAdded_MembershipEqualsTheCohort()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         Pushwoosh.AddUsers(Emails(0, 10_000));
         var cohort = WriteCohort(Emails(0, 10_000));
         await CreateSyncAsync(host, "s1", cohort);
@@ -91,7 +91,7 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
     public async Task Run_FewerThanFiftyChanges_GoThroughSetTagsWithTheDeviceToken()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         Pushwoosh.AddUsers(Emails(0, 210));
         var cohort = WriteCohort(Emails(0, 200));
         await CreateSyncAsync(host, "s1", cohort);
@@ -116,7 +116,7 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
     public async Task Run_InvalidAndUnknownEmails_AreRejectedWithReasonsAndCounted()
     {
         // Arrange: 100 registered users, 3 malformed addresses, 2 well-formed ones Pushwoosh does not know.
-        await using var host = Harness();
+        await using var host = await Harness();
         Pushwoosh.AddUsers(Emails(0, 100));
         string[] invalid = ["not-an-email", "two@@example.com", "spaced out@example.com"];
         string[] unknown = ["stranger1@example.com", "stranger2@example.com"];
@@ -144,7 +144,7 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
     public async Task Run_RemoveOfAUserPushwooshNoLongerKnows_IsAcceptedNotRejected()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         Pushwoosh.AddUsers(Emails(0, 200));
         var cohort = WriteCohort(Emails(0, 200));
         await CreateSyncAsync(host, "s1", cohort);
@@ -167,7 +167,7 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
     {
         // Arrange: the sandbox allows 50 requests a second per token, and the destination is told so.
         Pushwoosh.RateLimiter.PermitsPerSecond = 50;
-        await using var host = Harness();
+        await using var host = await Harness();
         Pushwoosh.AddUsers(Emails(0, 3_000));
         var cohort = WriteCohort(Emails(0, 3_000));
         await CreateSyncAsync(host, "s1", cohort, batchSize: 100, requestsPerSecond: 50);
@@ -187,7 +187,7 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
     public async Task Run_ServerTokenRotated_RecoversAfterOne401()
     {
         // Arrange: a first run caches the token; then it is rotated in Pushwoosh and in the secret store.
-        await using var host = Harness();
+        await using var host = await Harness();
         Pushwoosh.AddUsers(Emails(0, 200));
         var cohort = WriteCohort(Emails(0, 100));
         await CreateSyncAsync(host, "s1", cohort);
@@ -211,7 +211,7 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
     public async Task Run_DeviceTokenRotated_RecoversAfterOne401()
     {
         // Arrange: a first small run caches the Device token; then it is rotated.
-        await using var host = Harness();
+        await using var host = await Harness();
         Pushwoosh.AddUsers(Emails(0, 20));
         var cohort = WriteCohort(Emails(0, 10));
         await CreateSyncAsync(host, "s1", cohort);
@@ -234,7 +234,7 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
     public async Task Run_DroppedConnectionsAndServerErrors_AreRetriedWithoutLossOrDuplicates()
     {
         // Arrange: the sends of the first run and the status reads of the second each meet a dropped connection and a 503.
-        await using var host = Harness();
+        await using var host = await Harness();
         Pushwoosh.AddUsers(Emails(0, 2_000));
         var cohort = WriteCohort(Emails(0, 2_000));
         await CreateSyncAsync(host, "s1", cohort, batchSize: 500);
@@ -264,7 +264,7 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
     public async Task Run_BulkJobFailsAsAWhole_IsSentAgainAndLands()
     {
         // Arrange
-        await using var host = Harness();
+        await using var host = await Harness();
         Pushwoosh.AddUsers(Emails(0, 300));
         var cohort = WriteCohort(Emails(0, 300));
         await CreateSyncAsync(host, "s1", cohort);
@@ -280,7 +280,7 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Equal(Emails(0, 300).ToHashSet(), Pushwoosh.Members(Cohort));
     }
 
-    private EngineHarness Harness() => new(
+    private Task<EngineHarness> Harness() => EngineHarness.StartAsync(
         azurite.ConnectionString,
         _prefix,
         _sandbox,
