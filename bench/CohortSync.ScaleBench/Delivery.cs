@@ -20,8 +20,15 @@ public sealed record DeliveryResult(
     int Violations,
     int Lost,
     bool Completed,
-    string? Error)
+    string? Error,
+    double RunSeconds = 0)
 {
+    /// <summary>Time of the run outside its send window: planning, the engine's dispatch of every activity, storage, commit.</summary>
+    public double OutsideSendingSeconds => Math.Max(0, RunSeconds - Seconds);
+
+    /// <summary>The share of the run spent outside its send window.</summary>
+    public double OutsideSendingShare => RunSeconds > 0 ? OutsideSendingSeconds / RunSeconds : 0;
+
     public const double Goal = 0.90;
 
     public double RequestsPerSecond => Seconds > 0 ? (Requests - 1) / Seconds : 0;
@@ -41,7 +48,8 @@ public sealed record DeliveryResult(
 /// </summary>
 internal static class Delivery
 {
-    public static async Task<DeliveryResult> RunAsync(Scenario scenario, string storage, string tablePrefix, double seconds, CancellationToken cancellationToken)
+    public static async Task<DeliveryResult> RunAsync(
+        Scenario scenario, string storage, string tablePrefix, double seconds, CancellationToken cancellationToken, int? fixedMembers = null)
     {
         await using var sandbox = await RecordingSandbox.StartAsync();
         var work = Directory.CreateTempSubdirectory("cohortsync-scalebench-delivery-").FullName;
@@ -61,15 +69,17 @@ internal static class Delivery
 
             var limit = scenario.ConnectorLimit(provider);
             scenario.Limit(sandbox, limit);
-            var members = Size(limit * seconds / scenario.RequestsPerMember);
+            var members = fixedMembers ?? Size(limit * seconds / scenario.RequestsPerMember);
             var sync = await scenario.ArrangeAsync(
                 provider, configuration, sandbox, limit, members, Path.Combine(work, "cohort.csv"), "scale-" + scenario.Type, "scale harness delivery to " + scenario.Type, batchSize: null, cancellationToken);
             var store = provider.GetRequiredService<ISyncStore>();
 
             var runs = provider.GetRequiredService<RunService>();
             var engine = provider.GetRequiredService<DurableWorkflowEngine>();
+            var runClock = Stopwatch.StartNew();
             var start = await runs.StartAsync(sync.Id, RunMode.Incremental, cancellationToken: cancellationToken);
             await engine.WaitAsync(start.Run.RunId, cancellationToken).WaitAsync(TimeSpan.FromMinutes(10), cancellationToken);
+            var runSeconds = runClock.Elapsed.TotalSeconds;
             var run = (await store.GetRunAsync(start.Run.RunId, cancellationToken))!.Value;
 
             var membership = run.Plan?.ContainerId is { } container ? await scenario.MembershipAsync(sandbox, container) : new HashSet<string>();
@@ -77,7 +87,7 @@ internal static class Delivery
             var sends = sandbox.Arrivals.Where(scenario.IsSend).Select(a => a.At).Order().ToList();
             var window = sends.Count > 1 ? (sends[^1] - sends[0]) / (double)Stopwatch.Frequency : 0;
             await host.StopAsync(CancellationToken.None);
-            return new DeliveryResult(scenario.Type, limit, scenario.RequestsPerMember, members, sends.Count, window, scenario.Violations(sandbox), lost, run.Status == RunStatus.Completed, run.Error);
+            return new DeliveryResult(scenario.Type, limit, scenario.RequestsPerMember, members, sends.Count, window, scenario.Violations(sandbox), lost, run.Status == RunStatus.Completed, run.Error, runSeconds);
         }
         finally
         {

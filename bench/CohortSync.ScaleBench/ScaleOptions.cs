@@ -24,6 +24,9 @@ public sealed class ScaleOptions
 
     public bool Delivery { get; private set; } = true;
 
+    /// <summary>Members of the end-to-end first sync to the webhook on the Durable Task engine (0: skip).</summary>
+    public int EngineMembers { get; private set; } = 1_000_000;
+
     public string? Storage { get; private set; }
 
     public bool Keep { get; private set; }
@@ -44,6 +47,7 @@ public sealed class ScaleOptions
           --repeat N           plan measurements per size below 10,000,000 (default 3; 10,000,000 and above: 1)
           --naive-rows N       rows the naive baseline writes for real before extrapolating (default 5000)
           --delivery-seconds S length of each destination's send phase; sizes its sample cohort (default 5)
+          --engine-members N   members of the end-to-end first sync to the webhook on the engine (default 1000000; 0 skips)
           --no-delivery        skip the delivery measurements
           --storage CONN       Table Storage connection string (default: a private Azurite started with eng/azurite.sh)
           --timeout MIN        per-child time limit in minutes (default 20)
@@ -70,6 +74,7 @@ public sealed class ScaleOptions
                 case "--repeat": options.Repeat = Count(name, Value()); break;
                 case "--naive-rows": options.NaiveRows = Count(name, Value()); break;
                 case "--delivery-seconds": options.DeliverySeconds = Seconds(name, Value()); break;
+                case "--engine-members": options.EngineMembers = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--no-delivery": options.Delivery = false; break;
                 case "--storage": options.Storage = Value(); break;
                 case "--timeout": options.ChildTimeout = TimeSpan.FromMinutes(Count(name, Value())); break;

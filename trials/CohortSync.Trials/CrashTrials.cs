@@ -74,6 +74,10 @@ public sealed record CrashTrialResult
 
     /// <summary>Wall time.</summary>
     public TimeSpan Elapsed { get; init; }
+
+    /// <summary>From each restart of the killed command to the end of the run it resumed (the engine takes the dead
+    /// process's work up once its locks and lease lapse: <see cref="Settings.RecoveryTimeout"/>).</summary>
+    public IReadOnlyList<TimeSpan> Recoveries { get; init; } = [];
 }
 
 /// <summary>
@@ -118,15 +122,21 @@ public static class CrashTrials
         }
 
         log.Line(string.Create(CultureInfo.InvariantCulture,
-            $"crash totals: trials {results.Count}, members checked {InProcessHost.N(results.Sum(r => r.MembersChecked))}, resent in flight {InProcessHost.N(results.Sum(r => r.ResentInFlight + r.ResentInFlightIncremental))}, duplicates beyond in-flight: {results.Sum(r => r.BeyondInFlight)}, lost: {results.Sum(r => r.Lost)}, failed checks: {results.Sum(r => r.Problems.Count)}; kills observed: first runs {string.Join(", ", results.GroupBy(r => r.Observed).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key + " " + g.Count()))}; incremental runs {string.Join(", ", results.GroupBy(r => r.ObservedIncremental).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key + " " + g.Count()))}; seed {options.Seed}, load average {TrialLog.LoadAverage()}"));
+            $"crash totals: trials {results.Count}, members checked {InProcessHost.N(results.Sum(r => r.MembersChecked))}, resent in flight {InProcessHost.N(results.Sum(r => r.ResentInFlight + r.ResentInFlightIncremental))}, duplicates beyond in-flight: {results.Sum(r => r.BeyondInFlight)}, lost: {results.Sum(r => r.Lost)}, failed checks: {results.Sum(r => r.Problems.Count)}; restart to end of run: median {Median(results.SelectMany(r => r.Recoveries)):F1} s, max {results.SelectMany(r => r.Recoveries).DefaultIfEmpty().Max().TotalSeconds:F1} s; kills observed: first runs {string.Join(", ", results.GroupBy(r => r.Observed).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key + " " + g.Count()))}; incremental runs {string.Join(", ", results.GroupBy(r => r.ObservedIncremental).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key + " " + g.Count()))}; seed {options.Seed}, load average {TrialLog.LoadAverage()}"));
         return results;
     }
 
     // Webhook: one request per batch of 1,000. Braze: 5,000 a batch in five requests, so a kill can land inside a batch.
+    private static double Median(IEnumerable<TimeSpan> values)
+    {
+        var sorted = values.Select(v => v.TotalSeconds).Order().ToList();
+        return sorted.Count == 0 ? 0 : sorted[sorted.Count / 2];
+    }
+
     private static int BatchSizeFor(string destination) => destination == "braze" ? 5000 : 1000;
 
     private static string Describe(CrashTrialResult r, int of) => string.Create(CultureInfo.InvariantCulture,
-        $"trial {r.Number,2}/{of} {r.Destination,-8} aimed {r.Aimed,-7} killed in {r.Observed,-13} then {r.AimedIncremental,-7} killed in {r.ObservedIncremental,-13} checked {InProcessHost.N(r.MembersChecked),9}  resent {InProcessHost.N(r.ResentInFlight),6} in {r.ResentBatches} batch(es) (bound {InProcessHost.N(r.Bound)}) + {InProcessHost.N(r.ResentInFlightIncremental)} in the incremental run  beyond in-flight {r.BeyondInFlight}  lost {r.Lost}  {r.Elapsed.TotalSeconds,5:F1} s  {(r.Problems.Count == 0 ? "ok" : "FAILED")}");
+        $"trial {r.Number,2}/{of} {r.Destination,-8} aimed {r.Aimed,-7} killed in {r.Observed,-13} then {r.AimedIncremental,-7} killed in {r.ObservedIncremental,-13} checked {InProcessHost.N(r.MembersChecked),9}  resent {InProcessHost.N(r.ResentInFlight),6} in {r.ResentBatches} batch(es) (bound {InProcessHost.N(r.Bound)}) + {InProcessHost.N(r.ResentInFlightIncremental)} in the incremental run  beyond in-flight {r.BeyondInFlight}  lost {r.Lost}  restart to end {string.Join(" + ", r.Recoveries.Select(t => t.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)))} s  {r.Elapsed.TotalSeconds,5:F1} s  {(r.Problems.Count == 0 ? "ok" : "FAILED")}");
 
     private static async Task<CrashTrialResult> RunTrialAsync(
         string connectionString, SandboxHost sandbox, CrashOptions options, int index, TrialDestination destination, KillPhase phase, string dir)
@@ -155,8 +165,11 @@ public static class CrashTrials
             observed = "none (ended first)";
         }
 
-        // Restart: the runner resumes the unfinished run, and the command follows it to the end.
+        // Restart: the engine takes the unfinished run up again from the task hub, and the command follows it to the end.
+        var recoveries = new List<TimeSpan>();
+        var restart = Stopwatch.StartNew();
         await RunToEndAsync(state, syncId, problems, "the restarted run");
+        recoveries.Add(restart.Elapsed);
         var run1 = await state.LatestRunAsync(syncId);
         var expectedA = cohortA.Select(destination.KeyOf).ToHashSet(StringComparer.Ordinal);
         var check1 = await CheckAsync(state, sandbox, destination, syncId, run1, expectedA, problems, "run 1");
@@ -206,7 +219,9 @@ public static class CrashTrials
         var (observed2, inFlight2, maxParallel2, largestBatch2) = await ObserveAsync(state, syncId, run1?.RunId);
         if (killed2 && observed2 != "after commit")
         {
+            restart.Restart();
             await RunToEndAsync(state, syncId, problems, "the restarted incremental run");
+            recoveries.Add(restart.Elapsed);
         }
         else if (!killed2)
         {
@@ -263,6 +278,7 @@ public static class CrashTrials
             Lost = check1.Lost + check2.Lost,
             Problems = problems,
             Elapsed = clock.Elapsed,
+            Recoveries = recoveries,
         };
     }
 

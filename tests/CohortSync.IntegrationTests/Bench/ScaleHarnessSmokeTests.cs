@@ -33,7 +33,7 @@ public sealed partial class ScaleHarnessSmokeTests(AzuriteFixture azurite)
     {
         // Act
         var (exitCode, output, errors) = await RunHarnessAsync(
-            "--sizes", "10000", "--repeat", "1", "--naive-rows", "1000", "--delivery-seconds", "1", "--storage", azurite.ConnectionString);
+            "--sizes", "10000", "--repeat", "1", "--naive-rows", "1000", "--delivery-seconds", "1", "--engine-members", "3000", "--storage", azurite.ConnectionString);
 
         // Assert
         Assert.True(exitCode == 0, $"the harness exited with {exitCode}:\n{errors}");
@@ -54,6 +54,9 @@ public sealed partial class ScaleHarnessSmokeTests(AzuriteFixture azurite)
         Assert.True(tick.Success, "no 'N ms, N tx' in the tick row");
         Assert.InRange(int.Parse(tick.Groups["tx"].Value, CultureInfo.InvariantCulture), 1, 5);
         Assert.Contains("plan checked against the churn (+50 -50)", output, StringComparison.Ordinal);
+        var engine = Assert.Single(output.Split('\n'), l => l.StartsWith("First sync on the Durable Task engine", StringComparison.Ordinal));
+        Assert.Contains("3,000 members to the webhook", engine, StringComparison.Ordinal);
+        Assert.Contains(", 0 lost", engine, StringComparison.Ordinal);
     }
 
     private static async Task<(int ExitCode, string Output, string Errors)> RunHarnessAsync(params string[] arguments)

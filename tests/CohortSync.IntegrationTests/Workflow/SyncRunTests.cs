@@ -87,6 +87,35 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_TwoHostsOnOneTaskHub_ShareTheBatchesAndDeliverEveryMemberOnce()
+    {
+        // Arrange: two local hosts (two "cohortsync serve" processes) on one storage account and task hub, each running one
+        // activity at a time; twenty batches of 100.
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        var members = Enumerable.Range(0, 2000).ToList();
+        EngineHarness.WriteCohort(cohort, members);
+        var logsA = new CapturingLoggerProvider();
+        var logsB = new CapturingLoggerProvider();
+        await using var hostA = await EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox, maxParallelActivities: 1, logs: logsA, durableStorage: true);
+        await using var hostB = await EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox, maxParallelActivities: 1, logs: logsB, durableStorage: true);
+        await hostA.CreateWebhookSyncAsync("s1", cohort, batchSize: 100);
+
+        // Act
+        var run = await hostA.RunAsync("s1");
+
+        // Assert: both processes sent batches, and together every batch exactly once.
+        static int Sent(CapturingLoggerProvider logs, string runId) =>
+            logs.Lines.Count(l => l.Contains($"Run {runId} batch ", StringComparison.Ordinal) && l.Contains(" sent: ", StringComparison.Ordinal));
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(20, run.Plan!.BatchCount);
+        var (sentA, sentB) = (Sent(logsA, run.RunId), Sent(logsB, run.RunId));
+        Assert.True(sentA > 0 && sentB > 0, $"host A sent {sentA} batches, host B {sentB}");
+        Assert.Equal(20, sentA + sentB);
+        Assert.Equal(EngineHarness.Keys(members), _sandbox.Webhook.Members("s1"));
+        Assert.All(_sandbox.Webhook.Deliveries.Values, n => Assert.Equal(1, n));
+    }
+
+    [Fact]
     public async Task Start_TwentyConcurrentStartsOfOneSync_MakeOneRun()
     {
         // Arrange
