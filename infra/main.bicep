@@ -1,6 +1,6 @@
 // CohortSync on Azure: the Function App (Flex Consumption, .NET 10 isolated, system-assigned identity), its storage
-// account (the state tables, the Durable task hub, the deployment package), Key Vault in RBAC mode (destination keys and
-// the table adapter's connection string), and Application Insights on Log Analytics. Deployed into an existing resource
+// account (the state tables, the Durable task hub, the deployment package; reached only with the app's identity), Key Vault
+// in RBAC mode (destination keys), and Application Insights on Log Analytics. Deployed into an existing resource
 // group: see infra/README.md. Modelled on Azure-Samples/functions-quickstart-dotnet-azd (infra/main.bicep,
 // infra/core/host/functions-flexconsumption.bicep, infra/app/rbac.bicep), written with plain resources, no registry modules.
 targetScope = 'resourceGroup'
@@ -77,7 +77,6 @@ module keyVault 'app/keyvault.bicep' = {
     location: location
     tags: tags
     name: keyVaultName
-    storageAccountName: storage.outputs.name
   }
 }
 
@@ -98,8 +97,8 @@ module functionApp 'app/function-app.bicep' = {
       TaskHubName: taskHubName
       SchedulerTimer: schedulerTimer
       Storage__TablePrefix: tablePrefix
-      // A Key Vault reference, resolved by the platform with the app's identity: the account key never sits in a setting.
-      Storage__ConnectionString: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${keyVault.outputs.storageConnectionSecretName})'
+      // The table adapter reaches the account with the app's identity (Storage Table Data Contributor, rbac.bicep): no key.
+      Storage__TableEndpoint: storage.outputs.tableEndpoint
       KeyVault__VaultUri: keyVault.outputs.uri
     }
   }
