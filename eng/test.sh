@@ -13,6 +13,7 @@
 #   COHORTSYNC_SKIPPABLE     overrides SKIPPABLE below
 # Exported to the tests:
 #   COHORTSYNC_TEST_STORAGE  Azurite Table Storage connection string
+#   COHORTSYNC_BICEP_JSON    infra/main.bicep compiled to an ARM template (eng/bicep.sh)
 set -euo pipefail
 
 # Projects (paths relative to the solution, space-separated) that may be left out when their
@@ -139,6 +140,15 @@ if ! dotnet build "$SLNF" --no-restore -c "$CONFIGURATION" -nodeReuse:false; the
   echo "error: build failed" >&2
   finish 1 0 0 0
 fi
+
+# ---------------------------------------------------------------- deployment (Bicep)
+# infra/main.bicep must build and lint without a diagnostic; the tests read the compiled template.
+say "bicep"
+if ! COHORTSYNC_BICEP_JSON="$(bash eng/bicep.sh "$STATE/bicep")"; then
+  echo "error: infra/main.bicep does not build and lint clean (eng/bicep.sh)" >&2
+  finish 1 0 0 0
+fi
+export COHORTSYNC_BICEP_JSON
 
 # ---------------------------------------------------------------- test
 TEST_PROJECTS=()

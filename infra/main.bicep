@@ -89,11 +89,16 @@ module functionApp 'app/function-app.bicep' = {
     planName: planName
     storageAccountName: storage.outputs.name
     deploymentContainerName: deploymentContainerName
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
-    // The application's own settings; the module adds AzureWebJobsStorage__* and Application Insights.
+    // Every app setting, with no key or connection string to a resource: each client signs in with the app's identity.
+    // tests/CohortSync.Azure.Tests/Deployment checks them against what the app needs at start-up.
     appSettings: {
+      // The Functions host, and Durable's Azure Storage provider (host.json: connectionName AzureWebJobsStorage).
+      AzureWebJobsStorage__accountName: storage.outputs.name
+      AzureWebJobsStorage__credential: 'managedidentity'
+      APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.applicationInsightsConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
       TaskHubName: taskHubName
       SchedulerTimer: schedulerTimer
       Storage__TablePrefix: tablePrefix
