@@ -14,6 +14,7 @@
 # Exported to the tests:
 #   COHORTSYNC_TEST_STORAGE            Azurite connection string (blob, queue and table endpoints)
 #   COHORTSYNC_FUNCTIONS_PUBLISH_DIR   where the Functions app was published (its functions.metadata is checked)
+#   COHORTSYNC_BICEP_JSON              infra/main.bicep compiled to an ARM template (eng/bicep.sh)
 set -euo pipefail
 
 CONFIGURATION=Release
@@ -103,6 +104,15 @@ if [[ -f "$SLN_DIR/$FUNCTIONS_PROJECT" ]]; then
   fi
   export COHORTSYNC_FUNCTIONS_PUBLISH_DIR
 fi
+
+# ---------------------------------------------------------------- deployment (Bicep)
+# infra/main.bicep must build and lint without a diagnostic; the tests read the compiled template.
+say "bicep"
+if ! COHORTSYNC_BICEP_JSON="$(bash eng/bicep.sh "$STATE/bicep")"; then
+  echo "error: infra/main.bicep does not build and lint clean (eng/bicep.sh)" >&2
+  finish 1 0 0 0
+fi
+export COHORTSYNC_BICEP_JSON
 
 # ---------------------------------------------------------------- test
 TEST_PROJECTS=()

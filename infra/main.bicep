@@ -1,6 +1,6 @@
 // CohortSync on Azure: the Function App (Flex Consumption, .NET 10 isolated, system-assigned identity), its storage
-// account (the state tables, the Durable task hub, the deployment package), Key Vault in RBAC mode (destination keys and
-// the table adapter's connection string), and Application Insights on Log Analytics. Deployed into an existing resource
+// account (the state tables, the Durable task hub, the deployment package; reached only with the app's identity), Key Vault
+// in RBAC mode (destination keys), and Application Insights on Log Analytics. Deployed into an existing resource
 // group: see infra/README.md. Modelled on Azure-Samples/functions-quickstart-dotnet-azd (infra/main.bicep,
 // infra/core/host/functions-flexconsumption.bicep, infra/app/rbac.bicep), written with plain resources, no registry modules.
 targetScope = 'resourceGroup'
@@ -77,7 +77,6 @@ module keyVault 'app/keyvault.bicep' = {
     location: location
     tags: tags
     name: keyVaultName
-    storageAccountName: storage.outputs.name
   }
 }
 
@@ -90,16 +89,21 @@ module functionApp 'app/function-app.bicep' = {
     planName: planName
     storageAccountName: storage.outputs.name
     deploymentContainerName: deploymentContainerName
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
-    // The application's own settings; the module adds AzureWebJobsStorage__* and Application Insights.
+    // Every app setting, with no key or connection string to a resource: each client signs in with the app's identity.
+    // tests/CohortSync.Azure.Tests/Deployment checks them against what the app needs at start-up.
     appSettings: {
+      // The Functions host, and Durable's Azure Storage provider (host.json: connectionName AzureWebJobsStorage).
+      AzureWebJobsStorage__accountName: storage.outputs.name
+      AzureWebJobsStorage__credential: 'managedidentity'
+      APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.applicationInsightsConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
       TaskHubName: taskHubName
       SchedulerTimer: schedulerTimer
       Storage__TablePrefix: tablePrefix
-      // A Key Vault reference, resolved by the platform with the app's identity: the account key never sits in a setting.
-      Storage__ConnectionString: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${keyVault.outputs.storageConnectionSecretName})'
+      // The table adapter reaches the account with the app's identity (Storage Table Data Contributor, rbac.bicep): no key.
+      Storage__TableEndpoint: storage.outputs.tableEndpoint
       KeyVault__VaultUri: keyVault.outputs.uri
     }
   }

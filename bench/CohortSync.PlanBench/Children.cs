@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using Azure.Data.Tables;
 using CohortSync.Bench;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
@@ -8,7 +9,6 @@ using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.Core.Snapshots;
 using CohortSync.Core.Workflow;
-using Microsoft.Azure.Cosmos.Table;
 
 namespace CohortSync.PlanBench;
 
@@ -286,21 +286,16 @@ public static class Children
 
         // One row per member of v2, 100 to a batch transaction, one partition per sync: the first rows for real.
         var rows = ReadRows(c.V2, c.NaiveRows);
-        var table = CloudStorageAccount.Parse(c.Storage).CreateCloudTableClient().GetTableReference(c.Prefix + "NaiveMembers");
-        await table.CreateIfNotExistsAsync(null, null, cancellationToken);
+        var table = new TableServiceClient(c.Storage).GetTableClient(c.Prefix + "NaiveMembers");
+        await table.CreateIfNotExistsAsync(cancellationToken);
         var transactions = 0;
         watch.Restart();
         foreach (var group in rows.Chunk(100))
         {
-            var batch = new TableBatchOperation();
-            foreach (var (userId, email) in group)
-            {
-                var entity = new DynamicTableEntity(c.SyncId, userId);
-                entity.Properties["email"] = new EntityProperty(email);
-                batch.InsertOrReplace(entity);
-            }
-
-            await table.ExecuteBatchAsync(batch, null, null, cancellationToken);
+            var batch = group
+                .Select(m => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(c.SyncId, m.UserId) { ["email"] = m.Email }))
+                .ToList();
+            await table.SubmitTransactionAsync(batch, cancellationToken);
             transactions++;
         }
 

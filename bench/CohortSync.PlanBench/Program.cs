@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Azure;
+using Azure.Data.Tables;
 using CohortSync.Bench;
 using CohortSync.Core.Runs;
-using Microsoft.Azure.Cosmos.Table;
 
 namespace CohortSync.PlanBench;
 
@@ -171,13 +172,13 @@ public static class Program
     {
         try
         {
-            var client = CloudStorageAccount.Parse(storage).CreateCloudTableClient();
-            foreach (var table in client.ListTables(prefix))
+            var client = new TableServiceClient(storage);
+            await foreach (var table in client.QueryAsync(TableClient.CreateQueryFilter($"TableName ge {prefix} and TableName lt {prefix + "~"}")))
             {
-                await table.DeleteIfExistsAsync();
+                await client.DeleteTableAsync(table.Name);
             }
         }
-        catch (StorageException ex)
+        catch (RequestFailedException ex)
         {
             Log($"could not drop the tables {prefix}*: {ex.Message}");
         }

@@ -1,10 +1,10 @@
 using System.Diagnostics;
+using Azure.Data.Tables;
 using CohortSync.Bench;
 using CohortSync.Core.Application;
 using CohortSync.Core.Runs;
 using CohortSync.Durable;
 using CohortSync.PlanBench;
-using Microsoft.Azure.Cosmos.Table;
 
 namespace CohortSync.ScaleBench;
 
@@ -112,20 +112,16 @@ public static class TickChild
     // holds at most 1,000 rows. The rows the naive child wrote are read back, timed, and extrapolated to the whole cohort.
     private static async Task NaiveReadBackAsync(ChildReport report, string storage, string prefix, string syncId, ChurnPlan churn, CancellationToken cancellationToken)
     {
-        var table = CloudStorageAccount.Parse(storage).CreateCloudTableClient().GetTableReference(prefix + "NaiveMembers");
-        var query = new TableQuery<DynamicTableEntity>().Where(TableQuery.GenerateFilterCondition("PartitionKey", QueryComparisons.Equal, syncId));
+        var table = new TableServiceClient(storage).GetTableClient(prefix + "NaiveMembers");
         var rows = 0;
         var pages = 0;
-        TableContinuationToken? token = null;
         var watch = Stopwatch.StartNew();
-        do
+        await foreach (var page in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {syncId}"), cancellationToken: cancellationToken).AsPages())
         {
-            var segment = await table.ExecuteQuerySegmentedAsync(query, token, null, null, cancellationToken);
-            rows += segment.Results.Count;
+            rows += page.Values.Count;
             pages++;
-            token = segment.ContinuationToken;
         }
-        while (token is not null);
+
         var elapsed = watch.Elapsed;
         var totalPages = (churn.MembersAfter + 999) / 1000;
         report.Set("naive_read_rows", rows);

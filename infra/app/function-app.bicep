@@ -1,6 +1,6 @@
 // The Flex Consumption plan and the Function App: .NET 10 isolated worker, system-assigned identity, the package deployed
-// from a blob container with that identity, and identity-based AzureWebJobsStorage (which Durable's Azure Storage
-// provider uses too, through host.json's connectionName). Flex Consumption takes the runtime from functionAppConfig:
+// from a blob container with that identity, and the app settings main.bicep passes, as they are (so the compiled template
+// shows every setting in one object, which a test reads). Flex Consumption takes the runtime from functionAppConfig:
 // FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION and WEBSITE_RUN_FROM_PACKAGE must not be set.
 param location string
 param tags object = {}
@@ -8,18 +8,13 @@ param name string
 param planName string
 param storageAccountName string
 param deploymentContainerName string
-param applicationInsightsName string
 param maximumInstanceCount int
 param instanceMemoryMB int
-@description('The application\'s settings; merged with the storage and monitoring settings below.')
+@description('Every app setting.')
 param appSettings object
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
-}
-
-resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
-  name: applicationInsightsName
 }
 
 resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
@@ -73,12 +68,7 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
 
   resource settings 'config' = {
     name: 'appsettings'
-    properties: union(appSettings, {
-      AzureWebJobsStorage__accountName: storage.name
-      AzureWebJobsStorage__credential: 'managedidentity'
-      APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
-      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
-    })
+    properties: appSettings
   }
 }
 

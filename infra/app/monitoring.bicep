@@ -30,3 +30,5 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 output applicationInsightsName string = applicationInsights.name
+// Not a credential: with local authentication off, telemetry is accepted only with the app's Entra ID token.
+output applicationInsightsConnectionString string = applicationInsights.properties.ConnectionString

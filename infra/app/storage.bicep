@@ -18,10 +18,9 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     allowBlobPublicAccess: false
-    // The quickstarts turn shared keys off. Here they stay on for one client: the table adapter
-    // (Microsoft.Azure.Cosmos.Table 1.0.8) can sign only with an account key or a SAS, not with a token (infra/README.md).
-    // The Functions host, Durable and the deployment use the app's identity.
-    allowSharedKeyAccess: true
+    // Every client uses the app's identity (the Functions host, Durable, the deployment and the table adapter), so no
+    // account key is needed, as in the quickstarts.
+    allowSharedKeyAccess: false
     networkAcls: {
       defaultAction: 'Allow'
       bypass: 'AzureServices'
@@ -43,3 +42,4 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
 }
 
 output name string = storage.name
+output tableEndpoint string = storage.properties.primaryEndpoints.table

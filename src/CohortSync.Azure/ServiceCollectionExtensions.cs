@@ -15,14 +15,25 @@ namespace CohortSync.Azure;
 /// <summary>The Azure adapters' entry point for dependency injection.</summary>
 public static class ServiceCollectionExtensions
 {
-    /// <summary>Adds the Table Storage state store (section <c>Storage</c>), validated at start-up.</summary>
+    /// <summary>
+    /// Adds the Table Storage state store (section <c>Storage</c>), validated at start-up. With <c>Storage:TableEndpoint</c>
+    /// the tables are reached with a <see cref="TokenCredential"/>: <see cref="DefaultAzureCredential"/> (the app's managed
+    /// identity in Azure) unless one is registered before or after this call; with <c>Storage:ConnectionString</c> (Azurite,
+    /// local) no credential is built.
+    /// </summary>
     public static IServiceCollection AddCohortSyncTableStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<TableStorageOptions>()
             .Bind(configuration.GetSection(TableStorageOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<TableGateway>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TableStorageOptions>, TableStorageOptionsValidator>());
+        services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<TableStorageOptions>>();
+            return new TableGateway(options, options.Value.UsesIdentity ? sp.GetRequiredService<TokenCredential>() : null);
+        });
         services.AddSingleton<TableStateStore>();
         services.AddSingleton<ISyncStore>(sp => sp.GetRequiredService<TableStateStore>());
         services.AddSingleton<ISnapshotStore>(sp => sp.GetRequiredService<TableStateStore>());

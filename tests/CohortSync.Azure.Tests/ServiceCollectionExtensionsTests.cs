@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
 using CohortSync.Azure.Secrets;
+using CohortSync.Azure.Tables;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Secrets;
 using Microsoft.Extensions.Configuration;
@@ -11,9 +12,79 @@ using Moq;
 
 namespace CohortSync.Azure.Tests;
 
-/// <summary>The Key Vault registration: options checked at start-up, the cached store, and the client's credential.</summary>
+/// <summary>
+/// The Table Storage and Key Vault registrations: options checked at start-up, the stores, and the clients' credential.
+/// </summary>
 public sealed class ServiceCollectionExtensionsTests
 {
+    private const string Azurite = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;";
+
+    [Theory]
+    [InlineData(null, null, "Storage:TableEndpoint is missing")]
+    [InlineData("", "  ", "Storage:TableEndpoint is missing")]
+    [InlineData("https://account.table.core.windows.net/", Azurite, "are both set")]
+    [InlineData("http://account.table.core.windows.net/", null, "must be an absolute https URI")]
+    public void AddCohortSyncTableStorage_NoUsableConnection_FailsAtStartUpNamingTheSetting(string? endpoint, string? connectionString, string expected)
+    {
+        // Arrange
+        using var services = BuildTables(new() { ["Storage:TableEndpoint"] = endpoint, ["Storage:ConnectionString"] = connectionString });
+
+        // Act
+        var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
+
+        // Assert: the message says what to set, and never echoes a connection string
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Storage:ConnectionString", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("AccountKey", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddCohortSyncTableStorage_TableEndpoint_ReachesItWithTheRegisteredCredential()
+    {
+        // Arrange
+        var credential = new Mock<TokenCredential>(MockBehavior.Strict);
+        using var services = BuildTables(
+            new() { ["Storage:TableEndpoint"] = "https://account.table.core.windows.net/" },
+            s => s.AddSingleton(credential.Object));
+
+        // Act
+        services.GetRequiredService<IStartupValidator>().Validate();
+        var gateway = services.GetRequiredService<TableGateway>();
+
+        // Assert: no token is asked for until a table is used
+        Assert.Equal(new Uri("https://account.table.core.windows.net/"), gateway.Endpoint);
+        Assert.NotNull(services.GetRequiredService<TableStateStore>());
+        credential.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public void AddCohortSyncTableStorage_TableEndpointAlone_UsesDefaultAzureCredential()
+    {
+        // Arrange
+        using var services = BuildTables(new() { ["Storage:TableEndpoint"] = "https://account.table.core.windows.net/" });
+
+        // Act
+        services.GetRequiredService<IStartupValidator>().Validate();
+
+        // Assert
+        Assert.IsType<DefaultAzureCredential>(services.GetRequiredService<TokenCredential>());
+    }
+
+    [Fact]
+    public void AddCohortSyncTableStorage_ConnectionString_ReachesItsTableEndpoint()
+    {
+        // Arrange
+        using var services = BuildTables(new() { ["Storage:ConnectionString"] = Azurite });
+
+        // Act
+        services.GetRequiredService<IStartupValidator>().Validate();
+        var gateway = services.GetRequiredService<TableGateway>();
+
+        // Assert
+        Assert.Equal("127.0.0.1", gateway.Endpoint.Host);
+        Assert.Equal(10002, gateway.Endpoint.Port);
+    }
+
     [Theory]
     [InlineData(null, null)]
     [InlineData("http://cohortsync.vault.azure.net/", null)]
@@ -70,5 +141,13 @@ public sealed class ServiceCollectionExtensionsTests
         var services = new ServiceCollection().AddLogging();
         before?.Invoke(services);
         return services.AddCohortSyncKeyVault(configuration).BuildServiceProvider();
+    }
+
+    private static ServiceProvider BuildTables(Dictionary<string, string?> settings, Action<IServiceCollection>? before = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection().AddLogging();
+        before?.Invoke(services);
+        return services.AddCohortSyncTableStorage(configuration).BuildServiceProvider();
     }
 }

@@ -1,17 +1,17 @@
-using Microsoft.Azure.Cosmos.Table;
+using Azure.Data.Tables;
 
 namespace CohortSync.Azure.Tables;
 
 /// <summary>
 /// Spreads a byte array of up to 640 KiB over ten binary properties (<c>D0</c>..<c>D9</c>) of 64 KiB, the most a Table
-/// Storage property holds; an entity stays under Azure's 1 MiB even with base64 on the wire.
+/// Storage property holds (64 KiB + 1 is refused); an entity stays under Azure's 1 MiB even with base64 on the wire.
 /// </summary>
 internal static class BinaryProperties
 {
     public const int PropertyBytes = 64 * 1024;
     public const int MaxProperties = 10;
 
-    public static void Write(IDictionary<string, EntityProperty> properties, string prefix, byte[] data)
+    public static void Write(TableEntity entity, string prefix, byte[] data)
     {
         if (data.Length > PropertyBytes * MaxProperties)
         {
@@ -23,16 +23,16 @@ internal static class BinaryProperties
         {
             var offset = i * PropertyBytes;
             var length = Math.Min(PropertyBytes, data.Length - offset);
-            properties[prefix + i] = new EntityProperty(data.AsSpan(offset, length).ToArray());
+            entity[prefix + i] = data.AsSpan(offset, length).ToArray();
         }
     }
 
-    public static byte[] Read(IDictionary<string, EntityProperty> properties, string prefix)
+    public static byte[] Read(TableEntity entity, string prefix)
     {
         using var buffer = new MemoryStream();
-        for (var i = 0; i < MaxProperties && properties.TryGetValue(prefix + i, out var part); i++)
+        for (var i = 0; i < MaxProperties && entity.TryGetValue(prefix + i, out _); i++)
         {
-            var bytes = part.BinaryValue ?? [];
+            var bytes = entity.GetBinary(prefix + i) ?? [];
             buffer.Write(bytes, 0, bytes.Length);
         }
 

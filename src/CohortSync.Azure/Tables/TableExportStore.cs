@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using CohortSync.Core.Ports;
-using Microsoft.Azure.Cosmos.Table;
+using Azure.Data.Tables;
 
 namespace CohortSync.Azure.Tables;
 
@@ -26,23 +26,21 @@ public sealed class TableExportStore : IExportStore
     public async Task<Versioned<ExportRecord>?> GetExportAsync(string cohortKey, CancellationToken cancellationToken = default)
     {
         var entity = await _tables.RetrieveAsync(Table, Partition(cohortKey), RecordRow, cancellationToken);
-        return entity is null ? null : new Versioned<ExportRecord>(StateJson.Deserialize<ExportRecord>(entity.Properties[Json].StringValue), entity.ETag);
+        return entity is null ? null : new Versioned<ExportRecord>(StateJson.Deserialize<ExportRecord>(entity.GetString(Json)), TableGateway.ETagOf(entity));
     }
 
     /// <inheritdoc/>
     public async Task SaveExportAsync(ExportRecord record, string? etag, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var entity = new DynamicTableEntity(Partition(record.CohortKey), RecordRow);
-        entity.Properties[Json] = new EntityProperty(StateJson.Serialize(record));
+        var entity = new TableEntity(Partition(record.CohortKey), RecordRow) { [Json] = StateJson.Serialize(record) };
         if (etag is null)
         {
-            await _tables.ExecuteAsync(Table, TableOperation.Insert(entity), cancellationToken);
+            await _tables.AddAsync(Table, entity, cancellationToken);
         }
         else
         {
-            entity.ETag = etag;
-            await _tables.ExecuteAsync(Table, TableOperation.Replace(entity), cancellationToken);
+            await _tables.ReplaceAsync(Table, entity, etag, cancellationToken);
         }
     }
 
@@ -63,10 +61,8 @@ public sealed class TableExportStore : IExportStore
         await using var pieces = new PieceWriter(_tables, partition, requestId);
         await write(pieces, cancellationToken);
         await pieces.FinishAsync(cancellationToken);
-        var done = new DynamicTableEntity(partition, DoneRow(requestId));
-        done.Properties["Pieces"] = new EntityProperty(pieces.Count);
-        done.Properties["Bytes"] = new EntityProperty(pieces.Bytes);
-        await _tables.ExecuteAsync(Table, TableOperation.InsertOrReplace(done), cancellationToken);
+        var done = new TableEntity(partition, DoneRow(requestId)) { ["Pieces"] = pieces.Count, ["Bytes"] = pieces.Bytes };
+        await _tables.UpsertAsync(Table, done, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -75,7 +71,7 @@ public sealed class TableExportStore : IExportStore
         var partition = Partition(cohortKey);
         var done = await _tables.RetrieveAsync(Table, partition, DoneRow(requestId), cancellationToken)
             ?? throw new Core.Errors.NotFoundException($"the export file of request '{requestId}' is not downloaded");
-        return new PieceReader(_tables, partition, requestId, done.Properties["Pieces"].Int32Value ?? 0);
+        return new PieceReader(_tables, partition, requestId, done.GetInt32("Pieces") ?? 0);
     }
 
     // Cohort keys may hold characters Table keys refuse ('/', '\', '#', '?'): keep them out.
@@ -161,9 +157,9 @@ public sealed class TableExportStore : IExportStore
                 zlib.Write(_buffer.GetBuffer(), 0, (int)_buffer.Length);
             }
 
-            var entity = new DynamicTableEntity(partition, PieceRow(requestId, Count));
-            BinaryProperties.Write(entity.Properties, "D", compressed.ToArray());
-            await tables.ExecuteAsync(Table, TableOperation.InsertOrReplace(entity), cancellationToken);
+            var entity = new TableEntity(partition, PieceRow(requestId, Count));
+            BinaryProperties.Write(entity, "D", compressed.ToArray());
+            await tables.UpsertAsync(Table, entity, cancellationToken);
             Count++;
             _buffer.SetLength(0);
         }
@@ -240,7 +236,7 @@ public sealed class TableExportStore : IExportStore
         {
             var entity = await _tables.RetrieveAsync(Table, _partition, PieceRow(_requestId, piece), CancellationToken.None)
                 ?? throw new InvalidDataException($"piece {piece} of export file '{_requestId}' is missing");
-            using var input = new ZLibStream(new MemoryStream(BinaryProperties.Read(entity.Properties, "D")), CompressionMode.Decompress);
+            using var input = new ZLibStream(new MemoryStream(BinaryProperties.Read(entity, "D")), CompressionMode.Decompress);
             using var output = new MemoryStream(PieceBytes);
             await input.CopyToAsync(output);
             return output.ToArray();

@@ -7,15 +7,15 @@ using CohortSync.Core.Errors;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.Core.Snapshots;
-using Microsoft.Azure.Cosmos.Table;
+using Azure.Data.Tables;
 
 namespace CohortSync.Azure.Tables;
 
 /// <summary>
-/// The state store on Azure Table Storage (Azurite locally), through Microsoft.Azure.Cosmos.Table: Azure.Data.Tables is not
-/// in this machine's registry, and this folder is the only code that touches the table client, so swapping it is a
-/// one-folder change. Conditional writes use ETags (a stale one is a <see cref="ConcurrencyException"/>); filters are built
-/// only with <see cref="TableQuery"/>'s helpers; snapshots and batches are compressed binary chunks, never a row per member.
+/// The state store on Azure Table Storage (Azurite locally), through Azure.Data.Tables; this folder is the only code that
+/// touches the table client. Conditional writes use ETags (a stale one is a <see cref="ConcurrencyException"/>); filters are
+/// built only with <see cref="TableClient.CreateQueryFilter(FormattableString)"/>; snapshots and batches are compressed
+/// binary chunks, never a row per member.
 /// </summary>
 public sealed class TableStateStore : ISyncStore, ISnapshotStore
 {
@@ -26,10 +26,6 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
     private const string Json = "Json";
     private const string Status = "Status";
     private const string Settled = "Settled";
-
-    // A batch transaction holds at most 100 operations and 4 MiB; Azurite refuses five 640 KiB entities (413).
-    private const int MaxBatchOperations = 100;
-    private const int MaxBatchBytes = 2 * 1024 * 1024;
 
     private const string DestinationsTable = "Destinations";
     private const string SyncsTable = "Syncs";
@@ -54,7 +50,7 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
     /// <inheritdoc/>
     public async Task<IReadOnlyList<DestinationDefinition>> ListDestinationsAsync(CancellationToken cancellationToken = default) =>
         (await _tables.QueryAsync(DestinationsTable, TableGateway.PartitionFilter(DestinationPartition), cancellationToken))
-            .Select(e => StateJson.Deserialize<DestinationDefinition>(e.Properties[Json].StringValue)).ToList();
+            .Select(e => StateJson.Deserialize<DestinationDefinition>(e.GetString(Json))).ToList();
 
     /// <inheritdoc/>
     public Task<string> SaveDestinationAsync(DestinationDefinition destination, string? etag, CancellationToken cancellationToken = default)
@@ -74,7 +70,7 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
     /// <inheritdoc/>
     public async Task<IReadOnlyList<SyncDefinition>> ListSyncsAsync(CancellationToken cancellationToken = default) =>
         (await _tables.QueryAsync(SyncsTable, TableGateway.PartitionFilter(SyncPartition), cancellationToken))
-            .Select(e => StateJson.Deserialize<SyncDefinition>(e.Properties[Json].StringValue)).ToList();
+            .Select(e => StateJson.Deserialize<SyncDefinition>(e.GetString(Json))).ToList();
 
     /// <inheritdoc/>
     public Task<string> SaveSyncAsync(SyncDefinition sync, string? etag, CancellationToken cancellationToken = default)
@@ -98,8 +94,8 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<Versioned<SyncState>>> ListSyncStatesAsync(CancellationToken cancellationToken = default) =>
-        (await _tables.QueryAsync(StatesTable, TableQuery.GenerateFilterCondition("RowKey", QueryComparisons.Equal, StateRow), cancellationToken))
-            .Select(e => new Versioned<SyncState>(StateJson.Deserialize<SyncState>(e.Properties[Json].StringValue), e.ETag))
+        (await _tables.QueryAsync(StatesTable, TableClient.CreateQueryFilter($"RowKey eq {StateRow}"), cancellationToken))
+            .Select(e => new Versioned<SyncState>(StateJson.Deserialize<SyncState>(e.GetString(Json)), TableGateway.ETagOf(e)))
             .ToList();
 
     /// <inheritdoc/>
@@ -119,13 +115,13 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
     public Task<string> SaveRunAsync(RunRecord run, string? etag, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return PutJsonAsync(RunsTable, run.SyncId, run.RunId, run, etag, cancellationToken, e => e.Properties[Status] = new EntityProperty(run.Status.ToString()));
+        return PutJsonAsync(RunsTable, run.SyncId, run.RunId, run, etag, cancellationToken, e => e[Status] = run.Status.ToString());
     }
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<RunRecord>> ListRunsAsync(string syncId, int max, CancellationToken cancellationToken = default) =>
         (await _tables.QueryAsync(RunsTable, TableGateway.PartitionFilter(syncId), cancellationToken))
-            .Select(e => StateJson.Deserialize<RunRecord>(e.Properties[Json].StringValue))
+            .Select(e => StateJson.Deserialize<RunRecord>(e.GetString(Json)))
             .OrderByDescending(r => r.CreatedAt)
             .ThenByDescending(r => r.RunId, StringComparer.Ordinal)
             .Take(max)
@@ -134,11 +130,10 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
     /// <inheritdoc/>
     public async Task<IReadOnlyList<RunRecord>> ListUnfinishedRunsAsync(CancellationToken cancellationToken = default)
     {
-        var filter = new[] { RunStatus.Pending, RunStatus.Sending, RunStatus.AwaitingApproval }
-            .Select(s => TableQuery.GenerateFilterCondition(Status, QueryComparisons.Equal, s.ToString()))
-            .Aggregate((a, b) => TableQuery.CombineFilters(a, TableOperators.Or, b));
+        var filter = TableClient.CreateQueryFilter(
+            $"Status eq {RunStatus.Pending.ToString()} or Status eq {RunStatus.Sending.ToString()} or Status eq {RunStatus.AwaitingApproval.ToString()}");
         return (await _tables.QueryAsync(RunsTable, filter, cancellationToken))
-            .Select(e => StateJson.Deserialize<RunRecord>(e.Properties[Json].StringValue))
+            .Select(e => StateJson.Deserialize<RunRecord>(e.GetString(Json)))
             .OrderBy(r => r.CreatedAt)
             .ToList();
     }
@@ -151,16 +146,16 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
         ArgumentNullException.ThrowIfNull(batches);
         var entities = batches.Select(b =>
         {
-            var entity = new DynamicTableEntity(runId, BatchRow(b.Number));
+            var entity = new TableEntity(runId, BatchRow(b.Number));
             var chunks = SnapshotCodec.Encode(b.Changes);
             if (chunks.Count != 1)
             {
                 throw new InvalidOperationException($"batch {b.Number} does not fit in one chunk");
             }
 
-            BinaryProperties.Write(entity.Properties, "D", chunks[0]);
-            entity.Properties["Count"] = new EntityProperty(b.Changes.Count);
-            entity.Properties[Settled] = new EntityProperty(false);
+            BinaryProperties.Write(entity, "D", chunks[0]);
+            entity["Count"] = b.Changes.Count;
+            entity[Settled] = false;
             return entity;
         });
         await _tables.WriteAllAsync(BatchesTable, entities, cancellationToken);
@@ -177,10 +172,9 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
     public async Task SaveBatchOutcomeAsync(string runId, BatchOutcome outcome, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        var entity = new DynamicTableEntity(runId, BatchRow(outcome.Number)) { ETag = "*" };
-        entity.Properties[Settled] = new EntityProperty(true);
-        BinaryProperties.Write(entity.Properties, "O", Deflate(StateJson.Serialize(outcome)));
-        await _tables.ExecuteAsync(BatchesTable, TableOperation.Merge(entity), cancellationToken);
+        var entity = new TableEntity(runId, BatchRow(outcome.Number)) { [Settled] = true };
+        BinaryProperties.Write(entity, "O", Deflate(StateJson.Serialize(outcome)));
+        await _tables.MergeExistingAsync(BatchesTable, entity, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -205,10 +199,7 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
     /// <inheritdoc/>
     public async Task<int> CountSettledBatchesAsync(string runId, CancellationToken cancellationToken = default)
     {
-        var filter = TableQuery.CombineFilters(
-            TableGateway.PartitionFilter(runId),
-            TableOperators.And,
-            TableQuery.GenerateFilterConditionForBool(Settled, QueryComparisons.Equal, true));
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {runId} and Settled eq {true}");
         return (await _tables.QueryAsync(BatchesTable, filter, cancellationToken, select: [Settled])).Count;
     }
 
@@ -231,8 +222,8 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
         ArgumentNullException.ThrowIfNull(chunks);
         var entities = chunks.Select((chunk, i) =>
         {
-            var entity = new DynamicTableEntity(syncId, SegmentRow(segmentId, i));
-            BinaryProperties.Write(entity.Properties, "D", chunk);
+            var entity = new TableEntity(syncId, SegmentRow(segmentId, i));
+            BinaryProperties.Write(entity, "D", chunk);
             return entity;
         });
         await _tables.WriteAllAsync(SnapshotsTable, entities, cancellationToken);
@@ -242,24 +233,14 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
     public async Task<IReadOnlyList<byte[]>> ReadSegmentAsync(string syncId, string segmentId, CancellationToken cancellationToken = default) =>
         (await _tables.QueryAsync(SnapshotsTable, TableGateway.PrefixFilter(syncId, "s|" + segmentId + "|"), cancellationToken))
             .OrderBy(e => e.RowKey, StringComparer.Ordinal)
-            .Select(e => BinaryProperties.Read(e.Properties, "D"))
+            .Select(e => BinaryProperties.Read(e, "D"))
             .ToList();
 
     /// <inheritdoc/>
     public async Task DeleteSegmentAsync(string syncId, string segmentId, CancellationToken cancellationToken = default)
     {
         var keys = await _tables.QueryAsync(SnapshotsTable, TableGateway.PrefixFilter(syncId, "s|" + segmentId + "|"), cancellationToken, select: ["RowKey"]);
-        foreach (var group in keys.Chunk(MaxBatchOperations))
-        {
-            var batch = new TableBatchOperation();
-            foreach (var entity in group)
-            {
-                entity.ETag = "*";
-                batch.Delete(entity);
-            }
-
-            await _tables.ExecuteBatchAsync(SnapshotsTable, batch, cancellationToken);
-        }
+        await _tables.DeleteAllAsync(SnapshotsTable, keys, cancellationToken);
     }
 
     // ---- plumbing --------------------------------------------------------------------------------------------------
@@ -269,13 +250,13 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
     private static string SegmentRow(string segmentId, int chunk) =>
         "s|" + segmentId + "|" + chunk.ToString("D5", CultureInfo.InvariantCulture);
 
-    private static BatchRecord ToBatch(DynamicTableEntity entity)
+    private static BatchRecord ToBatch(TableEntity entity)
     {
-        var changes = SnapshotCodec.Decode([BinaryProperties.Read(entity.Properties, "D")]);
+        var changes = SnapshotCodec.Decode([BinaryProperties.Read(entity, "D")]);
         BatchOutcome? outcome = null;
-        if (entity.Properties.TryGetValue(Settled, out var settled) && settled.BooleanValue == true)
+        if (entity.GetBoolean(Settled) == true)
         {
-            outcome = StateJson.Deserialize<BatchOutcome>(Inflate(BinaryProperties.Read(entity.Properties, "O")));
+            outcome = StateJson.Deserialize<BatchOutcome>(Inflate(BinaryProperties.Read(entity, "O")));
         }
 
         return new BatchRecord
@@ -290,28 +271,19 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
     private async Task<Versioned<T>?> GetJsonAsync<T>(string table, string partition, string row, CancellationToken cancellationToken)
     {
         var entity = await _tables.RetrieveAsync(table, partition, row, cancellationToken);
-        return entity is null ? null : new Versioned<T>(StateJson.Deserialize<T>(entity.Properties[Json].StringValue), entity.ETag);
+        return entity is null ? null : new Versioned<T>(StateJson.Deserialize<T>(entity.GetString(Json)), TableGateway.ETagOf(entity));
     }
 
     private async Task<string> PutJsonAsync<T>(
-        string table, string partition, string row, T value, string? etag, CancellationToken cancellationToken, Action<DynamicTableEntity>? extra = null)
+        string table, string partition, string row, T value, string? etag, CancellationToken cancellationToken, Action<TableEntity>? extra = null)
     {
-        var entity = new DynamicTableEntity(partition, row);
-        entity.Properties[Json] = new EntityProperty(StateJson.Serialize(value));
+        var entity = new TableEntity(partition, row) { [Json] = StateJson.Serialize(value) };
         extra?.Invoke(entity);
-        TableOperation operation;
-        if (etag is null)
-        {
-            operation = TableOperation.Insert(entity);
-        }
-        else
-        {
-            entity.ETag = etag;
-            operation = TableOperation.Replace(entity);
-        }
 
-        var result = await _tables.ExecuteAsync(table, operation, cancellationToken);
-        return result.Etag;
+        // The new ETag comes from the response; the client leaves the entity's own ETag as it was.
+        return etag is null
+            ? await _tables.AddAsync(table, entity, cancellationToken)
+            : await _tables.ReplaceAsync(table, entity, etag, cancellationToken);
     }
 
     private static byte[] Deflate(string text)

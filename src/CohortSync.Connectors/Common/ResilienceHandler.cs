@@ -6,11 +6,23 @@ using Polly.Retry;
 namespace CohortSync.Connectors.Common;
 
 /// <summary>
-/// The HTTP layer's retry budget: a Polly.Core pipeline in a <see cref="DelegatingHandler"/> (Microsoft.Extensions.Http.Resilience
-/// is not in this machine's registry). It retries transient failures (a dropped connection, 408, 429, 5xx) a few times
-/// within seconds, waiting as long as <c>Retry-After</c> or <c>X-RateLimit-Reset</c> asks when that is short. A longer wait,
-/// or a failure that outlives the budget, goes back to the connector, which raises a retryable error carrying the wait for
-/// the workflow engine's slower retry (style guide, convention 10: each layer has its own budget).
+/// The HTTP layer's retry budget: a Polly.Core pipeline in a <see cref="DelegatingHandler"/>. It retries transient failures
+/// (a dropped connection, 408, 429, 5xx) a few times within seconds, waiting as long as <c>Retry-After</c> or
+/// <c>X-RateLimit-Reset</c> asks when that is short. A longer wait, or a failure that outlives the budget, goes back to the
+/// connector, which raises a retryable error carrying the wait for the workflow engine's slower retry (each layer has its
+/// own budget).
+/// <para>
+/// Why not Microsoft.Extensions.Http.Resilience (served, evaluated at 10.11.0): its stock parts do not do three things this
+/// handler must. (1) <c>HttpRetryStrategyOptions.ShouldRetryAfterHeader</c> reads only the standard <c>Retry-After</c>
+/// header, not <c>X-RateLimit-Reset</c>, and has no cap above which the wait is handed back to the caller. (2) Its rate
+/// limiter (<c>AddRateLimiter</c>, or the standard pipeline's, which is the outermost strategy, outside the retry) is one
+/// limiter per pipeline that a call passes once; here each request carries its own credential's limiter
+/// (<see cref="LimiterKey"/>) and every retry must take a permit from it. (3) Its handler sends the same
+/// <see cref="HttpRequestMessage"/> again on each retry; this one sends a fresh copy sharing the buffered content. Each can
+/// be rebuilt inside its pipeline with custom delegates (a delay generator, a limiter strategy inside the retry that finds
+/// the request's limiter through the context), but that is this class's code again inside the library's handler, which
+/// would add telemetry and compliance packages the connectors do not use.
+/// </para>
 /// </summary>
 public sealed class ResilienceHandler : DelegatingHandler
 {

@@ -77,9 +77,9 @@ internal static class CliApp
         builder.Logging.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
         builder.Services.AddCohortSyncLocalHost(builder.Configuration, engine);
         var console = AnsiConsole.Console;
-        if (string.IsNullOrWhiteSpace(builder.Configuration["Storage:ConnectionString"]))
+        if (string.IsNullOrWhiteSpace(builder.Configuration["Storage:ConnectionString"]) && string.IsNullOrWhiteSpace(builder.Configuration["Storage:TableEndpoint"]))
         {
-            console.MarkupLine("[red]error:[/] no storage configured. Pass --storage, set Storage__ConnectionString, or use [bold]bash eng/run.sh[/], which starts Azurite.");
+            console.MarkupLine("[red]error:[/] no storage configured. Pass --storage, set Storage__ConnectionString (or Storage__TableEndpoint with az login), or use [bold]bash eng/run.sh[/], which starts Azurite.");
             return 2;
         }
 

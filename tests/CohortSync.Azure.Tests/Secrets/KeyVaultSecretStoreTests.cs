@@ -5,7 +5,7 @@ using Azure.Security.KeyVault.Secrets;
 using CohortSync.Azure.Secrets;
 using CohortSync.Core.Errors;
 using CohortSync.Core.Secrets;
-using CohortSync.TestHelpers;
+using Microsoft.Extensions.Time.Testing;
 using Moq;
 
 namespace CohortSync.Azure.Tests.Secrets;
@@ -199,7 +199,7 @@ public sealed class KeyVaultSecretStoreTests
         var version = "v1";
         _client.Setup(c => c.GetSecretAsync("braze-key", null, It.IsAny<CancellationToken>()))
             .ReturnsAsync(() => Response.FromValue(new KeyVaultSecret("braze-key", version), new FakeResponse(200)));
-        var cache = new CachingSecretStore(_store, new ManualTimeProvider(DateTimeOffset.UnixEpoch), TimeSpan.FromMinutes(5));
+        var cache = new CachingSecretStore(_store, new FakeTimeProvider(DateTimeOffset.UnixEpoch), TimeSpan.FromMinutes(5));
         await cache.GetSecretAsync("braze-key");
         version = "v2";
 

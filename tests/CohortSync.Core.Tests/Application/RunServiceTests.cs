@@ -6,8 +6,8 @@ using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.Core.Sources;
 using CohortSync.Core.Workflow;
-using CohortSync.TestHelpers;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Moq;
 
 namespace CohortSync.Core.Tests.Application;
@@ -18,7 +18,7 @@ public sealed class RunServiceTests
     private static readonly DateTimeOffset Now = new(2026, 3, 10, 12, 0, 5, TimeSpan.Zero);
     private const string Holder = "orders.20260310T120000.s";
 
-    private readonly ManualTimeProvider _time = new(Now);
+    private readonly WaitlessTimeProvider _time = new(Now);
     private readonly Mock<ISyncStore> _store = new();
     private readonly Mock<IWorkflowEngine> _engine = new();
     private readonly List<SyncState> _savedStates = [];
@@ -79,6 +79,7 @@ public sealed class RunServiceTests
         Assert.Contains("free again a minute after the claim", conflict.Message, StringComparison.Ordinal);
         Assert.Equal(20, _stateReads);
         Assert.Empty(_savedStates);
+        Assert.Equal(TimeSpan.FromMilliseconds(10 + 20 + 40 + 80 + 160 + (15 * 250)), _time.GetUtcNow() - Now);
     }
 
     [Fact]
@@ -101,4 +102,18 @@ public sealed class RunServiceTests
 
     private RunService Service() =>
         new(_store.Object, _engine.Object, [], new SourceProbes([], NullLogger<SourceProbes>.Instance), _time, NullLogger<RunService>.Instance);
+
+    /// <summary>
+    /// A fake clock on which every wait ends at once: starting a timer moves the clock by its due time, so the start's
+    /// waits for the holder take no real time and leave the clock where they would have.
+    /// </summary>
+    private sealed class WaitlessTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            Advance(dueTime);
+            return timer;
+        }
+    }
 }

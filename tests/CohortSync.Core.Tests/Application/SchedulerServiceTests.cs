@@ -5,8 +5,8 @@ using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.Core.Sources;
 using CohortSync.Core.Workflow;
-using CohortSync.TestHelpers;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Moq;
 
 namespace CohortSync.Core.Tests.Application;
@@ -18,7 +18,7 @@ public sealed class SchedulerServiceTests
     private static readonly DateTimeOffset Now = new(2026, 3, 10, 12, 0, 5, TimeSpan.Zero);
     private static readonly DateTimeOffset Slot = new(2026, 3, 10, 12, 0, 0, TimeSpan.Zero);
 
-    private readonly ManualTimeProvider _time = new(Now);
+    private readonly FakeTimeProvider _time = new(Now);
     private readonly Mock<ISyncStore> _store = new();
     private readonly Mock<IWorkflowEngine> _engine = new();
     private readonly Mock<ISourceProbe> _probe = new();

@@ -7,6 +7,7 @@ using CohortSync.Core.Secrets;
 using CohortSync.Sandbox;
 using CohortSync.TestHelpers;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CohortSync.IntegrationTests.Secrets;
 
@@ -200,7 +201,7 @@ public sealed class KeyVaultSecretStoreTests(AzuriteFixture azurite) : IAsyncLif
     {
         // Arrange
         _sandbox.KeyVault.SetSecret("braze-key", "value");
-        var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-11-22T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-22T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var cache = new CachingSecretStore(Store(), time, TimeSpan.FromMinutes(5));
         await cache.GetSecretAsync("braze-key");
         var requests = _sandbox.KeyVault.Requests;
@@ -224,7 +225,7 @@ public sealed class KeyVaultSecretStoreTests(AzuriteFixture azurite) : IAsyncLif
     {
         // Arrange
         _sandbox.KeyVault.SetSecret("braze-key", "before-rotation");
-        var cache = new CachingSecretStore(Store(), new ManualTimeProvider(DateTimeOffset.UnixEpoch), TimeSpan.FromMinutes(5));
+        var cache = new CachingSecretStore(Store(), new FakeTimeProvider(DateTimeOffset.UnixEpoch), TimeSpan.FromMinutes(5));
         await cache.GetSecretAsync("braze-key");
 
         // Act

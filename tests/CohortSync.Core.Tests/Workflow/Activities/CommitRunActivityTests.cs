@@ -3,8 +3,8 @@ using CohortSync.Core.Runs;
 using CohortSync.Core.Snapshots;
 using CohortSync.Core.Workflow;
 using CohortSync.Core.Workflow.Activities;
-using CohortSync.TestHelpers;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Moq;
 
 namespace CohortSync.Core.Tests.Workflow.Activities;
@@ -47,7 +47,7 @@ public sealed class CommitRunActivityTests
             new() { RunId = RunId, Number = number, Changes = batch, Outcome = new BatchOutcome { Number = number, Accepted = batch.Length } };
         _store.Setup(s => s.ReadBatchesAsync(RunId, It.IsAny<CancellationToken>()))
             .Returns(new[] { Batch(0, changes[0], changes[1]), Batch(1, changes[2], changes[3]), Batch(2, changes[4], changes[5]) }.ToAsyncEnumerable());
-        var activity = new CommitRunActivity(_store.Object, new BaselineRepository(_snapshots.Object), new RunRecords(_store.Object, new ManualTimeProvider(DateTimeOffset.UnixEpoch)), NullLogger<CommitRunActivity>.Instance);
+        var activity = new CommitRunActivity(_store.Object, new BaselineRepository(_snapshots.Object), new RunRecords(_store.Object, new FakeTimeProvider(DateTimeOffset.UnixEpoch)), NullLogger<CommitRunActivity>.Instance);
 
         // Act
         var result = await activity.RunAsync(new CommitRunInput(RunId), CancellationToken.None);

@@ -7,8 +7,8 @@ using CohortSync.Core.Runs;
 using CohortSync.Core.Snapshots;
 using CohortSync.Core.Workflow;
 using CohortSync.Core.Workflow.Activities;
-using CohortSync.TestHelpers;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Moq;
 
 namespace CohortSync.Core.Tests.Workflow.Activities;
@@ -196,7 +196,7 @@ public sealed class PrepareRunActivityTests
 
     private PrepareRunActivity CreateActivity()
     {
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 10, 11, 0, 5, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 10, 11, 0, 5, TimeSpan.Zero));
         var runs = new RunRecords(_store.Object, time);
         return new PrepareRunActivity(
             _store.Object,
