@@ -169,9 +169,6 @@ public sealed class MeteredSyncStore : ISyncStore
     public Task<IReadOnlyList<RunRecord>> ListRunsAsync(string syncId, int max, CancellationToken cancellationToken = default) =>
         _meter.Measure(() => _inner.ListRunsAsync(syncId, max, cancellationToken));
 
-    public Task<IReadOnlyList<RunRecord>> ListUnfinishedRunsAsync(CancellationToken cancellationToken = default) =>
-        _meter.Measure(() => _inner.ListUnfinishedRunsAsync(cancellationToken));
-
     public Task SaveBatchesAsync(string runId, IReadOnlyList<BatchRecord> batches, CancellationToken cancellationToken = default) =>
         _meter.Measure(() => _inner.SaveBatchesAsync(runId, batches, cancellationToken));
 

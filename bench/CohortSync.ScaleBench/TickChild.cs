@@ -40,7 +40,6 @@ public static class TickChild
         var sync = await store.GetSyncAsync(syncId, cancellationToken) ?? throw new InvalidOperationException($"sync {syncId} is missing: run setup and plan first");
         _ = await store.GetDestinationAsync(sync.Value.DestinationId, cancellationToken);
         _ = await store.ListSyncStatesAsync(cancellationToken);
-        _ = await store.ListUnfinishedRunsAsync(cancellationToken);
         _ = await store.GetBatchAsync("none.20260101T000000.s", 0, cancellationToken);
         _ = await host.Snapshots.GetManifestAsync(syncId, cancellationToken);
         await store.SaveSyncAsync(sync.Value with { Cadence = "minute" }, sync.ETag, cancellationToken);

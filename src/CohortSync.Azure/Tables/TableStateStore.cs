@@ -127,17 +127,6 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
             .Take(max)
             .ToList();
 
-    /// <inheritdoc/>
-    public async Task<IReadOnlyList<RunRecord>> ListUnfinishedRunsAsync(CancellationToken cancellationToken = default)
-    {
-        var filter = TableClient.CreateQueryFilter(
-            $"Status eq {RunStatus.Pending.ToString()} or Status eq {RunStatus.Sending.ToString()} or Status eq {RunStatus.AwaitingApproval.ToString()}");
-        return (await _tables.QueryAsync(RunsTable, filter, cancellationToken))
-            .Select(e => StateJson.Deserialize<RunRecord>(e.GetString(Json)))
-            .OrderBy(r => r.CreatedAt)
-            .ToList();
-    }
-
     // ---- batches ---------------------------------------------------------------------------------------------------
 
     /// <inheritdoc/>

@@ -152,9 +152,6 @@ public interface ISyncStore
     /// <summary>A sync's runs, newest first.</summary>
     Task<IReadOnlyList<RunRecord>> ListRunsAsync(string syncId, int max, CancellationToken cancellationToken = default);
 
-    /// <summary>Runs not yet in a terminal state, across syncs (for resuming at start).</summary>
-    Task<IReadOnlyList<RunRecord>> ListUnfinishedRunsAsync(CancellationToken cancellationToken = default);
-
     /// <summary>Stores a run's batches (upsert: preparing again overwrites).</summary>
     Task SaveBatchesAsync(string runId, IReadOnlyList<BatchRecord> batches, CancellationToken cancellationToken = default);
 

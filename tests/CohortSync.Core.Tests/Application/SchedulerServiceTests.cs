@@ -49,7 +49,6 @@ public sealed class SchedulerServiceTests
         _store.Setup(s => s.SaveRunAsync(It.IsAny<RunRecord>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
             .Callback<RunRecord, string?, CancellationToken>((r, _, _) => _savedRuns.Add(r))
             .ReturnsAsync("run-etag");
-        _store.Setup(s => s.ListUnfinishedRunsAsync(It.IsAny<CancellationToken>())).ReturnsAsync([]);
         _probe.Setup(p => p.Serves(It.IsAny<SourceDefinition>())).Returns(true);
         _probe.Setup(p => p.GetVersionAsync(It.IsAny<SourceDefinition>(), It.IsAny<CancellationToken>())).ReturnsAsync("file:100:1");
     }
@@ -192,7 +191,6 @@ public sealed class SchedulerServiceTests
 
         // Assert
         _engine.Verify(e => e.StartAsync(It.Is<RunInput>(i => i.RunId == Stuck), It.IsAny<CancellationToken>()), Times.Once);
-        _store.Verify(s => s.ListUnfinishedRunsAsync(It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Theory]
