@@ -6,6 +6,8 @@ using Microsoft.Extensions.Hosting;
 // very handlers LocalHost maps.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+
+builder.Services.AddCohortSyncFunctionsTelemetry();
 builder.Services.AddCohortSyncFunctionsApp(builder.Configuration);
 
 await builder.Build().RunAsync();

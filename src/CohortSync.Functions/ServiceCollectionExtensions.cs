@@ -4,7 +4,9 @@ using CohortSync.Connectors;
 using CohortSync.Core;
 using CohortSync.Durable;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CohortSync.Functions;
 
@@ -27,4 +29,28 @@ public static class ServiceCollectionExtensions
         services.AddCohortSyncDurable(configuration);
         return services;
     }
+
+    /// <summary>
+    /// The worker's own telemetry (its logs, and the outbound HTTP calls to the vendors as dependencies) to the Application
+    /// Insights resource of <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c>; the host's own (requests, Durable's logs) is the
+    /// host's, sampled and filtered by host.json. The SDK adds a rule that keeps only the worker's warnings; it is removed,
+    /// so that the worker's information logs (run and batch ids and counts, never member data) arrive too.
+    /// </summary>
+    public static IServiceCollection AddCohortSyncFunctionsTelemetry(this IServiceCollection services)
+    {
+        services.AddApplicationInsightsTelemetryWorkerService();
+        services.ConfigureFunctionsApplicationInsights();
+        services.Configure<LoggerFilterOptions>(options =>
+        {
+            var warningsOnly = options.Rules.FirstOrDefault(rule => rule.ProviderName == ApplicationInsightsLoggerProvider);
+            if (warningsOnly is not null)
+            {
+                options.Rules.Remove(warningsOnly);
+            }
+        });
+        return services;
+    }
+
+    /// <summary>The full name of the Application Insights logger provider, as the SDK's filter rule names it.</summary>
+    public const string ApplicationInsightsLoggerProvider = "Microsoft.Extensions.Logging.ApplicationInsights.ApplicationInsightsLoggerProvider";
 }
