@@ -5,7 +5,7 @@ namespace CohortSync.Core.Snapshots;
 /// <summary>
 /// Collects members in any order and builds a snapshot: sorts by hash, then key, and drops duplicate keys, keeping the
 /// first one added (its payload wins) and counting the rest. Members are kept as UTF-8 in an arena and the hashes are sorted
-/// as plain integers (DESIGN.md, performance notes); only members whose hashes collide, in practice duplicates, are compared
+/// as plain integers (docs/performance.md); only members whose hashes collide, in practice duplicates, are compared
 /// by key.
 /// </summary>
 public sealed class SnapshotBuilder

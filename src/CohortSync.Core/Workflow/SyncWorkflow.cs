@@ -3,7 +3,7 @@ using CohortSync.Core.Runs;
 namespace CohortSync.Core.Workflow;
 
 /// <summary>
-/// One sync run: Prepare, Send fanned out over stored batches, Commit (DESIGN.md, "One sync run"). Written once against
+/// One sync run: Prepare, Send fanned out over stored batches, Commit (the README's architecture). Written once against
 /// <see cref="IWorkflowContext"/>; deterministic, so Durable can replay it. Members never pass through here.
 /// </summary>
 public static class SyncWorkflow

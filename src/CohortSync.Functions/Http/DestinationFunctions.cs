@@ -7,7 +7,7 @@ namespace CohortSync.Functions.Http;
 /// <summary>The destination routes: each a call into <see cref="CohortSyncApi"/>, the handlers LocalHost maps too.</summary>
 /// <remarks>
 /// Function keys guard every route (<see cref="AuthorizationLevel.Function"/>: <c>x-functions-key</c> header or <c>code</c>
-/// query parameter). Note that <c>new HttpTrigger("get")</c> alone would be anonymous (functions-worker-api.md §1).
+/// query parameter). Note that <c>new HttpTrigger("get")</c> alone would be anonymous.
 /// </remarks>
 public sealed class DestinationFunctions
 {

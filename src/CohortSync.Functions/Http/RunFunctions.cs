@@ -30,7 +30,7 @@ public sealed class RunFunctions
     /// </summary>
     /// <remarks>
     /// The URLs come from <c>CreateHttpManagementPayload</c>, the reference's way for a function that takes
-    /// <see cref="HttpRequest"/> and returns a result (functions-worker-api.md §2, the note under DurableTaskClientExtensions):
+    /// <see cref="HttpRequest"/> and returns a result (the Durable extension's DurableTaskClientExtensions):
     /// <c>CreateCheckStatusResponseAsync</c> writes the same payload but needs <c>HttpRequestData</c> and returns
     /// <c>HttpResponseData</c>, which would give this function two response types.
     /// </remarks>
