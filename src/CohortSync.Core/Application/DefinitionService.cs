@@ -107,12 +107,81 @@ public sealed class DefinitionService
         return new Saved<DestinationDefinition>(stored, newTag, []);
     }
 
-    private async Task<Saved<SyncDefinition>> SaveSyncAsync(SyncDefinition sync, string? etag, bool create, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks a whole set of definitions, as <c>cohortsync apply</c> saves them, before any is saved: each destination and
+    /// sync as its own save would, a sync's destination found among the set or in the store. Throws one
+    /// <see cref="ValidationException"/> naming every bad field, each prefixed with its place in the set
+    /// (<c>destinations[0].type</c>, <c>syncs[1].destinationId</c>); stores nothing.
+    /// </summary>
+    public async Task ValidateAllAsync(
+        IReadOnlyList<DestinationDefinition> destinations, IReadOnlyList<SyncDefinition> syncs, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(sync);
-        DefinitionValidator.Validate(sync);
-        var destination = (await _store.GetDestinationAsync(sync.DestinationId, cancellationToken))?.Value
-            ?? throw new ValidationException(new Dictionary<string, string[]> { ["destinationId"] = [$"destination '{sync.DestinationId}' does not exist"] });
+        ArgumentNullException.ThrowIfNull(destinations);
+        ArgumentNullException.ThrowIfNull(syncs);
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var inSet = new Dictionary<string, DestinationDefinition>(StringComparer.Ordinal);
+        for (var i = 0; i < destinations.Count; i++)
+        {
+            var destination = destinations[i];
+            Collect(errors, $"destinations[{i}]", () => DefinitionValidator.Validate(destination, _destinations.Types));
+            if (destination.Id is { Length: > 0 } id && !inSet.TryAdd(id, destination))
+            {
+                errors[$"destinations[{i}].id"] = [$"'{id}' is defined twice in this set"];
+            }
+        }
+
+        var syncIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < syncs.Count; i++)
+        {
+            var sync = syncs[i];
+            if (!Collect(errors, $"syncs[{i}]", () => DefinitionValidator.Validate(sync)))
+            {
+                continue;
+            }
+
+            if (!syncIds.Add(sync.Id))
+            {
+                errors[$"syncs[{i}].id"] = [$"'{sync.Id}' is defined twice in this set"];
+            }
+
+            var destination = inSet.GetValueOrDefault(sync.DestinationId)
+                ?? (await _store.GetDestinationAsync(sync.DestinationId, cancellationToken))?.Value;
+            Collect(errors, $"syncs[{i}]", () => CheckDestination(sync, destination));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors);
+        }
+    }
+
+    // Runs a check; a ValidationException's fields go into errors under the prefix. False when it failed.
+    private static bool Collect(Dictionary<string, string[]> errors, string prefix, Action check)
+    {
+        try
+        {
+            check();
+            return true;
+        }
+        catch (ValidationException ex)
+        {
+            foreach (var (field, messages) in ex.Errors.Count > 0 ? ex.Errors : new Dictionary<string, string[]> { [""] = [ex.Message] })
+            {
+                errors[field.Length == 0 ? prefix : $"{prefix}.{field}"] = messages;
+            }
+
+            return false;
+        }
+    }
+
+    // The sync's destination exists and takes the kinds of key its identifier chain makes.
+    private void CheckDestination(SyncDefinition sync, DestinationDefinition? destination)
+    {
+        if (destination is null)
+        {
+            throw new ValidationException(new Dictionary<string, string[]> { ["destinationId"] = [$"destination '{sync.DestinationId}' does not exist"] });
+        }
+
         var capabilities = _destinations.Resolve(destination.Type).Describe(destination);
         var unsupported = sync.Identifiers.Select(m => m.Kind).Where(k => !capabilities.KeyKinds.Contains(k)).Distinct().ToList();
         if (unsupported.Count > 0)
@@ -122,6 +191,13 @@ public sealed class DefinitionService
                 ["identifiers"] = [$"destination type '{destination.Type}' takes keys of kind {string.Join(", ", capabilities.KeyKinds)}, not {string.Join(", ", unsupported)}"],
             });
         }
+    }
+
+    private async Task<Saved<SyncDefinition>> SaveSyncAsync(SyncDefinition sync, string? etag, bool create, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sync);
+        DefinitionValidator.Validate(sync);
+        CheckDestination(sync, (await _store.GetDestinationAsync(sync.DestinationId, cancellationToken))?.Value);
 
         var existing = await _store.GetSyncAsync(sync.Id, cancellationToken);
         if (create && existing is not null)

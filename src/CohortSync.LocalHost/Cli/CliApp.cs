@@ -207,19 +207,9 @@ internal static class CliApp
         var definitions = await JsonSerializer.DeserializeAsync<DefinitionsFile>(stream, DefinitionJson, cancellationToken)
             ?? throw new JsonException("the file is empty");
 
-        // Check everything before storing anything.
-        var types = services.GetRequiredService<IDestinationRegistry>().Types;
-        foreach (var destination in definitions.Destinations ?? [])
-        {
-            DefinitionValidator.Validate(destination, types);
-        }
-
-        foreach (var sync in definitions.Syncs ?? [])
-        {
-            DefinitionValidator.Validate(sync);
-        }
-
+        // Check everything before storing anything: every bad field of every definition, and nothing saved.
         var service = services.GetRequiredService<DefinitionService>();
+        await service.ValidateAllAsync(definitions.Destinations ?? [], definitions.Syncs ?? [], cancellationToken);
         foreach (var destination in definitions.Destinations ?? [])
         {
             await Definitions.UpsertAsync(service, store, destination, secret: null, cancellationToken);

@@ -32,6 +32,8 @@ internal sealed class LockRenewingOrchestrationService : IOrchestrationService
     public int Renewals => _renewalCount;
 
     private int _renewalCount;
+    private readonly Lock _stopGate = new();
+    private Task? _stopping;
 
     public int MaxConcurrentTaskActivityWorkItems => _maxActivities;
 
@@ -67,17 +69,9 @@ internal sealed class LockRenewingOrchestrationService : IOrchestrationService
 
     // A stopped service renews nothing more: the activities it handed out are abandoned with it, and their messages come
     // back on the queue once the visibility timeout passes, for whichever worker is running then.
-    public async Task StopAsync()
-    {
-        await StopAllRenewalsAsync();
-        await _inner.StopAsync();
-    }
+    public Task StopAsync() => StopOnceAsync(isForced: false);
 
-    public async Task StopAsync(bool isForced)
-    {
-        await StopAllRenewalsAsync();
-        await _inner.StopAsync(isForced);
-    }
+    public Task StopAsync(bool isForced) => StopOnceAsync(isForced);
 
     public Task CreateAsync() => _inner.CreateAsync();
 
@@ -152,6 +146,32 @@ internal sealed class LockRenewingOrchestrationService : IOrchestrationService
             await renewal.Stop.CancelAsync();
             await renewal.Loop!;
             renewal.Stop.Dispose();
+        }
+    }
+
+    // Stops the backend once, whoever asks first: the sidecar's dispatcher host asks from an async void handler when its web
+    // host stops, and DurableTaskSidecar asks too (so that a stopped host lets go of its partitions at once). Durable Task's
+    // Azure Storage service throws NullReferenceException when stopped twice at once, and an exception there would end the
+    // process; a backend that fails to stop cleanly only lets its leases and locks lapse, so the failure is swallowed.
+    private Task StopOnceAsync(bool isForced)
+    {
+        lock (_stopGate)
+        {
+            return _stopping ??= StopCoreAsync(isForced);
+        }
+    }
+
+    private async Task StopCoreAsync(bool isForced)
+    {
+        await StopAllRenewalsAsync();
+        try
+        {
+            await _inner.StopAsync(isForced);
+        }
+#pragma warning disable CA1031 // See StopOnceAsync: never let a failed stop end the process.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 

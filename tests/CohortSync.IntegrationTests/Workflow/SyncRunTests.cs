@@ -3,6 +3,7 @@ using CohortSync.Core.Definitions;
 using CohortSync.Core.Runs;
 using CohortSync.Sandbox;
 using CohortSync.TestHelpers;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CohortSync.IntegrationTests.Workflow;
 
@@ -112,6 +113,47 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.True(sentA > 0 && sentB > 0, $"host A sent {sentA} batches, host B {sentB}");
         Assert.Equal(20, sentA + sentB);
         Assert.Equal(EngineHarness.Keys(members), _sandbox.Webhook.Members("s1"));
+        Assert.All(_sandbox.Webhook.Deliveries.Values, n => Assert.Equal(1, n));
+    }
+
+    [Fact]
+    public async Task Run_ActivityOutlastingTheQueueVisibilityTimeout_RunsOnceBecauseItsLockIsRenewed()
+    {
+        // Arrange: one batch; the sandbox holds its request while the engine's lock on the activity is renewed more than
+        // over the work-item queue's visibility timeout (6 s in the harness, renewed every 2 s). A second host shares the
+        // task hub: without renewal the message would reappear and that host would send the batch a second time while the
+        // first send still waits.
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 100));
+        await using var host = await Harness(durableStorage: true);
+        await using var rival = await Harness(durableStorage: true);
+        await host.CreateWebhookSyncAsync("s1", cohort, batchSize: 100);
+        var sidecar = host.Services.GetRequiredService<CohortSync.LocalHost.Engine.DurableTaskSidecar>();
+        _sandbox.Webhook.Faults.HoldAfter(0);
+        RunRecord run;
+        int renewals;
+        try
+        {
+            var start = await host.Runs.StartAsync("s1", RunMode.Incremental);
+            await WaitUntilAsync(() => _sandbox.Webhook.Faults.Seen >= 1 && sidecar.Service!.Renewals >= 5, TimeSpan.FromSeconds(40));
+            renewals = sidecar.Service!.Renewals;
+            var seenWhileHeld = _sandbox.Webhook.Faults.Seen;
+
+            // Act
+            _sandbox.Webhook.Faults.Release();
+            await host.Engine.WaitAsync(start.Run.RunId).WaitAsync(TimeSpan.FromMinutes(1));
+            run = (await host.Store.GetRunAsync(start.Run.RunId))!.Value;
+            Assert.Equal(1, seenWhileHeld);
+        }
+        finally
+        {
+            _sandbox.Webhook.Faults.Release();
+        }
+
+        // Assert
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.InRange(renewals, 5, int.MaxValue);
+        Assert.Equal(1, _sandbox.Webhook.Requests);
         Assert.All(_sandbox.Webhook.Deliveries.Values, n => Assert.Equal(1, n));
     }
 
@@ -376,12 +418,13 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     private Task<EngineHarness> Harness(int maxParallelActivities = 8, bool durableStorage = false) =>
         EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox, maxParallelActivities, durableStorage: durableStorage);
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var limit = timeout ?? TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + limit;
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in 30 s");
+            Assert.True(DateTime.UtcNow < deadline, $"condition not met in {limit.TotalSeconds} s");
             await Task.Delay(10);
         }
     }
