@@ -158,6 +158,34 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_IdentifierFieldThatIsNotAColumn_FailsNamingItAndSendsNothing()
+    {
+        // Arrange: the file's column is user_id; the sync reads "userid".
+        await using var host = await Harness();
+        var cohort = Path.Combine(_dir, "cohort.csv");
+        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 50));
+        var destination = new DestinationDefinition
+        {
+            Id = "s1-hook",
+            Name = "sandbox webhook",
+            Type = "webhook",
+            Settings = new Dictionary<string, string> { ["url"] = new Uri(_sandbox.BaseAddress, "webhook").ToString() },
+            SecretName = EngineHarness.WebhookSecretName,
+        };
+        await host.CreateSyncAsync("s1", destination, cohort, [new Core.Identity.IdentifierMapping("userid", Core.Identity.KeyKind.UserId)]);
+
+        // Act
+        var run = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("no column 'userid'", run.Error, StringComparison.Ordinal);
+        Assert.Contains("its columns are: user_id, email", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("user-1", run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, _sandbox.Webhook.Requests);
+    }
+
+    [Fact]
     public async Task Start_TwentyConcurrentStartsOfOneSync_MakeOneRun()
     {
         // Arrange

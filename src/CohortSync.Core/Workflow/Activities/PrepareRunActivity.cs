@@ -1,5 +1,6 @@
 using System.Text;
 using CohortSync.Core.Errors;
+using CohortSync.Core.Identity;
 using CohortSync.Core.Members;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
@@ -84,6 +85,7 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
         var builder = new SnapshotBuilder((int)Math.Min(Array.MaxLength, baseline.MemberCount + (baseline.MemberCount / 16L) + 1024));
         var skipReasons = new Dictionary<string, int>(StringComparer.Ordinal);
         int total = 0, unmatched = 0, invalid = 0;
+        MemberSchema? columns = null;
 
         // The file is parsed on another core while this one resolves and packs the members already read.
         await foreach (var block in ReadAhead.BlocksAsync(members, ReadBlock, depth: 4, cancellationToken))
@@ -91,6 +93,7 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
             foreach (var member in block)
             {
                 total++;
+                columns = member.Schema; // JSON lines add columns as they appear: the last member's schema holds them all
                 var resolution = chain.Resolve(member);
                 if (!resolution.IsMatched)
                 {
@@ -112,6 +115,7 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
             }
         }
 
+        CheckFit(chain, columns, total, unmatched);
         var current = builder.BuildPacked();
         var dryRun = input.Mode == RunMode.DryRun;
         var batchSize = Math.Clamp(sync.BatchSize ?? capabilities.PreferredBatchSize ?? DefaultBatchSize, 1, capabilities.MaxBatchSize);
@@ -254,6 +258,36 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
 
         changes.RemoveRange(0, taken);
         return batches;
+    }
+
+    /// <summary>
+    /// Fails the run when the cohort does not fit the sync, before anything is planned or written: a field of the identifier
+    /// chain or a carried field that is not a column of the cohort (named, with the columns there are; never a member's
+    /// value), or a chain that matches no member of a non-empty cohort.
+    /// </summary>
+    internal static void CheckFit(IdentifierChain chain, MemberSchema? columns, int total, int unmatched)
+    {
+        if (total == 0 || columns is null)
+        {
+            return;
+        }
+
+        var missing = chain.SourceFields.Where(f => columns.IndexOf(f) < 0).ToList();
+        if (missing.Count > 0)
+        {
+            const int Shown = 40;
+            var shown = string.Join(", ", columns.Columns.Take(Shown)) + (columns.Columns.Count > Shown ? $", ... ({columns.Columns.Count} in all)" : string.Empty);
+            throw new ValidationException(
+                $"the cohort has no column {string.Join(", ", missing.Select(f => $"'{f}'"))}, which the sync's identifiers or carried fields read; "
+                + $"its columns are: {shown}");
+        }
+
+        if (unmatched == total)
+        {
+            throw new ValidationException(
+                $"no member of the cohort ({total:N0}) has a value for any field of the identifier chain "
+                + $"({string.Join(", ", chain.Mappings.Select(m => $"'{m.SourceField}'"))}): check the sync's identifiers");
+        }
     }
 
     private static string? CheckLength(string key, string? payload) =>

@@ -44,7 +44,7 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
 
         // Act
         var first = await host.RunAsync("s1");
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(5, 20));
+        WriteCohort(cohort, Enumerable.Range(5, 20));
         var second = await host.RunAsync("s1");
         var sync = (await host.Store.GetSyncAsync("s1"))!;
         await host.Store.SaveSyncAsync(sync.Value with { Source = sync.Value.Source with { CohortName = "Trial, never invited" } }, sync.ETag);
@@ -75,11 +75,11 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
         var added = await host.RunAsync("s1");
         var afterAdd = Productboard.Members(added.Plan!.ContainerId!);
         var remaining = Enumerable.Range(300, 9_700).ToList();
-        EngineHarness.WriteCohort(cohort, remaining);
+        WriteCohort(cohort, remaining);
         var removed = await host.RunAsync("s1");
         var afterRemove = Productboard.Members(added.Plan.ContainerId!);
         var final = Enumerable.Range(0, 100).Concat(remaining).ToList();
-        EngineHarness.WriteCohort(cohort, final);
+        WriteCohort(cohort, final);
         var readded = await host.RunAsync("s1");
 
         // Assert
@@ -167,7 +167,7 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
         var cohort = Cohort(Enumerable.Range(0, 50));
         await CreateSyncAsync(host, "s1", cohort, requestsPerSecond: Fast);
         await host.RunAsync("s1");
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 60));
+        WriteCohort(cohort, Enumerable.Range(0, 60));
 
         // Act: Productboard now accepts only the new token; the secret store has it, the cache still holds the old one.
         Productboard.Token = "rotated-token";
@@ -218,7 +218,7 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
         await CreateSyncAsync(host, "s1", cohort, requestsPerSecond: Fast);
         await host.RunAsync("s1");
         Productboard.DeleteUser(Productboard.FindByExternalId("user-3")!.Id);
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(4, 6));
+        WriteCohort(cohort, Enumerable.Range(4, 6));
 
         // Act
         var run = await host.RunAsync("s1");
@@ -238,13 +238,13 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
         await using var host = await Harness();
         var a = Path.Combine(_dir, "a.csv");
         var b = Path.Combine(_dir, "b.csv");
-        EngineHarness.WriteCohort(a, [0, 1]);
-        EngineHarness.WriteCohort(b, [1, 2]);
+        WriteCohort(a, [0, 1]);
+        WriteCohort(b, [1, 2]);
         await CreateSyncAsync(host, "sa", a, requestsPerSecond: Fast, cohortName: "A");
         await CreateSyncAsync(host, "sb", b, requestsPerSecond: Fast, cohortName: "B");
         var companyA = (await host.RunAsync("sa")).Plan!.ContainerId!;
         var companyB = (await host.RunAsync("sb")).Plan!.ContainerId!;
-        EngineHarness.WriteCohort(a, [0]);
+        WriteCohort(a, [0]);
 
         // Act
         var run = await host.RunAsync("sa");
@@ -267,9 +267,14 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
     private string Cohort(IEnumerable<int> ids)
     {
         var path = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCohort(path, ids);
+        WriteCohort(path, ids);
         return path;
     }
+
+    // The sync carries external_id: the export has the column, empty where a member has none (a column the sync reads that
+    // the cohort lacks fails the run).
+    private static void WriteCohort(string path, IEnumerable<int> ids) =>
+        EngineHarness.WriteCsv(path, ["user_id", "email", "external_id"], ids.Select(i => new string?[] { $"user-{i}", $"u{i}@example.com", null }));
 
     private Task CreateSyncAsync(EngineHarness host, string syncId, string cohortPath, int batchSize = 1000, double? requestsPerSecond = null, string? cohortName = null)
     {
