@@ -22,7 +22,7 @@ namespace CohortSync.LocalHost.Engine;
 /// over an orchestration service (<see cref="EngineOptions.Backend"/>). The process's Durable Task worker and client talk to
 /// it through <see cref="Channel"/>. Started before the worker, stopped after it (hosted services stop in reverse order).
 /// </summary>
-internal sealed partial class DurableTaskSidecar : IHostedService, IAsyncDisposable
+internal sealed partial class DurableTaskSidecar : IHostedService, IAsyncDisposable, IDisposable
 {
     private readonly EngineOptions _options;
     private readonly IConfiguration _configuration;
@@ -95,6 +95,15 @@ internal sealed partial class DurableTaskSidecar : IHostedService, IAsyncDisposa
             _app = null;
         }
 
+        Channel.Dispose();
+        (_backend as IDisposable)?.Dispose();
+    }
+
+    // For a container disposed synchronously.
+    public void Dispose()
+    {
+        (_app as IDisposable)?.Dispose();
+        _app = null;
         Channel.Dispose();
         (_backend as IDisposable)?.Dispose();
     }
