@@ -26,13 +26,6 @@ public static class PermanentFailures
         typeof(NotSupportedException),
     ];
 
-    /// <summary>True when <paramref name="exception"/> is of a permanent type.</summary>
-    public static bool IsPermanent(Exception exception)
-    {
-        ArgumentNullException.ThrowIfNull(exception);
-        return IsPermanent(exception.GetType());
-    }
-
     /// <summary>
     /// True when the exception type of this full name (as an engine reports a failure) is permanent. A name that no loaded
     /// assembly defines is not: another attempt costs less than a lost batch.

@@ -143,9 +143,7 @@ internal sealed class LockRenewingOrchestrationService : IOrchestrationService
     {
         if (_renewals.TryRemove(workItem, out var renewal))
         {
-            await renewal.Stop.CancelAsync();
-            await renewal.Loop!;
-            renewal.Stop.Dispose();
+            await renewal.EndAsync();
         }
     }
 
@@ -181,9 +179,7 @@ internal sealed class LockRenewingOrchestrationService : IOrchestrationService
         {
             if (_renewals.TryRemove(workItem, out var renewal))
             {
-                await renewal.Stop.CancelAsync();
-                await renewal.Loop!;
-                renewal.Stop.Dispose();
+                await renewal.EndAsync();
             }
         }
     }
@@ -193,5 +189,13 @@ internal sealed class LockRenewingOrchestrationService : IOrchestrationService
         public CancellationTokenSource Stop { get; } = new();
 
         public Task? Loop { get; set; }
+
+        // Stops the loop and waits for it, so that no renewal is in flight when the work item is completed or abandoned.
+        public async Task EndAsync()
+        {
+            await Stop.CancelAsync();
+            await Loop!;
+            Stop.Dispose();
+        }
     }
 }
