@@ -90,7 +90,7 @@ public static class Children
         _ = await host.Snapshots.GetManifestAsync(c.SyncId, cancellationToken);
         var before = host.Meters.Snapshot.Read();
         watch.Restart();
-        var count = await host.Baselines.CommitAsync(c.SyncId, "setup-run-id", adds, cancellationToken: cancellationToken);
+        var count = (await host.Baselines.CommitAsync(c.SyncId, "setup-run-id", adds, cancellationToken: cancellationToken)).Members;
         var elapsed = watch.Elapsed;
         var written = host.Meters.Snapshot.Read() - before;
         report.Time("commit the v1 baseline (encode, write segment, manifest)", elapsed);

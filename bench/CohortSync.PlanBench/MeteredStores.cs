@@ -178,6 +178,9 @@ public sealed class MeteredSyncStore : ISyncStore
     public Task SaveBatchOutcomeAsync(string runId, BatchOutcome outcome, CancellationToken cancellationToken = default) =>
         _meter.Measure(() => _inner.SaveBatchOutcomeAsync(runId, outcome, cancellationToken));
 
+    public Task SaveBatchProgressAsync(string runId, BatchProgress progress, CancellationToken cancellationToken = default) =>
+        _meter.Measure(() => _inner.SaveBatchProgressAsync(runId, progress, cancellationToken));
+
     public Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(string runId, CancellationToken cancellationToken = default) =>
         _meter.Measure(() => _inner.ListBatchesAsync(runId, cancellationToken));
 

@@ -11,6 +11,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Run {RunId} batch {Batch} sent: {Accepted} accepted, {Rejected} rejected in {Requests} requests")]
     public static partial void BatchSent(this ILogger logger, string runId, int batch, int accepted, int rejected, int requests);
 
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Run {RunId} batch {Batch} failed after the destination answered for {Settled} of its {Sent} changes; they are kept and the rest stay uncertain")]
+    public static partial void BatchPartlySent(this ILogger logger, string runId, int batch, int settled, int sent);
+
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Run {RunId} finished {Status}")]
     public static partial void RunFinished(this ILogger logger, string runId, Runs.RunStatus status);
 

@@ -167,6 +167,15 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
     }
 
     /// <inheritdoc/>
+    public async Task SaveBatchProgressAsync(string runId, BatchProgress progress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        var entity = new TableEntity(runId, BatchRow(progress.Number));
+        BinaryProperties.Write(entity, "P", Deflate(StateJson.Serialize(progress)));
+        await _tables.MergeExistingAsync(BatchesTable, entity, cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(string runId, CancellationToken cancellationToken = default) =>
         (await _tables.QueryAsync(BatchesTable, TableGateway.PartitionFilter(runId), cancellationToken)).Select(ToBatch).OrderBy(b => b.Number).ToList();
 
@@ -243,9 +252,14 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
     {
         var changes = SnapshotCodec.Decode([BinaryProperties.Read(entity, "D")]);
         BatchOutcome? outcome = null;
+        BatchProgress? progress = null;
         if (entity.GetBoolean(Settled) == true)
         {
             outcome = StateJson.Deserialize<BatchOutcome>(Inflate(BinaryProperties.Read(entity, "O")));
+        }
+        else if (entity.ContainsKey("P0"))
+        {
+            progress = StateJson.Deserialize<BatchProgress>(Inflate(BinaryProperties.Read(entity, "P")));
         }
 
         return new BatchRecord
@@ -254,6 +268,7 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
             Number = int.Parse(entity.RowKey, CultureInfo.InvariantCulture),
             Changes = changes,
             Outcome = outcome,
+            Progress = progress,
         };
     }
 

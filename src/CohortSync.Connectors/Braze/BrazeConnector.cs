@@ -104,6 +104,7 @@ public sealed class BrazeConnector : HttpConnector
         var endpoint = Endpoint(destination);
         var cohortId = string.IsNullOrEmpty(request.ContainerId) ? CohortIdFor(request.SyncId) : request.ContainerId;
         var plan = BrazeCohortChanges.Plan(request.Changes);
+        request.Settled(plan.Rejections.Select(r => r.Index), plan.Rejections);
         var pacer = Pacer(destination, request);
         var requests = 0;
         foreach (var part in plan.Requests)
@@ -116,6 +117,7 @@ public sealed class BrazeConnector : HttpConnector
                 pacer,
                 part.Changes.SelectMany(c => c.UserIds.Concat(c.DeviceIds).Concat(c.Aliases.Select(a => a.AliasName))),
                 cancellationToken);
+            request.Settled(part.Indexes);
             requests++;
         }
 

@@ -177,19 +177,24 @@ public sealed class IterableConnector : HttpConnector
             }
         }
 
+        request.Settled(rejections.Select(r => r.Index), rejections);
         var pacer = Pacer(destination, request);
         var requests = 0;
         foreach (var chunk in subscribes.Chunk(SubscribersPerRequest))
         {
             var body = new IterableSubscribeRequest(listId, chunk.Select(c => c.Subscriber).ToList(), updateExistingUsersOnly);
-            rejections.AddRange(await UpdateAsync(destination, new Uri(baseUri, "api/lists/subscribe"), body, chunk, unsubscribe: false, pacer, cancellationToken));
+            var refused = await UpdateAsync(destination, new Uri(baseUri, "api/lists/subscribe"), body, chunk, unsubscribe: false, pacer, cancellationToken);
+            request.Settled(chunk.Select(c => c.Index), refused);
+            rejections.AddRange(refused);
             requests++;
         }
 
         foreach (var chunk in unsubscribes.Chunk(SubscribersPerRequest))
         {
             var body = new IterableUnsubscribeRequest(listId, chunk.Select(c => c.Subscriber).ToList());
-            rejections.AddRange(await UpdateAsync(destination, new Uri(baseUri, "api/lists/unsubscribe"), body, chunk, unsubscribe: true, pacer, cancellationToken));
+            var refused = await UpdateAsync(destination, new Uri(baseUri, "api/lists/unsubscribe"), body, chunk, unsubscribe: true, pacer, cancellationToken);
+            request.Settled(chunk.Select(c => c.Index), refused);
+            rejections.AddRange(refused);
             requests++;
         }
 

@@ -141,10 +141,11 @@ public sealed class ProductboardConnector : HttpConnector
                 ? await UnlinkAsync(destination, member, request.ContainerId, pacer, cancellationToken)
                 : (await LinkAsync(destination, member, request.ContainerId, pacer, cancellationToken), 1));
             requests += calls;
-
-            if (refusal is not null)
+            var rejection = refusal is null ? null : new MemberRejection(i, refusal);
+            request.Settled(i, rejection);
+            if (rejection is not null)
             {
-                rejections.Add(new MemberRejection(i, refusal));
+                rejections.Add(rejection);
             }
         }
 

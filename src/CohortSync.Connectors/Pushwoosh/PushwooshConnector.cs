@@ -98,6 +98,7 @@ public sealed partial class PushwooshConnector : HttpConnector
         var baseUri = BaseAddress(destination, _ => DefaultHost);
         var rejections = new List<MemberRejection>();
         var changes = ToTagChanges(request, rejections);
+        request.Settled(rejections.Select(r => r.Index), rejections);
         var pacer = Pacer(destination, request);
         var requests = 0;
         if (changes.Count < settings.MinBulkDevices)
@@ -107,6 +108,7 @@ public sealed partial class PushwooshConnector : HttpConnector
                 var (rejection, calls) = await SendMemberAsync(async () =>
                     (await SetTagsAsync(destination, settings, baseUri, request.ContainerId, change, pacer, cancellationToken), 1));
                 requests += calls;
+                request.Settled(change.Index, rejection);
                 if (rejection is not null)
                 {
                     rejections.Add(rejection);
@@ -120,7 +122,10 @@ public sealed partial class PushwooshConnector : HttpConnector
                 devices.Select(d => d.Length).ToList(), settings.MaxDevicesPerRequest, PushwooshWire.MaxBodyBytes - PushwooshWire.EnvelopeAllowance);
             foreach (var (start, count) in parts)
             {
+                // A part is settled only once its job reports completed: a job accepted but not yet done may still land.
+                var before = rejections.Count;
                 requests += await SendBulkAsync(destination, settings, baseUri, devices, changes, start, count, rejections, pacer, cancellationToken);
+                request.Settled(changes.Skip(start).Take(count).Select(c => c.Index), rejections.Skip(before));
             }
         }
 

@@ -27,8 +27,25 @@ public sealed record ContainerRequest(string SyncId, string CohortName, string? 
 /// <param name="SenderShare">This send's share of the destination's rate limit (1 / the sends the workflow runs at once).</param>
 /// <param name="StartedAt">When the send activity began (a <see cref="TimeProvider"/> timestamp), so pacing counts its
 /// storage work too and a slot's rate stays at its share; 0 for "now".</param>
+/// <param name="Delivery">Where the connector records, request by request, which changes the destination has answered
+/// for; null when nobody listens.</param>
 public sealed record SendRequest(
-    string SyncId, string RunId, int BatchNumber, string ContainerId, IReadOnlyList<SnapshotChange> Changes, double SenderShare = 1.0, long StartedAt = 0);
+    string SyncId,
+    string RunId,
+    int BatchNumber,
+    string ContainerId,
+    IReadOnlyList<SnapshotChange> Changes,
+    double SenderShare = 1.0,
+    long StartedAt = 0,
+    DeliveryLog? Delivery = null)
+{
+    /// <summary>Records that the destination answered for these changes (positions in <see cref="Changes"/>): accepted
+    /// unless among <paramref name="rejections"/>.</summary>
+    public void Settled(IEnumerable<int> indexes, IEnumerable<MemberRejection>? rejections = null) => Delivery?.Settle(indexes, rejections);
+
+    /// <summary>Records that the destination answered for one change.</summary>
+    public void Settled(int index, MemberRejection? rejection) => Delivery?.Settle([index], rejection is null ? null : [rejection]);
+}
 
 /// <summary>The destination's verdict on a batch: refused changes with reasons; the rest were accepted.</summary>
 public sealed record SendResult(IReadOnlyList<MemberRejection> Rejections, int Requests);

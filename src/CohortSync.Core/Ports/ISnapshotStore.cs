@@ -20,8 +20,11 @@ public sealed record SnapshotManifest
     /// <summary>Delta segments, oldest first.</summary>
     public IReadOnlyList<SegmentInfo> Deltas { get; init; } = [];
 
-    /// <summary>Members in the baseline.</summary>
+    /// <summary>Members in the baseline, <see cref="Uncertain"/> ones included.</summary>
     public int MemberCount { get; init; }
+
+    /// <summary>Members whose last change did not settle (<see cref="Snapshots.ChangeKind.Uncertain"/>).</summary>
+    public int Uncertain { get; init; }
 
     /// <summary>The runs whose deltas are applied (so a repeated commit is a no-op).</summary>
     public IReadOnlyList<string> AppliedRuns { get; init; } = [];

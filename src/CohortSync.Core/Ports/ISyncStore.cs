@@ -66,6 +66,9 @@ public sealed record BatchRecord
 
     /// <summary>Set once the batch has been sent and its outcome recorded.</summary>
     public BatchOutcome? Outcome { get; init; }
+
+    /// <summary>What failed sends of the batch settled, request by request, while it has no outcome.</summary>
+    public BatchProgress? Progress { get; init; }
 }
 
 /// <summary>The outcome of one batch: which changes the destination refused, and why. The rest were accepted.</summary>
@@ -160,6 +163,9 @@ public interface ISyncStore
 
     /// <summary>Records a batch's outcome; the changes stay as stored.</summary>
     Task SaveBatchOutcomeAsync(string runId, BatchOutcome outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>Records what a failed send of a batch settled (replacing what an earlier one recorded); the changes stay as stored.</summary>
+    Task SaveBatchProgressAsync(string runId, BatchProgress progress, CancellationToken cancellationToken = default);
 
     /// <summary>All of a run's batches, in order.</summary>
     Task<IReadOnlyList<BatchRecord>> ListBatchesAsync(string runId, CancellationToken cancellationToken = default);

@@ -166,14 +166,22 @@ public sealed record RunOutcome
     /// <summary>Changes the destination refused, with reasons below.</summary>
     public int Rejected { get; init; }
 
-    /// <summary>Changes whose batch failed after retries: pending for the next run.</summary>
+    /// <summary>Changes whose batch failed after retries before the destination answered for them: pending for the next
+    /// run, which sends each again (see <see cref="UncertainAfter"/>).</summary>
     public int Failed { get; init; }
 
     /// <summary>Rejections by reason.</summary>
     public IReadOnlyDictionary<string, int> RejectReasons { get; init; } = new Dictionary<string, int>();
 
-    /// <summary>Members in the baseline after the run.</summary>
+    /// <summary>Members the destination holds after the run, as far as CohortSync knows: every change for them settled.</summary>
     public int BaselineAfter { get; init; }
+
+    /// <summary>
+    /// Members whose delivery is uncertain after the run (a change for them did not settle, this run or an earlier one):
+    /// the next run sends each again, as an add while it is in the cohort and as a remove once it is not, so none is left
+    /// behind at the destination.
+    /// </summary>
+    public int UncertainAfter { get; init; }
 
     /// <summary>Batches that failed.</summary>
     public int FailedBatches { get; init; }

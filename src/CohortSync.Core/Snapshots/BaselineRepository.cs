@@ -57,13 +57,13 @@ public sealed class BaselineRepository
         return false;
     }
 
-    /// <summary>Reads the member count recorded in the manifest, without reading segments.</summary>
-    public async Task<int> CountAsync(string syncId, CancellationToken cancellationToken = default) =>
-        (await _store.GetManifestAsync(syncId, cancellationToken))?.Value.MemberCount ?? 0;
+    /// <summary>Reads the baseline's size recorded in the manifest, without reading segments.</summary>
+    public async Task<BaselineSize> CountAsync(string syncId, CancellationToken cancellationToken = default) =>
+        (await _store.GetManifestAsync(syncId, cancellationToken))?.Value is { } manifest ? SizeOf(manifest) : default;
 
     /// <summary>
     /// Applies a run's accepted changes (sorted, as the diff produced them) to the baseline. Idempotent per run: a run whose
-    /// changes are already applied changes nothing. Returns the baseline's member count afterwards.
+    /// changes are already applied changes nothing. Returns the baseline's size afterwards.
     /// </summary>
     /// <param name="syncId">The sync.</param>
     /// <param name="runId">The run whose changes these are.</param>
@@ -72,7 +72,7 @@ public sealed class BaselineRepository
     /// keys, removes are present ones), so the new member count follows from the manifest without reading the baseline;
     /// false for a full run, whose adds may repeat members.</param>
     /// <param name="cancellationToken">Cancels the commit.</param>
-    public Task<int> CommitAsync(string syncId, string runId, IReadOnlyList<SnapshotChange> acceptedChanges, bool exactDelta = false, CancellationToken cancellationToken = default)
+    public Task<BaselineSize> CommitAsync(string syncId, string runId, IReadOnlyList<SnapshotChange> acceptedChanges, bool exactDelta = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(acceptedChanges);
         var delta = new ChangeSetWriter();
@@ -86,14 +86,15 @@ public sealed class BaselineRepository
 
     /// <summary>
     /// Applies a run's accepted changes, already encoded by a <see cref="ChangeSetWriter"/> (a commit of millions of changes
-    /// never holds them as strings). Idempotent per run. Returns the baseline's member count afterwards.
+    /// never holds them as strings), with the members whose changes did not settle marked
+    /// <see cref="ChangeKind.Uncertain"/>. Idempotent per run. Returns the baseline's size afterwards.
     /// </summary>
     /// <param name="syncId">The sync.</param>
     /// <param name="runId">The run whose changes these are.</param>
-    /// <param name="delta">The accepted changes, encoded in snapshot order.</param>
+    /// <param name="delta">The accepted changes and uncertain members, encoded in snapshot order.</param>
     /// <param name="exactDelta">As in the other overload.</param>
     /// <param name="cancellationToken">Cancels the commit.</param>
-    public async Task<int> CommitAsync(string syncId, string runId, EncodedChanges delta, bool exactDelta = false, CancellationToken cancellationToken = default)
+    public async Task<BaselineSize> CommitAsync(string syncId, string runId, EncodedChanges delta, bool exactDelta = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(delta);
         for (var attempt = 0; ; attempt++)
@@ -102,26 +103,30 @@ public sealed class BaselineRepository
             var manifest = current?.Value ?? new SnapshotManifest { SyncId = syncId };
             if (manifest.AppliedRuns.Contains(runId, StringComparer.Ordinal) || delta.Records == 0)
             {
-                return manifest.MemberCount;
+                return SizeOf(manifest);
             }
 
             // A delta commit of an incremental run needs no baseline: the count follows from the manifest. Only compaction
-            // (or a full run) reads it, which keeps commit's memory and time proportional to the change.
+            // (or a full run, or a run before or after one whose changes did not all settle) reads it, which keeps commit's
+            // memory and time proportional to the change.
             var deltaRecords = manifest.Deltas.Sum(d => d.Records) + delta.Records;
             var counted = manifest.MemberCount + delta.Adds - delta.Removes;
+            var uncertain = manifest.Uncertain;
             var compact = manifest.Base is null
                 || manifest.Deltas.Count + 1 > MaxDeltaSegments
                 || deltaRecords > Math.Max(1000, counted / 4);
             StoredBaseline? stored = null;
-            if (!compact && !exactDelta)
+            if (!compact && !(exactDelta && uncertain == 0 && delta.Uncertain == 0))
             {
-                // A full run's adds may repeat members: count by merging them into the stored baseline, streamed.
+                // A full run's adds may repeat members, and an uncertain member may be added or marked again: count by
+                // merging the changes into the stored baseline, streamed.
                 stored = await ReadSegmentsAsync(manifest, cancellationToken);
                 using var cursor = stored.Open(delta.Chunks);
-                counted = 0;
+                (counted, uncertain) = (0, 0);
                 while (cursor.MoveNext())
                 {
                     counted++;
+                    uncertain += cursor.Kind == ChangeKind.Uncertain ? 1 : 0;
                 }
 
                 compact = deltaRecords > Math.Max(1000, counted / 4);
@@ -133,11 +138,13 @@ public sealed class BaselineRepository
                 // Merge the stored baseline and the changes straight into a new base, one chunk at a time.
                 stored ??= await ReadSegmentsAsync(manifest, cancellationToken);
                 var encoder = new SnapshotEncoder();
+                uncertain = 0;
                 using (var cursor = stored.Open(delta.Chunks))
                 {
                     while (cursor.MoveNext())
                     {
-                        encoder.Write(ChangeKind.Add, cursor.Key, cursor.Payload, cursor.HasPayload);
+                        encoder.Write(cursor.Kind, cursor.Key, cursor.Payload, cursor.HasPayload);
+                        uncertain += cursor.Kind == ChangeKind.Uncertain ? 1 : 0;
                     }
                 }
 
@@ -156,6 +163,7 @@ public sealed class BaselineRepository
             updated = updated with
             {
                 MemberCount = counted,
+                Uncertain = uncertain,
                 AppliedRuns = [.. manifest.AppliedRuns.TakeLast(MaxAppliedRunsKept - 1), runId],
             };
 
@@ -176,9 +184,11 @@ public sealed class BaselineRepository
                 }
             }
 
-            return counted;
+            return SizeOf(updated);
         }
     }
+
+    private static BaselineSize SizeOf(SnapshotManifest manifest) => new(manifest.MemberCount - manifest.Uncertain, manifest.Uncertain);
 
     private async Task<StoredBaseline> ReadSegmentsAsync(SnapshotManifest manifest, CancellationToken cancellationToken)
     {
@@ -227,16 +237,24 @@ public sealed class StoredBaseline
     public SnapshotCursor Open(IReadOnlyList<byte[]> delta) => SnapshotCursor.Merge([.. _segments.Append(delta).Select(SnapshotCursor.Over)]);
 }
 
-/// <summary>A run's accepted changes, encoded in snapshot order, with their counts.</summary>
+/// <summary>A run's accepted changes and uncertain members, encoded in snapshot order, with their counts.</summary>
 /// <param name="Chunks">The changes as <see cref="SnapshotCodec"/> chunks.</param>
-/// <param name="Records">How many changes.</param>
+/// <param name="Records">How many records.</param>
 /// <param name="Adds">How many of them are adds.</param>
 /// <param name="Removes">How many of them are removes.</param>
-public sealed record EncodedChanges(IReadOnlyList<byte[]> Chunks, int Records, int Adds, int Removes);
+/// <param name="Uncertain">How many of them mark a member whose change did not settle.</param>
+public sealed record EncodedChanges(IReadOnlyList<byte[]> Chunks, int Records, int Adds, int Removes, int Uncertain = 0);
+
+/// <summary>A baseline's size.</summary>
+/// <param name="Members">Members the destination holds: their last change settled.</param>
+/// <param name="Uncertain">Members that may or may not be at the destination: their last change did not settle, so the
+/// next run sends each again, as an add if it is in the cohort and as a remove if it is not.</param>
+public readonly record struct BaselineSize(int Members, int Uncertain);
 
 /// <summary>
-/// Collects a run's accepted changes into <see cref="EncodedChanges"/> as they are read, checking they come in strictly
-/// increasing snapshot order (a delta out of order would corrupt the baseline it is merged into).
+/// Collects a run's accepted changes, and the members whose changes did not settle, into <see cref="EncodedChanges"/> as
+/// they are read, checking they come in strictly increasing snapshot order (a delta out of order would corrupt the
+/// baseline it is merged into).
 /// </summary>
 public sealed class ChangeSetWriter
 {
@@ -244,9 +262,36 @@ public sealed class ChangeSetWriter
     private SnapshotEntry? _previous;
     private int _adds;
     private int _removes;
+    private int _uncertain;
 
-    /// <summary>Adds the next change.</summary>
+    /// <summary>Adds the next accepted change.</summary>
     public void Add(in SnapshotChange change)
+    {
+        if (change.Kind == ChangeKind.Uncertain)
+        {
+            throw new ArgumentException("an accepted change is an add, an update or a remove", nameof(change));
+        }
+
+        Write(change);
+        _adds += change.Kind == ChangeKind.Add ? 1 : 0;
+        _removes += change.Kind == ChangeKind.Remove ? 1 : 0;
+    }
+
+    /// <summary>
+    /// Adds the next change that did not settle (its batch failed; some of its requests may have landed): the member is
+    /// kept in the baseline as <see cref="ChangeKind.Uncertain"/>, with the change's payload, so the next run sends it again
+    /// whether it stays in the cohort or leaves it.
+    /// </summary>
+    public void AddUncertain(in SnapshotChange change)
+    {
+        Write(new SnapshotChange(ChangeKind.Uncertain, change.Entry));
+        _uncertain++;
+    }
+
+    /// <summary>The encoded changes.</summary>
+    public EncodedChanges Finish() => new(_encoder.Finish(), _encoder.Records, _adds, _removes, _uncertain);
+
+    private void Write(in SnapshotChange change)
     {
         if (_previous is { } previous && SnapshotEntry.Compare(previous, change.Entry) >= 0)
         {
@@ -255,10 +300,5 @@ public sealed class ChangeSetWriter
 
         _previous = change.Entry;
         _encoder.Write(change);
-        _adds += change.Kind == ChangeKind.Add ? 1 : 0;
-        _removes += change.Kind == ChangeKind.Remove ? 1 : 0;
     }
-
-    /// <summary>The encoded changes.</summary>
-    public EncodedChanges Finish() => new(_encoder.Finish(), _encoder.Records, _adds, _removes);
 }

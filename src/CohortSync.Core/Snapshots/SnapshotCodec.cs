@@ -132,7 +132,7 @@ public static class SnapshotCodec
         for (var i = 0; i < count; i++)
         {
             var kind = (ChangeKind)span[pos++];
-            if (kind > ChangeKind.Update)
+            if (kind > ChangeKind.Uncertain)
             {
                 throw new InvalidDataException("unknown record tag in a snapshot chunk");
             }

@@ -11,7 +11,8 @@ namespace CohortSync.Core.Snapshots;
 /// </summary>
 public abstract class SnapshotCursor : IDisposable
 {
-    /// <summary>The current record's kind (always <see cref="ChangeKind.Add"/> for a baseline).</summary>
+    /// <summary>The current record's kind: for a baseline, <see cref="ChangeKind.Add"/> for a member the destination holds and
+    /// <see cref="ChangeKind.Uncertain"/> for one whose last change did not settle.</summary>
     public ChangeKind Kind { get; protected set; }
 
     /// <summary>The current record's key hash.</summary>
@@ -37,7 +38,8 @@ public abstract class SnapshotCursor : IDisposable
 
     /// <summary>
     /// A cursor over a base and the deltas committed after it: for each key the latest segment's record wins, and keys whose
-    /// latest record is a remove are skipped; every record yielded is an <see cref="ChangeKind.Add"/>.
+    /// latest record is a remove are skipped; every record yielded is an <see cref="ChangeKind.Add"/> (an update is an add
+    /// with a new payload), or <see cref="ChangeKind.Uncertain"/> when the latest record says so.
     /// </summary>
     public static SnapshotCursor Merge(IReadOnlyList<SnapshotCursor> segments) => new MergedCursor(segments);
 
@@ -133,7 +135,7 @@ public abstract class SnapshotCursor : IDisposable
         {
             var span = _buffer.AsSpan(0, _length);
             Kind = (ChangeKind)span[_pos++];
-            if (Kind > ChangeKind.Update)
+            if (Kind > ChangeKind.Uncertain)
             {
                 throw new InvalidDataException("unknown record tag in a snapshot chunk");
             }
@@ -333,7 +335,7 @@ public abstract class SnapshotCursor : IDisposable
                     continue;
                 }
 
-                Kind = ChangeKind.Add;
+                Kind = _current.Kind == ChangeKind.Uncertain ? ChangeKind.Uncertain : ChangeKind.Add;
                 Hash = _current.Hash;
                 Yielded++;
                 return true;

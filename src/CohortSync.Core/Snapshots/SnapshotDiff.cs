@@ -126,7 +126,8 @@ public static class SnapshotDiff
                 continue;
             }
 
-            if (c > 0 || full)
+            // A member whose last change did not settle may be missing at the destination: it is added again.
+            if (c > 0 || full || baseline.Kind == ChangeKind.Uncertain)
             {
                 yield return new SnapshotChange(ChangeKind.Add, materialize ? current[j] : default);
             }

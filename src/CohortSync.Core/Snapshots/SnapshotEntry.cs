@@ -28,6 +28,13 @@ public enum ChangeKind : byte
 
     /// <summary>The member stayed but its payload changed (for example a new email beside the same user id).</summary>
     Update = 2,
+
+    /// <summary>
+    /// Only in a stored baseline: the member may or may not be at the destination, because the last change sent for it (an
+    /// add, update or remove) did not settle: its batch failed after some of its requests may have landed. The next run
+    /// sends it again as an add if it is in the cohort, and as a remove if it is not, so no member is left behind.
+    /// </summary>
+    Uncertain = 3,
 }
 
 /// <summary>One change: what happens to which key, with the payload to send.</summary>

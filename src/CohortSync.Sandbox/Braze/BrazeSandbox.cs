@@ -165,7 +165,7 @@ public sealed partial class BrazeSandbox
     private async Task HandleAsync(HttpContext context, string cluster, string partner, bool users)
     {
         Interlocked.Increment(ref _requests);
-        if (await Faults.NextAsync(context.RequestAborted) is { } fault)
+        if (await Faults.NextAsync(context) is { } fault)
         {
             await WriteFaultAsync(context, fault);
             return;

@@ -5,7 +5,8 @@ namespace CohortSync.Sandbox.Faults;
 /// <summary>
 /// Faults a sandbox injects, configurable at run time: fail the next requests with a status (optionally with Retry-After),
 /// fail a share of requests at random, add latency, drop connections, time requests out (hold them until the client gives
-/// up, then drop them unserved), or hold requests until released (to stop a client mid-batch). <see cref="RequestSeen"/>
+/// up, then drop them unserved), hold requests until released (to stop a client mid-batch), or let a number of requests to
+/// one route through and fail every later one (<see cref="FailAfter"/>: a send that fails partway). <see cref="RequestSeen"/>
 /// lets a trial act at an exact request (for example kill the client's process). Thread-safe.
 /// </summary>
 public sealed class FaultPlan
@@ -17,6 +18,7 @@ public sealed class FaultPlan
     private int _holdAfter = -1;
     private readonly Dictionary<string, int> _byKind = new(StringComparer.Ordinal);
     private int _seen;
+    private (string PathPart, int Passes, HttpStatusCode Status)? _failAfter;
 
     /// <summary>Creates a plan; the seed makes random faults repeatable.</summary>
     public FaultPlan(int seed = 12345) => _random = new Random(seed);
@@ -99,6 +101,46 @@ public sealed class FaultPlan
         }
     }
 
+    /// <summary>
+    /// Lets <paramref name="passes"/> requests whose path ends with <paramref name="pathPart"/> through, then answers every
+    /// later one with <paramref name="status"/> until <see cref="Reset"/>: a batch whose first requests land and whose later
+    /// ones fail.
+    /// </summary>
+    public void FailAfter(string pathPart, int passes, HttpStatusCode status)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pathPart);
+        lock (_gate)
+        {
+            _failAfter = (pathPart, passes, status);
+        }
+    }
+
+    /// <summary>Applies the plan to one request of a route: the route's <see cref="FailAfter"/> first, then the rest.</summary>
+    public Task<Fault?> NextAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        lock (_gate)
+        {
+            if (_failAfter is { } target && (context.Request.Path.Value ?? string.Empty).EndsWith(target.PathPart, StringComparison.Ordinal))
+            {
+                if (target.Passes > 0)
+                {
+                    _failAfter = target with { Passes = target.Passes - 1 };
+                }
+                else
+                {
+                    _seen++;
+                    Injected++;
+                    var kind = ((int)target.Status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    _byKind[kind] = _byKind.GetValueOrDefault(kind) + 1;
+                    return Task.FromResult<Fault?>(new Fault(target.Status, false));
+                }
+            }
+        }
+
+        return NextAsync(context.RequestAborted);
+    }
+
     /// <summary>Lets <paramref name="count"/> requests through, then holds every later one until <see cref="Release"/>.</summary>
     public void HoldAfter(int count)
     {
@@ -127,6 +169,7 @@ public sealed class FaultPlan
         {
             _next.Clear();
             _byKind.Clear();
+            _failAfter = null;
             TooManyRequestsRate = ServerErrorRate = DropRate = TimeoutRate = 0;
             Latency = TimeSpan.Zero;
             RequestSeen = null;

@@ -138,7 +138,7 @@ public sealed class IterableSandbox
     private async Task ServeAsync(HttpContext context, Route route)
     {
         Interlocked.Increment(ref _requests);
-        if (await Faults.NextAsync(context.RequestAborted) is { } fault)
+        if (await Faults.NextAsync(context) is { } fault)
         {
             await Faults.WriteAsync(context, fault);
             return;

@@ -74,7 +74,7 @@ internal static class ProductboardRoutes
 
     private static async Task<bool> PassGateAsync(HttpContext context, ProductboardSandbox sandbox)
     {
-        if (await sandbox.Faults.NextAsync(context.RequestAborted) is { } fault)
+        if (await sandbox.Faults.NextAsync(context) is { } fault)
         {
             await sandbox.Faults.WriteAsync(context, fault);
             return false;

@@ -272,7 +272,7 @@ public sealed partial class PushwooshSandbox
                 return null;
             }
 
-            if (await Faults.NextAsync(context.RequestAborted) is { } fault)
+            if (await Faults.NextAsync(context) is { } fault)
             {
                 await Faults.WriteAsync(context, fault);
                 return null;

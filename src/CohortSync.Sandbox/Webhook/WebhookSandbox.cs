@@ -76,7 +76,7 @@ public sealed class WebhookSandbox
     private async Task ReceiveAsync(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
-        if (await Faults.NextAsync(context.RequestAborted) is { } fault)
+        if (await Faults.NextAsync(context) is { } fault)
         {
             await Faults.WriteAsync(context, fault);
             return;

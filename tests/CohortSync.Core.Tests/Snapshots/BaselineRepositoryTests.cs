@@ -46,7 +46,7 @@ public sealed class BaselineRepositoryTests
             var changes = SnapshotDiff.Compute(baseline, current).ToList();
 
             // Act
-            var count = await _baselines.CommitAsync(SyncId, "run-" + run.ToString(CultureInfo.InvariantCulture), changes, exactDelta: run > 0);
+            var count = (await _baselines.CommitAsync(SyncId, "run-" + run.ToString(CultureInfo.InvariantCulture), changes, exactDelta: run > 0)).Members;
 
             // Assert
             Assert.Equal(model.Count, count);
@@ -73,7 +73,7 @@ public sealed class BaselineRepositoryTests
         var changes = SnapshotDiff.Compute(first, second, full: true).ToList();
 
         // Act
-        var count = await _baselines.CommitAsync(SyncId, "run-2", changes, exactDelta: false);
+        var count = (await _baselines.CommitAsync(SyncId, "run-2", changes, exactDelta: false)).Members;
 
         // Assert
         Assert.Equal(120, changes.Count);
@@ -91,7 +91,7 @@ public sealed class BaselineRepositoryTests
         await _baselines.CommitAsync(SyncId, "run-2", changes, exactDelta: true);
 
         // Act
-        var count = await _baselines.CommitAsync(SyncId, "run-2", changes, exactDelta: true);
+        var count = (await _baselines.CommitAsync(SyncId, "run-2", changes, exactDelta: true)).Members;
 
         // Assert
         Assert.Equal(11, count);
@@ -130,6 +130,129 @@ public sealed class BaselineRepositoryTests
         // Assert
         Assert.Equal(0, stored.MemberCount);
         Assert.False(cursor.MoveNext());
+    }
+
+    [Fact]
+    public async Task CommitAsync_RunsThatFailPartway_TheFirstCleanRunLeavesTheDestinationHoldingExactlyTheCohort()
+    {
+        // Arrange: a destination modelled as the set it holds. Runs of random churn; in a failing run each change either
+        // settles, lands without its answer arriving, or never lands, and some adds are refused. Members come and go
+        // between runs, including members whose delivery is uncertain.
+        var random = new Random(5);
+        var cohort = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        var next = 0;
+        var checkedRuns = 0;
+        for (var run = 0; run < 120; run++)
+        {
+            foreach (var key in cohort.Keys.Where(_ => random.Next(6) == 0).ToList())
+            {
+                cohort.Remove(key);
+            }
+
+            for (var i = random.Next(40); i > 0; i--)
+            {
+                // Some keys come back after they left.
+                var id = random.Next(3) == 0 && next > 0 ? random.Next(next) : next++;
+                cohort[$"u::{id}"] = SnapshotTestData.RandomPayload(random);
+            }
+
+            var clean = run % 4 == 3;
+            var changes = new List<SnapshotChange>();
+            using (var cursor = (await _baselines.ReadAsync(SyncId)).Open())
+            {
+                SnapshotDiff.Compute(cursor, Packed(cohort), full: random.Next(10) == 0, changes);
+            }
+
+            var writer = new ChangeSetWriter();
+            foreach (var change in changes)
+            {
+                var fate = clean ? 0 : random.Next(10);
+                var refused = fate == 9 && change.Kind == ChangeKind.Add;
+                var landed = !refused && fate < 7;
+                if (landed && change.Kind == ChangeKind.Remove)
+                {
+                    held.Remove(change.Entry.Key);
+                }
+                else if (landed)
+                {
+                    held.Add(change.Entry.Key);
+                }
+
+                if (fate < 4)
+                {
+                    writer.Add(change);
+                }
+                else if (!refused)
+                {
+                    writer.AddUncertain(change);
+                }
+            }
+
+            // Act
+            var size = await _baselines.CommitAsync(SyncId, "run-" + run.ToString(CultureInfo.InvariantCulture), writer.Finish(), exactDelta: true);
+
+            // Assert: a run with no failures leaves the destination exactly equal to the cohort, and nothing uncertain.
+            if (clean)
+            {
+                Assert.Equal(cohort.Keys.ToHashSet(StringComparer.Ordinal), held);
+                Assert.Equal(new BaselineSize(cohort.Count, 0), size);
+                checkedRuns++;
+            }
+            else
+            {
+                Assert.Equal(size.Members + size.Uncertain, (await _baselines.LoadAsync(SyncId)).Count);
+            }
+        }
+
+        Assert.Equal(30, checkedRuns);
+    }
+
+    [Fact]
+    public async Task CommitAsync_UncertainMembers_AreCountedAndSurviveCompaction()
+    {
+        // Arrange: 2,000 members; a run whose 10 adds and 5 removes did not settle.
+        var members = Enumerable.Range(0, 2_000).Select(i => ($"u::{i}", (string?)null)).ToList();
+        await _baselines.CommitAsync(SyncId, "run-1", SnapshotDiff.Compute(Snapshot.Empty, SnapshotTestData.Build(members)).ToList());
+        var stored = SnapshotTestData.Build(members).Enumerate().ToList();
+        var unsettled = Enumerable.Range(5_000, 10).Select(i => new SnapshotChange(ChangeKind.Add, SnapshotEntry.Create($"u::{i}", null)))
+            .Concat(stored.Take(5).Select(e => new SnapshotChange(ChangeKind.Remove, e)))
+            .OrderBy(c => c.Entry, Comparer<SnapshotEntry>.Create((a, b) => SnapshotEntry.Compare(a, b)))
+            .ToList();
+        var writer = new ChangeSetWriter();
+        unsettled.ForEach(c => writer.AddUncertain(c));
+
+        // Act
+        var afterFailure = await _baselines.CommitAsync(SyncId, "run-2", writer.Finish(), exactDelta: true);
+        var compacted = await _baselines.CommitAsync(
+            SyncId, "run-3", stored.Skip(100).Take(1_100).Select(e => new SnapshotChange(ChangeKind.Remove, e)).ToList(), exactDelta: true);
+
+        // Assert: 1,995 held and 15 uncertain; after a compaction that removed 1,100 held members, still 15 uncertain.
+        Assert.Equal(new BaselineSize(1_995, 15), afterFailure);
+        Assert.Equal(new BaselineSize(895, 15), compacted);
+        Assert.Equal(1, _store.SegmentCount(SyncId));
+        using var cursor = (await _baselines.ReadAsync(SyncId)).Open();
+        var uncertain = new List<string>();
+        while (cursor.MoveNext())
+        {
+            if (cursor.Kind == ChangeKind.Uncertain)
+            {
+                uncertain.Add(cursor.ToEntry().Key);
+            }
+        }
+
+        Assert.Equal(unsettled.Select(c => c.Entry.Key).Order(StringComparer.Ordinal), uncertain.Order(StringComparer.Ordinal));
+    }
+
+    private static PackedSnapshot Packed(Dictionary<string, string?> members)
+    {
+        var builder = new SnapshotBuilder(16);
+        foreach (var (key, payload) in members)
+        {
+            builder.Add(key, payload);
+        }
+
+        return builder.BuildPacked();
     }
 
     private sealed class MemorySnapshotStore : ISnapshotStore

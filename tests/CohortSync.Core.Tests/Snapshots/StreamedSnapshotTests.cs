@@ -268,6 +268,32 @@ public sealed class StreamedSnapshotTests
         Assert.Equal(KeyHasher.Hash(key), hash);
     }
 
+    [Fact]
+    public void Compute_UncertainBaselineMembers_AreAddedAgainWhileInTheCohortAndRemovedOnceNot()
+    {
+        // Arrange: a base holding a, b, c; a failed run's delta marks b and c (same payloads) and d uncertain.
+        Func<string, SnapshotEntry> entry = key => SnapshotEntry.Create(key, "email=" + key);
+        var order = Comparer<SnapshotChange>.Create((x, y) => SnapshotEntry.Compare(x.Entry, y.Entry));
+        var based = new[] { "u::a", "u::b", "u::c" }.Select(k => new SnapshotChange(ChangeKind.Add, entry(k))).Order(order).ToList();
+        var failed = new[] { "u::b", "u::c", "u::d" }.Select(k => new SnapshotChange(ChangeKind.Uncertain, entry(k))).Order(order).ToList();
+        using var cursor = SnapshotCursor.Merge([SnapshotCursor.Over(SnapshotCodec.Encode(based)), SnapshotCursor.Over(SnapshotCodec.Encode(failed))]);
+        var changes = new List<SnapshotChange>();
+
+        // Act: the cohort now holds a, b and d (c left), all with unchanged payloads.
+        var counts = SnapshotDiff.Compute(cursor, Packed(new[] { "u::a", "u::b", "u::d" }.Select(k => (k, (string?)("email=" + k)))), full: false, changes);
+
+        // Assert: a is in step; b and d are added again; c is removed.
+        var expected = new[]
+        {
+            new SnapshotChange(ChangeKind.Add, entry("u::b")),
+            new SnapshotChange(ChangeKind.Remove, entry("u::c")),
+            new SnapshotChange(ChangeKind.Add, entry("u::d")),
+        }.Order(order);
+        Assert.Equal(expected, changes);
+        Assert.Equal(new DiffCounts(2, 1, 0), counts);
+        Assert.Equal(4, cursor.Yielded);
+    }
+
     private static PackedSnapshot Packed(IEnumerable<(string Key, string? Payload)> members)
     {
         var builder = new SnapshotBuilder(16);

@@ -39,6 +39,32 @@ public sealed class TableStateStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task SaveBatchProgress_ThenOutcome_ProgressIsReadUntilTheBatchSettles()
+    {
+        // Arrange: a batch of 10,000 changes whose failed send had settled every other one.
+        const string runId = "s1.20260101T000000.p";
+        var changes = Enumerable.Range(0, 10_000).Select(i => new SnapshotChange(ChangeKind.Add, SnapshotEntry.Create($"u::user-{i}", null)))
+            .Order(Comparer<SnapshotChange>.Create((a, b) => SnapshotEntry.Compare(a.Entry, b.Entry))).ToList();
+        await _store.SaveBatchesAsync(runId, [new BatchRecord { RunId = runId, Number = 0, Changes = changes }]);
+        var progress = new BatchProgress { Number = 0, Settled = [.. Enumerable.Range(0, 5_000).Select(i => i * 2)], Rejections = [new MemberRejection(4, "bad")] };
+
+        // Act
+        await _store.SaveBatchProgressAsync(runId, progress);
+        var partly = await _store.GetBatchAsync(runId, 0);
+        await _store.SaveBatchOutcomeAsync(runId, new BatchOutcome { Number = 0, Accepted = 9_999, Rejections = [new MemberRejection(4, "bad")] });
+        var settled = await _store.GetBatchAsync(runId, 0);
+
+        // Assert
+        Assert.Null(partly!.Outcome);
+        Assert.Equal(progress.Settled, partly.Progress!.Settled);
+        Assert.Equal(progress.Rejections, partly.Progress.Rejections);
+        Assert.Equal(changes, partly.Changes);
+        Assert.Null(settled!.Progress);
+        Assert.Equal(9_999, settled.Outcome!.Accepted);
+        Assert.Equal(1, await _store.CountSettledBatchesAsync(runId));
+    }
+
+    [Fact]
     public async Task SaveSyncState_WithStaleETag_ThrowsConcurrencyException()
     {
         // Arrange

@@ -339,6 +339,31 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_SomeBatchesFail_MembersWhoThenLeaveAreRemovedByTheNextCleanRun()
+    {
+        // Arrange: three batches of 100; the receiver takes one and refuses every later request of the run.
+        await using var host = await Harness();
+        var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 300), batchSize: 100);
+        _sandbox.Webhook.Faults.FailAfter("/webhook", 1, HttpStatusCode.BadRequest);
+
+        // Act: the failed run; then 20 members who landed and 20 who did not leave the cohort, and a clean run.
+        var failed = await host.RunAsync("s1");
+        var landed = _sandbox.Webhook.Members("s1");
+        _sandbox.Webhook.Faults.Reset();
+        var leavers = landed.Take(20).Concat(EngineHarness.Keys(Enumerable.Range(0, 300)).Except(landed).Take(20)).ToHashSet();
+        var remaining = Enumerable.Range(0, 300).Where(i => !leavers.Contains($"userId:user-{i}")).ToList();
+        EngineHarness.WriteCohort(cohort, remaining);
+        var clean = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(100, landed.Count);
+        Assert.Equal((100, 200, 2), (failed.Outcome!.Accepted, failed.Outcome.Failed, failed.Outcome.FailedBatches));
+        Assert.Equal((100, 200), (failed.Outcome.BaselineAfter, failed.Outcome.UncertainAfter));
+        Assert.Equal(EngineHarness.Keys(remaining), _sandbox.Webhook.Members("s1"));
+        Assert.Equal((260, 0, 0), (clean.Outcome!.BaselineAfter, clean.Outcome.UncertainAfter, clean.Outcome.FailedBatches));
+    }
+
+    [Fact]
     public async Task Run_TransientFaults_AreRetriedWithoutLoss()
     {
         // Arrange

@@ -8,8 +8,11 @@ namespace CohortSync.Core.Workflow.Activities;
 
 /// <summary>
 /// Commit: the new baseline is the old one plus accepted adds and updates minus accepted removes. Rejected members are
-/// counted with their reasons; members of batches that failed stay pending for the next run. Writes the run report and
-/// releases the sync. Idempotent: a finished run is returned as it is, and the baseline applies a run's changes once.
+/// counted with their reasons. Of a batch that failed, the changes the destination answered for before the failure are
+/// applied like any others, and the rest are kept in the baseline as uncertain, so the next run sends each again (an add
+/// while the member is in the cohort, a remove once it is not) and no member is left behind at the destination. Writes the
+/// run report and releases the sync. Idempotent: a finished run is returned as it is, and the baseline applies a run's
+/// changes once.
 /// </summary>
 public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunResult>
 {
@@ -48,7 +51,12 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
             var baseline = await _baselines.CountAsync(run.SyncId, cancellationToken);
             finished = await _runs.FinishAsync(
                 run.RunId,
-                r => r with { Status = RunStatus.Completed, Plan = new RunPlan { Notes = [note], Baseline = baseline }, Outcome = new RunOutcome { BaselineAfter = baseline } },
+                r => r with
+                {
+                    Status = RunStatus.Completed,
+                    Plan = new RunPlan { Notes = [note], Baseline = baseline.Members + baseline.Uncertain },
+                    Outcome = new RunOutcome { BaselineAfter = baseline.Members, UncertainAfter = baseline.Uncertain },
+                },
                 cancellationToken);
         }
         else if (run.Mode == RunMode.DryRun)
@@ -60,7 +68,7 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
             var outcome = await CommitBatchesAsync(run, cancellationToken);
             var error = outcome.FailedBatches == 0
                 ? null
-                : string.Create(CultureInfo.InvariantCulture, $"{outcome.FailedBatches} batch(es) failed after retries; their {outcome.Failed} change(s) stay pending for the next run");
+                : string.Create(CultureInfo.InvariantCulture, $"{outcome.FailedBatches} batch(es) failed after retries; {outcome.Failed} of their changes did not settle and are sent again by the next run");
             finished = await _runs.FinishAsync(run.RunId, r => r with { Status = RunStatus.Completed, Outcome = outcome, Error = error }, cancellationToken);
 
             // Only a run that left nothing pending may mark the export as synced: otherwise "unchanged" would skip the retry.
@@ -93,17 +101,18 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
                 continue;
             }
 
-            if (batch.Outcome is null)
-            {
-                failed += batch.Changes.Count;
-                failedBatches++;
-                continue;
-            }
-
-            var refused = batch.Outcome.Rejections.ToDictionary(r => r.Index, r => r.Reason);
+            // A batch that failed: what the destination answered for before the failure is applied, the rest is uncertain.
+            var settled = batch.Outcome is null ? batch.Progress?.Settled.ToHashSet() ?? [] : null;
+            failedBatches += settled is null ? 0 : 1;
+            var refused = (batch.Outcome?.Rejections ?? batch.Progress?.Rejections ?? []).ToDictionary(r => r.Index, r => r.Reason);
             for (var i = 0; i < batch.Changes.Count; i++)
             {
-                if (refused.TryGetValue(i, out var reason))
+                if (settled is not null && !settled.Contains(i))
+                {
+                    accepted.AddUncertain(batch.Changes[i]);
+                    failed++;
+                }
+                else if (refused.TryGetValue(i, out var reason))
                 {
                     rejected++;
                     reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
@@ -124,7 +133,8 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
             Failed = failed,
             FailedBatches = failedBatches,
             RejectReasons = reasons,
-            BaselineAfter = after,
+            BaselineAfter = after.Members,
+            UncertainAfter = after.Uncertain,
         };
     }
 }

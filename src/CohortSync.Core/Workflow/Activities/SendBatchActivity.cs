@@ -46,11 +46,36 @@ public sealed class SendBatchActivity : IWorkflowActivity<SendBatchInput, BatchS
             ?? throw new NotFoundException($"destination '{sync.DestinationId}' does not exist");
         var connector = _destinations.Resolve(destination.Type);
 
+        // A send that failed partway recorded what the destination had answered for: only the rest is sent again.
+        var earlier = batch.Progress;
+        var unsettled = Unsettled(batch.Changes.Count, earlier);
+        var changes = unsettled.Count == batch.Changes.Count ? batch.Changes : [.. unsettled.Select(i => batch.Changes[i])];
+
         // With fewer batches than parallel sends, they all run at once and share the limit between them.
         var share = 1.0 / Math.Max(1, Math.Min(plan.MaxParallelSends, plan.BatchCount));
-        var request = new SendRequest(sync.Id, run.RunId, batch.Number, plan.ContainerId ?? string.Empty, batch.Changes, share, started);
-        var result = await connector.SendAsync(destination, request, cancellationToken);
-        var rejections = result.Rejections.GroupBy(r => r.Index).Select(g => g.First()).OrderBy(r => r.Index).ToList();
+        var delivery = new DeliveryLog();
+        var request = new SendRequest(sync.Id, run.RunId, batch.Number, plan.ContainerId ?? string.Empty, changes, share, started, delivery);
+        SendResult result;
+        try
+        {
+            result = await connector.SendAsync(destination, request, cancellationToken);
+        }
+        catch (Exception) when (delivery.Count > 0)
+        {
+            // Keep what landed before the failure, even when the host is stopping: it is the difference between a member
+            // the destination holds and one whose delivery is uncertain.
+            await _store.SaveBatchProgressAsync(input.RunId, Merge(batch.Number, earlier, unsettled, delivery), CancellationToken.None);
+            _logger.BatchPartlySent(input.RunId, batch.Number, delivery.Count, changes.Count);
+            throw;
+        }
+
+        var rejections = result.Rejections
+            .Select(r => r with { Index = unsettled[r.Index] })
+            .Concat(earlier?.Rejections ?? [])
+            .GroupBy(r => r.Index)
+            .Select(g => g.First())
+            .OrderBy(r => r.Index)
+            .ToList();
         var outcome = new BatchOutcome
         {
             Number = batch.Number,
@@ -59,9 +84,29 @@ public sealed class SendBatchActivity : IWorkflowActivity<SendBatchInput, BatchS
             Requests = result.Requests,
         };
         await _store.SaveBatchOutcomeAsync(input.RunId, outcome, cancellationToken);
-        _logger.BatchSent(input.RunId, batch.Number, outcome.Accepted, rejections.Count, result.Requests);
+        _logger.BatchSent(input.RunId, batch.Number, outcome.Accepted, rejections.Count, outcome.Requests);
         return Summarise(outcome);
     }
+
+    // Positions in the batch not yet settled, in order.
+    private static List<int> Unsettled(int count, BatchProgress? earlier)
+    {
+        if (earlier is null)
+        {
+            return [.. Enumerable.Range(0, count)];
+        }
+
+        var settled = earlier.Settled.ToHashSet();
+        return [.. Enumerable.Range(0, count).Where(i => !settled.Contains(i))];
+    }
+
+    // The batch's progress after a failed send: what earlier sends settled plus what this one did, in batch positions.
+    private static BatchProgress Merge(int number, BatchProgress? earlier, List<int> unsettled, DeliveryLog delivery) => new()
+    {
+        Number = number,
+        Settled = [.. (earlier?.Settled ?? []).Concat(delivery.SettledIndexes().Select(i => unsettled[i])).Order()],
+        Rejections = [.. (earlier?.Rejections ?? []).Concat(delivery.Rejections().Select(r => r with { Index = unsettled[r.Index] })).OrderBy(r => r.Index)],
+    };
 
     private static BatchSummary Summarise(BatchOutcome outcome) => new(outcome.Number, outcome.Accepted, outcome.Rejections.Count);
 }

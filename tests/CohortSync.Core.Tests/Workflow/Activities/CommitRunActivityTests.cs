@@ -59,4 +59,33 @@ public sealed class CommitRunActivityTests
         var stored = SnapshotCodec.Decode(Assert.Single(_segments));
         Assert.Equal(changes.Take(4), stored);
     }
+    [Fact]
+    public async Task RunAsync_BatchFailedAfterSomeRequestsWereAnswered_AppliesThoseAndMarksTheRestUncertain()
+    {
+        // Arrange: batch 0 settled; batch 1 failed after the destination answered for its first two changes, refusing one.
+        var changes = Enumerable.Range(0, 6).Select(i => new SnapshotChange(ChangeKind.Add, SnapshotEntry.Create($"u::{i}", null)))
+            .Order(Comparer<SnapshotChange>.Create((a, b) => SnapshotEntry.Compare(a.Entry, b.Entry))).ToList();
+        var settled = new BatchRecord { RunId = RunId, Number = 0, Changes = changes[..2], Outcome = new BatchOutcome { Number = 0, Accepted = 2 } };
+        var failed = new BatchRecord
+        {
+            RunId = RunId,
+            Number = 1,
+            Changes = changes[2..],
+            Progress = new BatchProgress { Number = 1, Settled = [0, 1], Rejections = [new MemberRejection(1, "refused")] },
+        };
+        _store.Setup(s => s.ReadBatchesAsync(RunId, It.IsAny<CancellationToken>())).Returns(new[] { settled, failed }.ToAsyncEnumerable());
+        var activity = new CommitRunActivity(_store.Object, new BaselineRepository(_snapshots.Object), new RunRecords(_store.Object, new FakeTimeProvider(DateTimeOffset.UnixEpoch)), NullLogger<CommitRunActivity>.Instance);
+
+        // Act
+        await activity.RunAsync(new CommitRunInput(RunId), CancellationToken.None);
+
+        // Assert: three accepted, one refused, two uncertain (kept in the baseline so the next run sends them again).
+        var outcome = _run.Outcome!;
+        Assert.Equal((3, 1, 2, 1), (outcome.Accepted, outcome.Rejected, outcome.Failed, outcome.FailedBatches));
+        Assert.Equal((3, 2), (outcome.BaselineAfter, outcome.UncertainAfter));
+        var stored = SnapshotCodec.Decode(Assert.Single(_segments));
+        Assert.Equal(
+            changes[..3].Concat(changes[4..].Select(c => c with { Kind = ChangeKind.Uncertain })),
+            stored);
+    }
 }

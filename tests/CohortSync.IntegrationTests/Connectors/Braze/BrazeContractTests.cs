@@ -362,6 +362,33 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(Users(0, 30), _workspace.Members(CohortId));
     }
 
+    [Fact]
+    public async Task Run_BatchFailsAfterItsFirstRequestLanded_MembersWhoThenLeaveAreRemovedByTheNextCleanRun()
+    {
+        // Arrange: one batch of three 1,000-id requests; the first lands and Braze refuses the later ones.
+        await using var host = await Harness();
+        _workspace.AddIdentifiedUsers(Users(0, 3_000));
+        var cohort = Cohort(Enumerable.Range(0, 3_000));
+        await CreateSyncAsync(host, cohort, batchSize: 3_000);
+        _braze.Faults.FailAfter("cohorts/users", 1, HttpStatusCode.BadRequest);
+
+        // Act: the failed run; then 100 members who landed and 100 who did not leave the cohort, and a clean run.
+        var failed = await host.RunAsync(SyncId);
+        var landed = _workspace.Members(CohortId);
+        _braze.Faults.Reset();
+        var leavers = landed.Take(100).Concat(Users(0, 3_000).Except(landed).Take(100)).ToHashSet();
+        var remaining = Enumerable.Range(0, 3_000).Where(i => !leavers.Contains($"user-{i}")).ToList();
+        EngineHarness.WriteCohort(cohort, remaining);
+        var clean = await host.RunAsync(SyncId);
+
+        // Assert: the first request's members are known to be held, the rest uncertain; the clean run leaves Braze exact.
+        Assert.Equal(1_000, landed.Count);
+        Assert.Equal((1_000, 2_000, 1), (failed.Outcome!.Accepted, failed.Outcome.Failed, failed.Outcome.FailedBatches));
+        Assert.Equal((1_000, 2_000), (failed.Outcome.BaselineAfter, failed.Outcome.UncertainAfter));
+        Assert.Equal(remaining.Select(i => $"user-{i}").ToHashSet(), _workspace.Members(CohortId));
+        Assert.Equal((2_800, 0, 0), (clean.Outcome!.BaselineAfter, clean.Outcome.UncertainAfter, clean.Outcome.FailedBatches));
+    }
+
     private Task<EngineHarness> Harness() => EngineHarness.StartAsync(
         azurite.ConnectionString,
         _prefix,

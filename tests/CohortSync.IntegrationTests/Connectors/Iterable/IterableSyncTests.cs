@@ -347,6 +347,33 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Empty(Iterable.DefaultProject.Lists());
     }
 
+    [Fact]
+    public async Task Run_SendsFailAfterTheFirstRequestLanded_MembersWhoThenLeaveAreRemovedByTheNextCleanRun()
+    {
+        // Arrange: 3,000 members in batches of one 1,000-subscriber request; the first lands and Iterable refuses every later one.
+        await using var host = await Harness();
+        var cohort = Cohort(Enumerable.Range(0, 3_000));
+        await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId, batchSize: 3_000);
+        Iterable.Faults.FailAfter("lists/subscribe", 1, HttpStatusCode.BadRequest);
+
+        // Act: the failed run; then 100 members who landed and 100 who did not leave the cohort, and a clean run.
+        var failed = await host.RunAsync("s1");
+        var landed = Iterable.DefaultProject.Members(ListId(failed));
+        Iterable.Faults.Reset();
+        var all = EngineHarness.Keys(Enumerable.Range(0, 3_000));
+        var leavers = landed.Take(100).Concat(all.Except(landed).Take(100)).ToHashSet();
+        var remaining = Enumerable.Range(0, 3_000).Where(i => !leavers.Contains($"userId:user-{i}")).ToList();
+        EngineHarness.WriteCohort(cohort, remaining);
+        var clean = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(1_000, landed.Count);
+        Assert.Equal((1_000, 2_000, failed.Plan!.BatchCount - 1), (failed.Outcome!.Accepted, failed.Outcome.Failed, failed.Outcome.FailedBatches));
+        Assert.Equal((1_000, 2_000), (failed.Outcome.BaselineAfter, failed.Outcome.UncertainAfter));
+        Assert.Equal(EngineHarness.Keys(remaining), Iterable.DefaultProject.Members(ListId(clean)));
+        Assert.Equal((2_800, 0, 0), (clean.Outcome!.BaselineAfter, clean.Outcome.UncertainAfter, clean.Outcome.FailedBatches));
+    }
+
     private static IReadOnlyList<IdentifierMapping> ByUserId => [new IdentifierMapping("user_id", KeyKind.UserId)];
 
     private Task<EngineHarness> Harness(string key = IterableSandbox.DefaultApiKey) =>

@@ -255,6 +255,33 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
         Assert.Equal(UserIds([1, 2]), Productboard.Members(companyB));
     }
 
+    [Fact]
+    public async Task Run_BatchFailsAfterSomeMembersLanded_MembersWhoThenLeaveAreRemovedByTheNextCleanRun()
+    {
+        // Arrange: one batch of 60 one-member requests; the first 20 land and Productboard refuses the later ones.
+        Productboard.RateLimit.PermitsPerSecond = Fast;
+        await using var host = await Harness();
+        var cohort = Cohort(Enumerable.Range(0, 60));
+        await CreateSyncAsync(host, "s1", cohort, batchSize: 60, requestsPerSecond: Fast);
+        Productboard.Faults.FailAfter("/users", 20, HttpStatusCode.BadRequest);
+
+        // Act: the failed run; then 5 members who landed and 5 who did not leave the cohort, and a clean run.
+        var failed = await host.RunAsync("s1");
+        var landed = Productboard.Members(failed.Plan!.ContainerId!);
+        Productboard.Faults.Reset();
+        var leavers = landed.Take(5).Concat(UserIds(Enumerable.Range(0, 60)).Except(landed).Take(5)).ToHashSet();
+        var remaining = Enumerable.Range(0, 60).Where(i => !leavers.Contains($"user-{i}")).ToList();
+        WriteCohort(cohort, remaining);
+        var clean = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(20, landed.Count);
+        Assert.Equal((20, 40, 1), (failed.Outcome!.Accepted, failed.Outcome.Failed, failed.Outcome.FailedBatches));
+        Assert.Equal((20, 40), (failed.Outcome.BaselineAfter, failed.Outcome.UncertainAfter));
+        Assert.Equal(UserIds(remaining), Productboard.Members(clean.Plan!.ContainerId!));
+        Assert.Equal((50, 0, 0), (clean.Outcome!.BaselineAfter, clean.Outcome.UncertainAfter, clean.Outcome.FailedBatches));
+    }
+
     private static HashSet<string> UserIds(IEnumerable<int> ids) =>
         ids.Select(i => string.Create(CultureInfo.InvariantCulture, $"user-{i}")).ToHashSet(StringComparer.Ordinal);
 

@@ -280,6 +280,34 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Equal(Emails(0, 300).ToHashSet(), Pushwoosh.Members(Cohort));
     }
 
+    [Fact]
+    public async Task Run_BatchFailsAfterItsFirstBulkRequestLanded_MembersWhoThenLeaveAreRemovedByTheNextCleanRun()
+    {
+        // Arrange: one batch of three bulkSetTags requests of 100 devices; the first lands and Pushwoosh refuses the later ones.
+        await using var host = await Harness();
+        Pushwoosh.AddUsers(Emails(0, 300));
+        await CreateSyncAsync(host, "s1", WriteCohort(Emails(0, 300)), batchSize: 300, maxDevicesPerRequest: 100);
+        Pushwoosh.Faults.FailAfter("audience/bulkSetTags", 1, HttpStatusCode.BadRequest);
+
+        // Act: the failed run; then 20 members who landed and 20 who did not leave the cohort, and a clean run.
+        var failed = await host.RunAsync("s1");
+        await Pushwoosh.WhenIdleAsync();
+        var landed = Pushwoosh.Members(Cohort);
+        Pushwoosh.Faults.Reset();
+        var leavers = landed.Take(20).Concat(Emails(0, 300).Except(landed).Take(20)).ToHashSet();
+        var remaining = Emails(0, 300).Where(e => !leavers.Contains(e)).ToList();
+        WriteCohort(remaining);
+        var clean = await host.RunAsync("s1");
+
+        // Assert
+        await Pushwoosh.WhenIdleAsync();
+        Assert.Equal(100, landed.Count);
+        Assert.Equal((100, 200, 1), (failed.Outcome!.Accepted, failed.Outcome.Failed, failed.Outcome.FailedBatches));
+        Assert.Equal((100, 200), (failed.Outcome.BaselineAfter, failed.Outcome.UncertainAfter));
+        Assert.Equal(remaining.ToHashSet(), Pushwoosh.Members(Cohort));
+        Assert.Equal((260, 0, 0), (clean.Outcome!.BaselineAfter, clean.Outcome.UncertainAfter, clean.Outcome.FailedBatches));
+    }
+
     private Task<EngineHarness> Harness() => EngineHarness.StartAsync(
         azurite.ConnectionString,
         _prefix,
@@ -290,21 +318,27 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
             [DeviceSecret] = PushwooshSandbox.DefaultDeviceToken,
         });
 
-    private Task CreateSyncAsync(EngineHarness host, string syncId, string cohortPath, int batchSize = 1000, int requestsPerSecond = 200)
+    private Task CreateSyncAsync(EngineHarness host, string syncId, string cohortPath, int batchSize = 1000, int requestsPerSecond = 200, int? maxDevicesPerRequest = null)
     {
+        var settings = new Dictionary<string, string>
+        {
+            ["baseUrl"] = _sandbox.BaseAddress.ToString(),
+            ["applicationCode"] = PushwooshSandbox.DefaultApplication,
+            ["deviceTokenSecretName"] = DeviceSecret,
+            ["statusPollDelayMs"] = "10",
+            ["requestsPerSecond"] = requestsPerSecond.ToString(CultureInfo.InvariantCulture),
+        };
+        if (maxDevicesPerRequest is { } max)
+        {
+            settings["maxDevicesPerRequest"] = max.ToString(CultureInfo.InvariantCulture);
+        }
+
         var destination = new DestinationDefinition
         {
             Id = syncId + "-pw",
             Name = "sandbox pushwoosh",
             Type = "pushwoosh",
-            Settings = new Dictionary<string, string>
-            {
-                ["baseUrl"] = _sandbox.BaseAddress.ToString(),
-                ["applicationCode"] = PushwooshSandbox.DefaultApplication,
-                ["deviceTokenSecretName"] = DeviceSecret,
-                ["statusPollDelayMs"] = "10",
-                ["requestsPerSecond"] = requestsPerSecond.ToString(CultureInfo.InvariantCulture),
-            },
+            Settings = settings,
             SecretName = ServerSecret,
         };
         return host.CreateSyncAsync(syncId, destination, cohortPath, [new IdentifierMapping("email", KeyKind.Email)], batchSize: batchSize, cohortName: Cohort);

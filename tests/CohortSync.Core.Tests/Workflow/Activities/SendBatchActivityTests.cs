@@ -1,0 +1,145 @@
+using CohortSync.Core.Definitions;
+using CohortSync.Core.Identity;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Runs;
+using CohortSync.Core.Snapshots;
+using CohortSync.Core.Workflow;
+using CohortSync.Core.Workflow.Activities;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Moq;
+
+namespace CohortSync.Core.Tests.Workflow.Activities;
+
+public sealed class SendBatchActivityTests
+{
+    private const string RunId = "orders.20260310T110000.s";
+    private readonly Mock<ISyncStore> _store = new();
+    private readonly FakeConnector _connector = new();
+    private readonly List<SnapshotChange> _changes;
+    private BatchRecord _batch;
+
+    public SendBatchActivityTests()
+    {
+        _changes = [.. Enumerable.Range(0, 6)
+            .Select(i => new SnapshotChange(i % 3 == 2 ? ChangeKind.Remove : ChangeKind.Add, SnapshotEntry.Create($"u::{i}", null)))
+            .Order(Comparer<SnapshotChange>.Create((a, b) => SnapshotEntry.Compare(a.Entry, b.Entry)))];
+        _batch = new BatchRecord { RunId = RunId, Number = 0, Changes = _changes };
+        var run = new RunRecord
+        {
+            RunId = RunId,
+            SyncId = "orders",
+            Trigger = "manual",
+            Status = RunStatus.Sending,
+            Plan = new RunPlan { BatchCount = 1, MaxParallelSends = 4, ContainerId = "list-1" },
+        };
+        var sync = new SyncDefinition
+        {
+            Id = "orders",
+            Name = "orders",
+            DestinationId = "dest",
+            Source = new SourceDefinition("file", "cohort.csv"),
+            Identifiers = [new IdentifierMapping("user_id", KeyKind.UserId)],
+        };
+        var destination = new DestinationDefinition { Id = "dest", Name = "dest", Type = FakeConnector.TypeName };
+        _store.Setup(s => s.GetBatchAsync(RunId, 0, It.IsAny<CancellationToken>())).ReturnsAsync(() => _batch);
+        _store.Setup(s => s.GetRunAsync(RunId, It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<RunRecord>(run, "etag"));
+        _store.Setup(s => s.GetSyncAsync("orders", It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<SyncDefinition>(sync, "etag"));
+        _store.Setup(s => s.GetDestinationAsync("dest", It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<DestinationDefinition>(destination, "etag"));
+        _store.Setup(s => s.SaveBatchProgressAsync(RunId, It.IsAny<BatchProgress>(), It.IsAny<CancellationToken>()))
+            .Callback<string, BatchProgress, CancellationToken>((_, p, _) => _batch = _batch with { Progress = p })
+            .Returns(Task.CompletedTask);
+        _store.Setup(s => s.SaveBatchOutcomeAsync(RunId, It.IsAny<BatchOutcome>(), It.IsAny<CancellationToken>()))
+            .Callback<string, BatchOutcome, CancellationToken>((_, o, _) => _batch = _batch with { Outcome = o })
+            .Returns(Task.CompletedTask);
+    }
+
+    [Fact]
+    public async Task RunAsync_SendFailsAfterSomeRequestsWereAnswered_StoresThemAndTheRetrySendsOnlyTheRest()
+    {
+        // Arrange: the first send answers for changes 0-2 (refusing 1), then fails; the second succeeds.
+        _connector.Script.Enqueue(request =>
+        {
+            request.Settled([0, 2], [new MemberRejection(1, "refused")]);
+            throw new Errors.RetryableDestinationException(FakeConnector.TypeName, null, "connection failed");
+        });
+        _connector.Script.Enqueue(request => new SendResult([new MemberRejection(2, "refused later")], 1));
+        var activity = Activity();
+
+        // Act
+        await Assert.ThrowsAsync<Errors.RetryableDestinationException>(() => activity.RunAsync(new SendBatchInput(RunId, 0), CancellationToken.None));
+        var progress = _batch.Progress;
+        var summary = await activity.RunAsync(new SendBatchInput(RunId, 0), CancellationToken.None);
+
+        // Assert: the retry carried changes 3-5 only; the outcome holds both sends' refusals at their batch positions.
+        Assert.Equal([0, 1, 2], progress!.Settled);
+        Assert.Equal([new MemberRejection(1, "refused")], progress.Rejections);
+        Assert.Equal(_changes.Skip(3), _connector.Sent[1]);
+        Assert.Equal([new MemberRejection(1, "refused"), new MemberRejection(5, "refused later")], _batch.Outcome!.Rejections);
+        Assert.Equal(new BatchSummary(0, 4, 2), summary);
+    }
+
+    [Fact]
+    public async Task RunAsync_SendFailsBeforeAnyAnswer_StoresNoProgressAndTheRetrySendsTheWholeBatch()
+    {
+        // Arrange
+        _connector.Script.Enqueue(_ => throw new Errors.RetryableDestinationException(FakeConnector.TypeName, null, "503"));
+        _connector.Script.Enqueue(_ => new SendResult([], 1));
+        var activity = Activity();
+
+        // Act
+        await Assert.ThrowsAsync<Errors.RetryableDestinationException>(() => activity.RunAsync(new SendBatchInput(RunId, 0), CancellationToken.None));
+        await activity.RunAsync(new SendBatchInput(RunId, 0), CancellationToken.None);
+
+        // Assert
+        _store.Verify(s => s.SaveBatchProgressAsync(It.IsAny<string>(), It.IsAny<BatchProgress>(), It.IsAny<CancellationToken>()), Times.Never);
+        Assert.Equal(_changes, _connector.Sent[1]);
+        Assert.Equal(6, _batch.Outcome!.Accepted);
+    }
+
+    [Fact]
+    public async Task RunAsync_SettledBatch_ReturnsItsOutcomeWithoutSending()
+    {
+        // Arrange
+        _batch = _batch with { Outcome = new BatchOutcome { Number = 0, Accepted = 5, Rejections = [new MemberRejection(3, "refused")] } };
+
+        // Act
+        var summary = await Activity().RunAsync(new SendBatchInput(RunId, 0), CancellationToken.None);
+
+        // Assert
+        Assert.Equal(new BatchSummary(0, 5, 1), summary);
+        Assert.Empty(_connector.Sent);
+    }
+
+    private SendBatchActivity Activity()
+    {
+        var registry = new Mock<IDestinationRegistry>();
+        registry.Setup(r => r.Resolve(FakeConnector.TypeName)).Returns(_connector);
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        return new SendBatchActivity(_store.Object, registry.Object, new RunRecords(_store.Object, time), time, NullLogger<SendBatchActivity>.Instance);
+    }
+
+    private sealed class FakeConnector : IDestinationConnector
+    {
+        public const string TypeName = "fake";
+
+        public Queue<Func<SendRequest, SendResult>> Script { get; } = new();
+
+        public List<IReadOnlyList<SnapshotChange>> Sent { get; } = [];
+
+        public string Type => TypeName;
+
+        public DestinationCapabilities Describe(DestinationDefinition destination) => new(100, [KeyKind.UserId], []);
+
+        public string? Validate(DestinationKey key, string? payload) => null;
+
+        public Task<string> EnsureContainerAsync(DestinationDefinition destination, ContainerRequest request, CancellationToken cancellationToken) =>
+            Task.FromResult("list-1");
+
+        public Task<SendResult> SendAsync(DestinationDefinition destination, SendRequest request, CancellationToken cancellationToken)
+        {
+            Sent.Add([.. request.Changes]);
+            return Task.FromResult(Script.Dequeue()(request));
+        }
+    }
+}
