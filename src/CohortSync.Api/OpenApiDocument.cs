@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CohortSync.Core.Runs;
 
 namespace CohortSync.Api;
 
@@ -32,6 +33,16 @@ public static class OpenApiDocument
         ("get", "/api/openapi.json", "OpenApi", "This document.", null),
     ];
 
+    /// <summary>The schema of what a route answers with 200, by operation id, for the routes that answer with a run or its status.</summary>
+    public static IReadOnlyDictionary<string, string> Responses { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["ListRuns"] = "Run[]",
+        ["GetSyncStatus"] = "SyncStatus",
+        ["GetRun"] = "RunView",
+        ["ApproveRun"] = "Run",
+        ["RejectRun"] = "Run",
+    };
+
     /// <summary>The document as JSON.</summary>
     public static string Json { get; } = Build();
 
@@ -53,7 +64,7 @@ public static class OpenApiDocument
                 }).ToArray()),
                 ["responses"] = new JsonObject
                 {
-                    ["200"] = new JsonObject { ["description"] = "OK" },
+                    ["200"] = Responses.TryGetValue(operationId, out var answer) ? Answer(answer) : new JsonObject { ["description"] = "OK" },
                     ["400"] = Problem("Invalid input: a problem-details body names each bad field; nothing was stored."),
                     ["401"] = new JsonObject { ["description"] = "Missing or wrong function key." },
                     ["404"] = Problem("Unknown id."),
@@ -94,10 +105,119 @@ public static class OpenApiDocument
                     ["Destination"] = Schema(["id", "name", "type"], ("id", "string"), ("name", "string"), ("type", "string"), ("settings", "object"), ("secretName", "string"), ("secret", "string")),
                     ["Sync"] = Schema(["id", "name", "destinationId", "source", "identifiers"], ("id", "string"), ("name", "string"), ("destinationId", "string"), ("source", "object"), ("cadence", "string"), ("identifiers", "array"), ("carry", "array"), ("guardrail", "object"), ("batchSize", "integer"), ("enabled", "boolean")),
                     ["Decision"] = Schema([], ("by", "string")),
+                    ["RunStatus"] = RunStatusSchema(),
+                    ["Run"] = new JsonObject
+                    {
+                        ["type"] = "object",
+                        ["description"] = "A run: its plan, progress and outcome (counts only, never members).",
+                        ["properties"] = new JsonObject
+                        {
+                            ["runId"] = Type("string"),
+                            ["syncId"] = Type("string"),
+                            ["trigger"] = Type("string", "schedule or manual."),
+                            ["mode"] = new JsonObject { ["type"] = "string", ["enum"] = Names<RunMode>() },
+                            ["status"] = Ref("RunStatus"),
+                            ["createdAt"] = Type("string", format: "date-time"),
+                            ["updatedAt"] = Type("string", format: "date-time"),
+                            ["finishedAt"] = Type("string", format: "date-time"),
+                            ["plan"] = Type("object", "What Prepare found: members, duplicates, unmatched, invalid, skipReasons, baseline, adds, removes, updates, batchCount, guarded, notes."),
+                            ["outcome"] = Ref("RunOutcome"),
+                            ["error"] = Type("string", "Why the run failed, or which batches failed (never a secret or a member)."),
+                            ["decision"] = Type("object", "The approval decision of a guarded run: approved, by, at."),
+                        },
+                    },
+                    ["RunOutcome"] = new JsonObject
+                    {
+                        ["type"] = "object",
+                        ["description"] = "What Commit counted; the run's status follows from it.",
+                        ["properties"] = new JsonObject
+                        {
+                            ["accepted"] = Type("integer", "Changes the destination accepted (now in the baseline)."),
+                            ["rejected"] = Type("integer", "Changes the destination refused: the members stay out of the baseline."),
+                            ["rejectReasons"] = new JsonObject { ["type"] = "object", ["additionalProperties"] = Type("integer"), ["description"] = "Rejections by reason." },
+                            ["failed"] = Type("integer", "Changes of batches that failed after retries for which the destination gave no answer: pending for the next run."),
+                            ["failedBatches"] = Type("integer", "Batches that failed after retries."),
+                            ["baselineAfter"] = Type("integer", "Members the destination holds after the run, as far as CohortSync knows: every change for them settled."),
+                            ["uncertainAfter"] = Type("integer", "Members whose delivery is uncertain after the run (a change for them did not settle): the next run sends each again, as an add while it is in the cohort and as a remove once it is not."),
+                        },
+                    },
+                    ["RunView"] = new JsonObject
+                    {
+                        ["type"] = "object",
+                        ["properties"] = new JsonObject
+                        {
+                            ["run"] = Ref("Run"),
+                            ["batchesSettled"] = Type("integer", "Batches sent and answered so far."),
+                            ["batchCount"] = Type("integer", "Batches in the plan."),
+                        },
+                    },
+                    ["SyncStatus"] = new JsonObject
+                    {
+                        ["type"] = "object",
+                        ["properties"] = new JsonObject
+                        {
+                            ["syncId"] = Type("string"),
+                            ["activeRunId"] = Type("string", "The run under way, if any."),
+                            ["lastRunId"] = Type("string", "The last run to finish."),
+                            ["lastRunStatus"] = Ref("RunStatus"),
+                            ["lastScheduledSlot"] = Type("string", format: "date-time"),
+                            ["lastCheck"] = Type("object", "The scheduler's last check that found the source unchanged and so started no run: at, slot, note."),
+                            ["containerId"] = Type("string", "The destination's container (cohort, list, tag, company), once created."),
+                        },
+                    },
                 },
             },
         };
         return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>The run statuses as an enum, with what each means (in the description, and as <c>x-enum-descriptions</c>).</summary>
+    private static JsonObject RunStatusSchema()
+    {
+        var statuses = Enum.GetValues<RunStatus>();
+        var meanings = string.Join("\n", statuses.Select(s => $"- `{s}`: {RunStatuses.Describe(s)}"));
+        return new JsonObject
+        {
+            ["type"] = "string",
+            ["enum"] = Names<RunStatus>(),
+            ["description"] = "Where a run is, and how it ended. Pending, Sending and AwaitingApproval are not final; the others are.\n" + meanings,
+            ["x-enum-descriptions"] = new JsonArray(statuses.Select(s => (JsonNode)RunStatuses.Describe(s)).ToArray()),
+        };
+    }
+
+    private static JsonArray Names<TEnum>()
+        where TEnum : struct, Enum => new(Enum.GetNames<TEnum>().Select(n => (JsonNode)n).ToArray());
+
+    private static JsonObject Answer(string schema) => new()
+    {
+        ["description"] = "OK",
+        ["content"] = new JsonObject
+        {
+            ["application/json"] = new JsonObject
+            {
+                ["schema"] = schema.EndsWith("[]", StringComparison.Ordinal)
+                    ? new JsonObject { ["type"] = "array", ["items"] = Ref(schema[..^2]) }
+                    : Ref(schema),
+            },
+        },
+    };
+
+    private static JsonObject Ref(string schema) => new() { ["$ref"] = "#/components/schemas/" + schema };
+
+    private static JsonObject Type(string type, string? description = null, string? format = null)
+    {
+        var node = new JsonObject { ["type"] = type };
+        if (format is not null)
+        {
+            node["format"] = format;
+        }
+
+        if (description is not null)
+        {
+            node["description"] = description;
+        }
+
+        return node;
     }
 
     private static JsonObject Problem(string description) => new()

@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace CohortSync.Core.Runs;
 
-/// <summary>Where a run is in its life.</summary>
+/// <summary>
+/// Where a run is in its life, and how it ended. <see cref="RunStatuses.Of"/> decides how a run that sent ended;
+/// <see cref="RunStatuses.Describe"/> says what each status means (the OpenAPI document shows those words).
+/// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
 public enum RunStatus
 {
@@ -15,16 +18,32 @@ public enum RunStatus
     /// <summary>Held by the removal guardrail until someone approves or rejects it.</summary>
     AwaitingApproval,
 
-    /// <summary>Finished: the baseline holds every accepted change.</summary>
+    /// <summary>Finished: the destination accepted every change (or the cohort was unchanged and nothing needed sending).</summary>
     Completed,
+
+    /// <summary>
+    /// Finished: every batch settled, but the destination refused some members (<see cref="RunOutcome.Rejected"/>, by
+    /// reason in <see cref="RunOutcome.RejectReasons"/>); they stay out of the baseline.
+    /// </summary>
+    CompletedWithRejections,
+
+    /// <summary>
+    /// Finished, with changes accepted, but some batches failed after retries (<see cref="RunOutcome.FailedBatches"/>):
+    /// their changes (<see cref="RunOutcome.Failed"/>) stay pending and the next run sends them again.
+    /// </summary>
+    PartlyFailed,
 
     /// <summary>A dry run finished: nothing was sent or stored.</summary>
     DryRunCompleted,
 
-    /// <summary>A guarded run was rejected: nothing was sent.</summary>
+    /// <summary>A guarded run was rejected by a person: nothing was sent.</summary>
     Rejected,
 
-    /// <summary>Failed: see <see cref="RunRecord.Error"/>; the baseline was left as it was.</summary>
+    /// <summary>
+    /// Failed: see <see cref="RunRecord.Error"/>. The run could not prepare or finish (a bad source, an export past its
+    /// deadline, ...), or its batches failed and the destination accepted none of its changes; the baseline was left as
+    /// it was.
+    /// </summary>
     Failed,
 }
 
@@ -40,14 +59,6 @@ public enum RunMode
 
     /// <summary>Work out what would be sent; send and store nothing.</summary>
     DryRun,
-}
-
-/// <summary>The status helpers.</summary>
-public static class RunStatuses
-{
-    /// <summary>True once a run can change no more.</summary>
-    public static bool IsTerminal(this RunStatus status) =>
-        status is RunStatus.Completed or RunStatus.DryRunCompleted or RunStatus.Rejected or RunStatus.Failed;
 }
 
 /// <summary>The record of one run: its plan, progress and outcome. Small: members never live here.</summary>

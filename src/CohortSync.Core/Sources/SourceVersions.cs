@@ -34,8 +34,10 @@ public static class SourceVersions
 
     /// <summary>
     /// What the sync's <see cref="Ports.SyncState.SourceVersion"/> becomes when <paramref name="run"/> finishes: the run's
-    /// version when it completed with nothing pending (every batch settled); unchanged after a dry run or a rejected run,
-    /// which leave the baseline as it was; otherwise null, so the next scheduled run happens and retries what is pending.
+    /// version when it completed with nothing pending (<see cref="RunStatus.Completed"/> or
+    /// <see cref="RunStatus.CompletedWithRejections"/>: every batch settled); unchanged after a dry run or a rejected run,
+    /// which leave the baseline as it was; otherwise (<see cref="RunStatus.PartlyFailed"/>, <see cref="RunStatus.Failed"/>)
+    /// null, so the next scheduled run happens and retries what is pending.
     /// </summary>
     /// <param name="run">The finished run.</param>
     /// <param name="before">The version the state held before.</param>
@@ -47,7 +49,9 @@ public static class SourceVersions
             return before;
         }
 
-        if (run.Status != RunStatus.Completed || run.Outcome is not { FailedBatches: 0 } || run.SyncFingerprint is null)
+        // A run whose members were refused is in step (the same members would be refused again); one with failed batches
+        // is not: they are pending.
+        if (run.Status is not (RunStatus.Completed or RunStatus.CompletedWithRejections) || run.Outcome is not { FailedBatches: 0 } || run.SyncFingerprint is null)
         {
             return null;
         }

@@ -39,7 +39,7 @@ internal static class CliApp
 
         var syncId = new Option<string>("--sync") { Description = "The sync to run", Required = true };
         var mode = new Option<RunMode>("--mode") { Description = "Incremental, Full or DryRun", DefaultValueFactory = _ => RunMode.Incremental };
-        var run = new Command("run", "Run one sync on the Durable Task engine, with progress and a summary.") { syncId, mode };
+        var run = new Command("run", "Run one sync on the Durable Task engine, with progress and a summary. Exit code by how the run ended: " + ExitCodes.Summary + ".") { syncId, mode };
         run.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, engine: true, (services, console) => RunOneAsync(services, console, parse.GetValue(syncId)!, parse.GetValue(mode), ct), ct));
         root.Subcommands.Add(run);
 
@@ -80,7 +80,7 @@ internal static class CliApp
         if (string.IsNullOrWhiteSpace(builder.Configuration["Storage:ConnectionString"]) && string.IsNullOrWhiteSpace(builder.Configuration["Storage:TableEndpoint"]))
         {
             console.MarkupLine("[red]error:[/] no storage configured. Pass --storage, set Storage__ConnectionString (or Storage__TableEndpoint with az login), or use [bold]bash eng/run.sh[/], which starts Azurite.");
-            return 2;
+            return ExitCodes.NoStorage;
         }
 
         using var host = builder.Build();
@@ -92,7 +92,7 @@ internal static class CliApp
         catch (Exception ex) when (ex is ValidationException or NotFoundException or JsonException or IOException)
         {
             console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return 1;
+            return ExitCodes.CommandFailed;
         }
         finally
         {
@@ -131,13 +131,7 @@ internal static class CliApp
             await running.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
-        return progress.Run.Status switch
-        {
-            RunStatus.Completed when progress.Run.Error is null => 0,
-            RunStatus.DryRunCompleted => 0,
-            RunStatus.AwaitingApproval => 3,
-            _ => 1,
-        };
+        return ExitCodes.Of(progress.Run.Status);
     }
 
     private static async Task<int> DemoAsync(IServiceProvider services, IAnsiConsole console, string outDir, Uri? sandbox, CancellationToken cancellationToken)
@@ -169,7 +163,7 @@ internal static class CliApp
             CreatedAt = time.GetUtcNow(),
         }, cancellationToken);
 
-        var exitCode = 0;
+        var exitCode = ExitCodes.Success;
         foreach (var (sample, title) in new[] { ("cohort-week1.csv", "first sync: every member"), ("cohort-week2.csv", "second sync: only who entered, left or changed") })
         {
             console.Write(new Rule($"[bold]{title}[/] ({sample})").LeftJustified());

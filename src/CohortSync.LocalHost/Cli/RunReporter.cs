@@ -116,14 +116,20 @@ internal sealed class RunReporter
 
         var outcome = run.Outcome ?? new RunOutcome();
         var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn(new TableColumn("count").RightAligned()).AddColumn("detail");
-        table.Title = new TableTitle($"{Markup.Escape(run.RunId)}: [bold]{run.Status}[/] in {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
+        table.Title = new TableTitle($"{Markup.Escape(run.RunId)}: [bold]{Markup.Escape(Headline(run))}[/] in {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
         Add(table, "members", plan.Members, plan.Duplicates > 0 ? $"{plan.Duplicates:N0} duplicate keys dropped" : string.Empty);
         Add(table, "adds", plan.Adds, string.Empty);
         Add(table, "removes", plan.Removes, plan.Guarded ? "over the guardrail: held for approval" : string.Empty);
         Add(table, "updates", plan.Updates, string.Empty);
         Add(table, "unmatched", plan.Unmatched, Reasons(plan.SkipReasons.Where(r => r.Key.StartsWith("no value", StringComparison.Ordinal))));
-        Add(table, "rejected", plan.Invalid + outcome.Rejected, Reasons(plan.SkipReasons.Where(r => !r.Key.StartsWith("no value", StringComparison.Ordinal)).Concat(outcome.RejectReasons)));
+        Add(table, "invalid", plan.Invalid, Reasons(plan.SkipReasons.Where(r => !r.Key.StartsWith("no value", StringComparison.Ordinal))) is { Length: > 0 } invalid ? "never sent: " + invalid : string.Empty);
+        Add(table, "rejected", outcome.Rejected, Reasons(outcome.RejectReasons));
         Add(table, "failed", outcome.Failed, outcome.FailedBatches > 0 ? $"{outcome.FailedBatches} batch(es); pending for the next run" : string.Empty);
+        if (outcome.UncertainAfter > 0)
+        {
+            Add(table, "uncertain", outcome.UncertainAfter, "delivery not confirmed: sent again next run (added if still in the cohort, removed if not)");
+        }
+
         Add(table, "accepted", outcome.Accepted, $"baseline {plan.Baseline:N0} -> {(run.Outcome is null ? plan.Baseline : outcome.BaselineAfter):N0}");
         Add(table, "batches", progress.BatchesSettled, $"of {plan.BatchCount:N0}");
         _console.Write(table);
@@ -137,6 +143,37 @@ internal sealed class RunReporter
             _console.MarkupLineInterpolated($"[red]error:[/] {run.Error}");
         }
     }
+
+    /// <summary>
+    /// The summary's title: the run's status in words, with the counts that explain it (for example "Completed with 12
+    /// members rejected", or "Partly failed: 2 of 10 batches failed; 4,000 changes pending for the next run").
+    /// </summary>
+    internal static string Headline(RunRecord run)
+    {
+        var outcome = run.Outcome ?? new RunOutcome();
+        var batches = run.Plan?.BatchCount ?? 0;
+        return run.Status switch
+        {
+            RunStatus.Pending => "Pending: not yet prepared",
+            RunStatus.Sending => "Sending",
+            RunStatus.AwaitingApproval => "Awaiting approval: the removals are over the guardrail; nothing sent until approved",
+            RunStatus.Completed => "Completed",
+            RunStatus.CompletedWithRejections => F($"Completed with {Count(outcome.Rejected, "member")} rejected"),
+            RunStatus.PartlyFailed => F($"Partly failed: {outcome.FailedBatches:N0} of {Count(batches, "batch")} failed; {Count(outcome.Failed, "change")} pending for the next run")
+                + (outcome.Rejected > 0 ? F($"; {Count(outcome.Rejected, "member")} rejected") : string.Empty),
+            RunStatus.Failed when outcome.FailedBatches > 0 =>
+                F($"Failed: {outcome.FailedBatches:N0} of {Count(batches, "batch")} failed and no change was accepted; {Count(outcome.Failed, "change")} pending for the next run"),
+            RunStatus.Failed => "Failed",
+            RunStatus.DryRunCompleted => "Dry run completed: nothing sent",
+            RunStatus.Rejected => (run.Decision?.By is { Length: > 0 } by ? "Rejected by " + by : "Rejected") + " at approval: nothing sent",
+            _ => run.Status.ToString(),
+        };
+    }
+
+    private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private static string Count(int count, string noun) =>
+        F($"{count:N0} {noun}{(count == 1 ? string.Empty : noun.EndsWith("ch", StringComparison.Ordinal) ? "es" : "s")}");
 
     private static void Add(Table table, string name, int count, string detail) =>
         table.AddRow(name, count.ToString("N0", CultureInfo.InvariantCulture), Markup.Escape(detail));

@@ -28,11 +28,27 @@ public sealed class SourceVersionsTests
     }
 
     [Fact]
-    public void AfterRun_CompletedWithAFailedBatch_ForgetsTheVersionSoTheNextSlotRetries()
+    public void AfterRun_PartlyFailed_ForgetsTheVersionSoTheNextSlotRetries()
     {
-        var run = Completed with { Outcome = new RunOutcome { Accepted = 5, Failed = 5, FailedBatches = 1 } };
+        var run = Completed with { Status = RunStatus.PartlyFailed, Outcome = new RunOutcome { Accepted = 5, Failed = 5, FailedBatches = 1 } };
 
         Assert.Null(SourceVersions.AfterRun(run, "old"));
+    }
+
+    [Fact]
+    public void AfterRun_EveryBatchFailed_ForgetsTheVersionSoTheNextSlotRetries()
+    {
+        var run = Completed with { Status = RunStatus.Failed, Outcome = new RunOutcome { Failed = 10, FailedBatches = 2 } };
+
+        Assert.Null(SourceVersions.AfterRun(run, "old"));
+    }
+
+    [Fact]
+    public void AfterRun_CompletedWithRejections_RecordsTheRunsVersionBecauseTheRefusedWouldBeRefusedAgain()
+    {
+        var run = Completed with { Status = RunStatus.CompletedWithRejections, Outcome = new RunOutcome { Accepted = 8, Rejected = 2, BaselineAfter = 8 } };
+
+        Assert.Equal("file:100:1#fp", SourceVersions.AfterRun(run, "old"));
     }
 
     [Fact]

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CohortSync.Api;
+using CohortSync.Core.Runs;
+using CohortSync.LocalHost.Cli;
 using CohortSync.Sandbox;
 using CohortSync.TestHelpers;
 
@@ -68,6 +70,28 @@ public sealed class HttpApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.DoesNotContain(Secret, destinationText, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, listText, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, await createdDestination.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Api_RunWithAFailedBatch_IsPartlyFailedInTheRunTheSyncStatusAndTheCliSummary()
+    {
+        // Arrange: two batches; the receiver refuses the first request with a 400 (not retried), so one batch fails.
+        await CreateAsync(Enumerable.Range(0, 1200));
+        _sandbox.Webhook.Faults.FailNext(1, HttpStatusCode.BadRequest);
+
+        // Act
+        var runId = await StartAsync("s1");
+        var done = await _host.WaitForRunAsync(runId, "PartlyFailed");
+        var status = await _host.GetJsonAsync("api/syncs/s1/status");
+        var run = done.GetProperty("run").Deserialize<RunRecord>(ApiJson.Options)!;
+
+        // Assert: the API, and the CLI reading the same run, say what happened.
+        var outcome = done.GetProperty("run").GetProperty("outcome");
+        Assert.Equal(2, done.GetProperty("batchCount").GetInt32());
+        Assert.Equal((600, 600, 1), (outcome.GetProperty("accepted").GetInt32(), outcome.GetProperty("failed").GetInt32(), outcome.GetProperty("failedBatches").GetInt32()));
+        Assert.Equal("PartlyFailed", status.GetProperty("lastRunStatus").GetString());
+        Assert.Equal("Partly failed: 1 of 2 batches failed; 600 changes pending for the next run", RunReporter.Headline(run));
+        Assert.Equal(6, ExitCodes.Of(run.Status));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using CohortSync.Api;
+using CohortSync.Core.Runs;
 using CohortSync.LocalHost.Web;
 using CohortSync.Sandbox;
 using Microsoft.AspNetCore.Builder;
@@ -55,16 +56,25 @@ internal sealed class LocalHostUnderTest : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync<JsonElement>(ApiJson.Options))!;
     }
 
-    /// <summary>Polls a run until its status is one of <paramref name="statuses"/> (a condition, not a sleep).</summary>
+    /// <summary>
+    /// Polls a run until its status is one of <paramref name="statuses"/> (a condition, not a sleep); fails at once if the
+    /// run ends with another status.
+    /// </summary>
     public async Task<JsonElement> WaitForRunAsync(string runId, params string[] statuses)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
             var view = await GetJsonAsync("api/runs/" + runId);
-            if (statuses.Contains(view.GetProperty("run").GetProperty("status").GetString()))
+            var status = view.GetProperty("run").GetProperty("status").GetString();
+            if (statuses.Contains(status))
             {
                 return view;
+            }
+
+            if (Enum.Parse<RunStatus>(status!).IsTerminal())
+            {
+                throw new InvalidOperationException($"run {runId} ended {status}, not {string.Join(" or ", statuses)}: {view}");
             }
 
             if (DateTime.UtcNow > deadline)

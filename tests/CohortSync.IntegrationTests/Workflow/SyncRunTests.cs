@@ -300,7 +300,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Run_ReceiverRefusesSomeMembers_CountsThemWithReasonAndKeepsThemOutOfTheBaseline()
+    public async Task Run_ReceiverRefusesSomeMembers_CompletesWithRejectionsCountedByReasonAndKeepsThemOutOfTheBaseline()
     {
         // Arrange
         await using var host = await Harness();
@@ -311,15 +311,19 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
         // Act
         var run = await host.RunAsync("s1");
 
-        // Assert
-        Assert.Equal(RunStatus.Completed, run.Status);
-        Assert.Equal(3, run.Outcome!.Rejected);
+        // Assert: every batch settled, so nothing is pending and the source version is recorded (the refused members
+        // would be refused again); the status says some were refused.
+        Assert.Equal(RunStatus.CompletedWithRejections, run.Status);
+        Assert.Null(run.Error);
+        Assert.Equal((200, 3, 0), (run.Outcome!.Accepted, run.Outcome.Rejected, run.Outcome.FailedBatches));
         Assert.Equal(3, run.Outcome.RejectReasons["webhook: id refused by the receiver"]);
         Assert.Equal(200, run.Outcome.BaselineAfter);
+        var state = (await host.Store.GetSyncStateAsync("s1"))!.Value;
+        Assert.Equal((RunStatus.CompletedWithRejections, true), (state.LastRunStatus, state.SourceVersion is not null));
     }
 
     [Fact]
-    public async Task Run_BatchFailsForGood_MembersStayPendingAndTheNextRunDeliversThem()
+    public async Task Run_EveryBatchFailsForGood_FailsWithMembersPendingAndTheNextRunDeliversThem()
     {
         // Arrange: the receiver refuses every request of the first run with a 400.
         await using var host = await Harness();
@@ -330,12 +334,37 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
         var failed = await host.RunAsync("s1");
         var retried = await host.RunAsync("s1");
 
-        // Assert
-        Assert.Equal(RunStatus.Completed, failed.Status);
+        // Assert: nothing landed, so the run failed; its outcome still counts what is pending.
+        Assert.Equal(RunStatus.Failed, failed.Status);
         Assert.Equal((250, 3, 0), (failed.Outcome!.Failed, failed.Outcome.FailedBatches, failed.Outcome.BaselineAfter));
         Assert.NotNull(failed.Error);
+        Assert.Equal(RunStatus.Completed, retried.Status);
         Assert.Equal(250, retried.Plan!.Adds);
         Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 250)), _sandbox.Webhook.Members("s1"));
+    }
+
+    [Fact]
+    public async Task Run_SomeBatchesFailForGood_IsPartlyFailedAndTheNextRunSendsOnlyWhatIsPending()
+    {
+        // Arrange: three batches; the receiver refuses the first request with a 400 (not retried), so one batch fails.
+        await using var host = await Harness();
+        var cohort = await CreateSyncAsync(host, Enumerable.Range(0, 300), batchSize: 100);
+        _sandbox.Webhook.Faults.FailNext(1, HttpStatusCode.BadRequest);
+
+        // Act
+        var partly = await host.RunAsync("s1");
+        var state = (await host.Store.GetSyncStateAsync("s1"))!.Value;
+        var retried = await host.RunAsync("s1");
+
+        // Assert: the run says some changes landed and some are pending; the source version is forgotten so that a
+        // scheduled slot runs again, and the next run sends exactly what was pending.
+        Assert.Equal(RunStatus.PartlyFailed, partly.Status);
+        Assert.Equal((200, 100, 1, 0), (partly.Outcome!.Accepted, partly.Outcome.Failed, partly.Outcome.FailedBatches, partly.Outcome.Rejected));
+        Assert.Equal(200, partly.Outcome.BaselineAfter);
+        Assert.Contains("1 batch(es) failed after retries", partly.Error, StringComparison.Ordinal);
+        Assert.Equal((RunStatus.PartlyFailed, null), (state.LastRunStatus, state.SourceVersion));
+        Assert.Equal((RunStatus.Completed, 100), (retried.Status, retried.Plan!.Adds));
+        Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 300)), _sandbox.Webhook.Members("s1"));
     }
 
     [Fact]
@@ -356,6 +385,8 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
         var clean = await host.RunAsync("s1");
 
         // Assert
+        Assert.Equal(RunStatus.PartlyFailed, failed.Status);
+        Assert.Equal(RunStatus.Completed, clean.Status);
         Assert.Equal(100, landed.Count);
         Assert.Equal((100, 200, 2), (failed.Outcome!.Accepted, failed.Outcome.Failed, failed.Outcome.FailedBatches));
         Assert.Equal((100, 200), (failed.Outcome.BaselineAfter, failed.Outcome.UncertainAfter));
@@ -394,6 +425,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
         var run = await host.RunAsync("s1");
 
         // Assert
+        Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Equal(1, run.Outcome!.FailedBatches);
         Assert.Equal(0, run.Outcome.BaselineAfter);
         Assert.Equal(2, _sandbox.Webhook.BadSignatures);

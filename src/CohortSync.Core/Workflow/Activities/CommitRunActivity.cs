@@ -69,7 +69,7 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
             var error = outcome.FailedBatches == 0
                 ? null
                 : string.Create(CultureInfo.InvariantCulture, $"{outcome.FailedBatches} batch(es) failed after retries; {outcome.Failed} of their changes did not settle and are sent again by the next run");
-            finished = await _runs.FinishAsync(run.RunId, r => r with { Status = RunStatus.Completed, Outcome = outcome, Error = error }, cancellationToken);
+            finished = await _runs.FinishAsync(run.RunId, r => r with { Status = RunStatuses.Of(outcome), Outcome = outcome, Error = error }, cancellationToken);
 
             // Only a run that left nothing pending may mark the export as synced: otherwise "unchanged" would skip the retry.
             if (outcome.FailedBatches == 0 && run.Export?.ComputedAt is { } computedAt)

@@ -120,7 +120,7 @@ public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncL
         var run = await host.RunAsync("s1");
 
         // Assert
-        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(RunStatus.CompletedWithRejections, run.Status);
         Assert.Equal(2, run.Plan!.Invalid);
         Assert.Equal(1, run.Plan.SkipReasons["productboard: email is not a valid address"]);
         Assert.Equal(1, run.Plan.SkipReasons["productboard: external id longer than 256 characters"]);

@@ -128,7 +128,7 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
         await Pushwoosh.WhenIdleAsync();
 
         // Assert
-        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(RunStatus.CompletedWithRejections, run.Status);
         Assert.Equal(3, run.Plan!.Invalid);
         Assert.Equal(2, run.Plan.SkipReasons["invalid email: needs exactly one '@'"]);
         Assert.Equal(1, run.Plan.SkipReasons["invalid email: contains spaces or control characters"]);
