@@ -39,6 +39,11 @@ public sealed record SendRequest(
     long StartedAt = 0,
     DeliveryLog? Delivery = null)
 {
+    private IReadOnlyList<MemberChange>? _members;
+
+    /// <summary>The changes decoded (keys and carried fields), once for the request, in the same order.</summary>
+    public IReadOnlyList<MemberChange> Members => _members ??= MemberChange.DecodeAll(Changes);
+
     /// <summary>Records that the destination answered for these changes (positions in <see cref="Changes"/>): accepted
     /// unless among <paramref name="rejections"/>.</summary>
     public void Settled(IEnumerable<int> indexes, IEnumerable<MemberRejection>? rejections = null) => Delivery?.Settle(indexes, rejections);
