@@ -226,15 +226,32 @@ public class AmplitudeClient
             return DateTimeOffset.MinValue;
         }
 
-        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var epochMs))
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var epoch))
         {
-            return DateTimeOffset.FromUnixTimeMilliseconds(epochMs);
+            return FromEpoch(epoch);
         }
 
         return value.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
             ? parsed
             : DateTimeOffset.MinValue;
     }
+
+    /// <summary>
+    /// Reads an epoch number in either unit: Amplitude's public sample of the cohort list gives <c>lastComputed</c> in
+    /// seconds, other answers in milliseconds. A number below 100,000,000,000 is seconds (as milliseconds it would be before
+    /// 1973-03-04; as seconds it reaches to 5138), anything larger milliseconds.
+    /// </summary>
+    public static DateTimeOffset FromEpoch(double epoch)
+    {
+        var milliseconds = Math.Abs(epoch) < SecondsBelow ? epoch * 1000 : epoch;
+        return milliseconds is >= MinEpochMilliseconds and <= MaxEpochMilliseconds
+            ? DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(milliseconds))
+            : DateTimeOffset.MinValue;
+    }
+
+    private const double SecondsBelow = 100_000_000_000;
+    private const double MinEpochMilliseconds = -62_135_596_800_000;
+    private const double MaxEpochMilliseconds = 253_402_300_799_999;
 
     private static string Truncate(string text) => text.Length <= 200 ? text : text[..200];
 }

@@ -14,6 +14,9 @@ namespace CohortSync.Connectors.Amplitude;
 /// </summary>
 public sealed class AmplitudeCohortExporter : ICohortExporter
 {
+    /// <summary>The most members Amplitude's cohort export (Behavioral Cohorts API) serves: 2,000,000.</summary>
+    public const long MaxExportMembers = 2_000_000;
+
     private static readonly string[] IdColumns = ["user_id", "amplitude_id"];
     private readonly AmplitudeClient _client;
     private readonly IExportStore _exports;
@@ -40,6 +43,13 @@ public sealed class AmplitudeCohortExporter : ICohortExporter
         if (cohort.Archived)
         {
             throw new ValidationException($"Amplitude cohort '{connection.CohortId}' is archived: restore it in Amplitude, or point the sync at another cohort");
+        }
+
+        if (cohort.Size > MaxExportMembers)
+        {
+            throw new ValidationException(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"Amplitude cohort '{connection.CohortId}' has {cohort.Size:N0} members; Amplitude's cohort export serves at most {MaxExportMembers:N0}: split the cohort, or narrow it, in Amplitude"));
         }
 
         var deadline = now + TimeSpan.FromMinutes(Minutes(source, "exportDeadlineMinutes", 60));

@@ -74,6 +74,25 @@ public sealed class AmplitudeSandbox
         project.Cohorts[cohortId] = new Cohort(cohortId, name, members.ToList(), computedAt ?? DateTimeOffset.UtcNow, Archived: false, MalformedAtLine: null);
     }
 
+    /// <summary>
+    /// The most members Amplitude's cohort export serves (2,000,000, its documented limit): a larger cohort's export request
+    /// is refused with 400.
+    /// </summary>
+    public const long MaxExportMembers = 2_000_000;
+
+    /// <summary>
+    /// Writes <c>lastComputed</c> in epoch seconds, as Amplitude's public sample of the cohort list does, instead of
+    /// milliseconds (which the sandbox writes by default; the API reference does not fix the unit).
+    /// </summary>
+    public bool LastComputedInSeconds { get; set; }
+
+    /// <summary>Makes the cohort list report a size for a cohort without holding that many members (a cohort too large to export).</summary>
+    public void SetReportedSize(string region, string apiKey, string cohortId, long size)
+    {
+        var project = _projects[Key(region, apiKey)];
+        project.Cohorts[cohortId] = project.Cohorts[cohortId] with { ReportedSize = size };
+    }
+
     /// <summary>Archives a cohort.</summary>
     public void Archive(string region, string apiKey, string cohortId)
     {
@@ -94,7 +113,7 @@ public sealed class AmplitudeSandbox
     internal static void MapRoutes(WebApplication app)
     {
         var api = app.MapGroup("/amplitude/{region}");
-        api.MapGet("/api/3/cohorts", (HttpContext c, string region, AmplitudeSandbox s) => s.ServeAsync(c, region, ListCohorts));
+        api.MapGet("/api/3/cohorts", (HttpContext c, string region, AmplitudeSandbox s) => s.ServeAsync(c, region, s.ListCohorts));
         api.MapGet("/api/5/cohorts/request/{cohortId}", (HttpContext c, string region, string cohortId, AmplitudeSandbox s) =>
             s.ServeAsync(c, region, p => s.RequestExport(c, p, cohortId)));
         api.MapGet("/api/5/cohorts/request-status/{requestId}", (HttpContext c, string region, string requestId, AmplitudeSandbox s) =>
@@ -171,14 +190,14 @@ public sealed class AmplitudeSandbox
             && string.Equals(project.SecretKey, decoded[(colon + 1)..], StringComparison.Ordinal);
     }
 
-    private static IResult ListCohorts(Project project) => Results.Json(new
+    private IResult ListCohorts(Project project) => Results.Json(new
     {
         cohorts = project.Cohorts.Values.Select(c => new
         {
             id = c.Id,
             name = c.Name,
-            size = c.Members.Count,
-            lastComputed = c.LastComputed.ToUnixTimeMilliseconds(),
+            size = c.ReportedSize ?? c.Members.Count,
+            lastComputed = LastComputedInSeconds ? c.LastComputed.ToUnixTimeSeconds() : c.LastComputed.ToUnixTimeMilliseconds(),
             lastMod = c.LastComputed.ToUnixTimeMilliseconds(),
             archived = c.Archived,
             finished = true,
@@ -193,6 +212,12 @@ public sealed class AmplitudeSandbox
         if (!project.Cohorts.TryGetValue(cohortId, out var cohort) || cohort.Archived)
         {
             return Results.Json(new { error = new { http_code = 404, type = "not_found", message = "Cohort not found" } }, statusCode: 404);
+        }
+
+        // The message is the sandbox's: Amplitude documents the limit, not the words of its refusal.
+        if ((cohort.ReportedSize ?? cohort.Members.Count) > MaxExportMembers)
+        {
+            return Results.Json(new { error = new { http_code = 400, type = "bad_request", message = "Cohort is too large to download (over 2,000,000 users)" } }, statusCode: 400);
         }
 
         var now = DateTimeOffset.UtcNow;
@@ -319,7 +344,7 @@ public sealed class AmplitudeSandbox
         public int DownloadsThisMonth;
     }
 
-    private sealed record Cohort(string Id, string Name, IReadOnlyList<AmplitudeMember> Members, DateTimeOffset LastComputed, bool Archived, int? MalformedAtLine);
+    private sealed record Cohort(string Id, string Name, IReadOnlyList<AmplitudeMember> Members, DateTimeOffset LastComputed, bool Archived, int? MalformedAtLine, long? ReportedSize = null);
 
     private sealed record Export(string RequestId, Cohort Cohort, IReadOnlyList<string> PropertyKeys, DateTimeOffset ReadyAt);
 

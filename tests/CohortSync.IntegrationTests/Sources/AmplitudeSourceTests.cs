@@ -247,6 +247,45 @@ public sealed class AmplitudeSourceTests(AzuriteFixture azurite, ITestOutputHelp
         Assert.Equal(0, (await host.Baselines.LoadAsync("s1")).Count);
     }
 
+    [Fact]
+    public async Task Run_LastComputedInSeconds_ReadsTheRightTimeAndSkipsAnUnchangedCohort()
+    {
+        // Arrange: the cohort list gives lastComputed in epoch seconds, as Amplitude's public sample does.
+        _amplitude.LastComputedInSeconds = true;
+        var computed = new DateTimeOffset(2026, 12, 1, 9, 30, 0, TimeSpan.Zero);
+        _amplitude.SetCohort("us", ApiKey, CohortId, "Trial, no invite", Members(0, 100), computed);
+        await using var host = await Harness();
+        await CreateSyncAsync(host, "s1");
+
+        // Act
+        var first = await host.RunAsync("s1");
+        var second = await host.RunAsync("s1");
+
+        // Assert: the time read is the cohort's (not 1970-01-21), and the second run finds it unchanged.
+        Assert.Equal((RunStatus.Completed, computed), (first.Status, first.Export!.ComputedAt));
+        Assert.Contains(second.Plan!.Notes, n => n.StartsWith("cohort unchanged", StringComparison.Ordinal) && n.Contains("2026-12-01 09:30:00Z", StringComparison.Ordinal));
+        Assert.Equal(1, _amplitude.ExportRequests);
+    }
+
+    [Fact]
+    public async Task Run_CohortOverAmplitudesExportLimit_FailsNamingTheLimitAndRequestsNoExport()
+    {
+        // Arrange
+        _amplitude.SetReportedSize("us", ApiKey, CohortId, AmplitudeSandbox.MaxExportMembers + 1);
+        await using var host = await Harness();
+        await CreateSyncAsync(host, "s1");
+
+        // Act
+        var run = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("2,000,001 members", run.Error, StringComparison.Ordinal);
+        Assert.Contains("at most 2,000,000", run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, _amplitude.ExportRequests);
+        Assert.Equal(default, await host.Baselines.CountAsync("s1"));
+    }
+
     private static IEnumerable<AmplitudeMember> Members(int from, int count) =>
         Enumerable.Range(from, count).Select(i => new AmplitudeMember(
             $"user-{i}",
