@@ -117,7 +117,7 @@ public sealed class WebhookConnector : HttpConnector
             writer.WriteNumber("batch", request.BatchNumber);
             writer.WriteString("container", request.ContainerId);
             writer.WriteStartArray("changes");
-            foreach (var change in request.Changes)
+            foreach (var change in request.Members)
             {
                 WireFormat.WriteChange(writer, change);
             }
