@@ -48,7 +48,7 @@ public sealed class SendBatchActivity : IWorkflowActivity<SendBatchInput, BatchS
 
         // With fewer batches than parallel sends, they all run at once and share the limit between them.
         var share = 1.0 / Math.Max(1, Math.Min(plan.MaxParallelSends, plan.BatchCount));
-        var request = new SendRequest(sync.Id, run.RunId, batch.Number, plan.ContainerId ?? string.Empty, batch.Changes, share, started);
+        var request = new SendRequest(sync.Id, run.RunId, batch.Number, plan.ContainerId ?? string.Empty, batch.Changes, share, started, plan.LearnedRequestsPerSecond);
         var result = await connector.SendAsync(destination, request, cancellationToken);
         var rejections = result.Rejections.GroupBy(r => r.Index).Select(g => g.First()).OrderBy(r => r.Index).ToList();
         var outcome = new BatchOutcome
@@ -57,6 +57,7 @@ public sealed class SendBatchActivity : IWorkflowActivity<SendBatchInput, BatchS
             Accepted = batch.Changes.Count - rejections.Count,
             Rejections = rejections,
             Requests = result.Requests,
+            RequestsPerSecond = result.RequestsPerSecond,
         };
         await _store.SaveBatchOutcomeAsync(input.RunId, outcome, cancellationToken);
         _logger.BatchSent(input.RunId, batch.Number, outcome.Accepted, rejections.Count, result.Requests);
