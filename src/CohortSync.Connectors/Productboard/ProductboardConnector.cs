@@ -150,7 +150,7 @@ public sealed class ProductboardConnector : HttpConnector
         }
 
         await pacer.CompleteAsync(cancellationToken);
-        return new SendResult(rejections, requests);
+        return Result(rejections, requests, pacer);
     }
 
     // Add or update: one upsert carrying the company link. Returns the refusal reason, or null when accepted.
