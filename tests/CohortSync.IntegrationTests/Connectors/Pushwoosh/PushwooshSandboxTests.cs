@@ -53,17 +53,42 @@ public sealed class PushwooshSandboxTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task BulkSetTags_FewerThanFiftyDevices_IsRefusedWith400()
+    public async Task BulkSetTags_FewerThanFiftyDevices_IsAcceptedAndCountedUnlessTheMinimumIsRaised()
     {
+        // Arrange
+        Pushwoosh.AddUsers(Users(0, 2));
+
         // Act
-        using var response = await _http.PostAsync(new Uri("api/v2/audience/bulkSetTags", UriKind.Relative), Json(Bulk(PushwooshSandbox.DefaultServerToken, Users(0, 49), "append")));
-        var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        using var accepted = await _http.PostAsync(new Uri("api/v2/audience/bulkSetTags", UriKind.Relative), Json(Bulk(PushwooshSandbox.DefaultServerToken, Users(0, 2), "append")));
+        Pushwoosh.MinBulkDevices = 50;
+        using var refused = await _http.PostAsync(new Uri("api/v2/audience/bulkSetTags", UriKind.Relative), Json(Bulk(PushwooshSandbox.DefaultServerToken, Users(0, 2), "append")));
+        await Pushwoosh.WhenIdleAsync();
 
         // Assert
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("invalid request", body["message"]!.GetValue<string>());
-        Assert.Equal(1, Pushwoosh.SmallBulkRejected);
-        Assert.Equal(0, Pushwoosh.BulkJobs);
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.BadRequest), (accepted.StatusCode, refused.StatusCode));
+        Assert.Equal((2, 1), (Pushwoosh.SmallBulkRequests, Pushwoosh.SmallBulkRejected));
+        Assert.Equal(Users(0, 2).ToHashSet(), Pushwoosh.Members("Trial"));
+    }
+
+    [Fact]
+    public async Task BulkSetTags_SkippedUsers_AreListedApartFromUnknownUsersAndCounted()
+    {
+        // Arrange
+        Pushwoosh.AddUsers(Users(0, 4));
+        Pushwoosh.SkipUsers(Users(1, 1), "user_blocked");
+
+        // Act
+        using var accepted = await _http.PostAsync(new Uri("api/v2/audience/bulkSetTags", UriKind.Relative), Json(Bulk(PushwooshSandbox.DefaultServerToken, Users(0, 5), "append")));
+        var id = (await accepted.Content.ReadFromJsonAsync<JsonObject>())!;
+        await Pushwoosh.WhenIdleAsync();
+        var status = (await _http.GetFromJsonAsync<JsonObject>(new Uri($"api/v2/audience/bulkSetTags/{id["request_id"]}?detailed=true", UriKind.Relative)))!;
+
+        // Assert
+        Assert.Equal((3, 1, 1), (status["processed"]!.GetValue<int>(), status["failed"]!.GetValue<int>(), status["skipped"]!.GetValue<int>()));
+        var skipped = Assert.Single(status["skipped_devices"]!.AsArray())!;
+        Assert.Equal(("u1@example.com", "user_blocked"), (skipped["user_id"]!.GetValue<string>(), skipped["code"]!.GetValue<string>()));
+        Assert.Equal("u4@example.com", Assert.Single(status["errors"]!.AsArray())!["user_id"]!.GetValue<string>());
+        Assert.Equal(new HashSet<string>(["u0@example.com", "u2@example.com", "u3@example.com"]), Pushwoosh.Members("Trial"));
     }
 
     [Fact]
@@ -143,23 +168,21 @@ public sealed class PushwooshSandboxTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task SetTags_ServerTokenInTheHeader_IsAnAuthErrorAndDeviceTokenIsAccepted()
+    public async Task SetTags_WithoutHwid_Is400AndWithHwidNeedsTheDeviceTokenInTheHeader()
     {
-        // Arrange
-        Pushwoosh.AddUsers(["a@example.com"]);
-
         // Act
-        using var wrong = await _http.SendAsync(SetTags(PushwooshSandbox.DefaultServerToken, "a@example.com"));
-        using var right = await _http.SendAsync(SetTags(PushwooshSandbox.DefaultDeviceToken, "a@example.com"));
-        using var unknownUser = await _http.SendAsync(SetTags(PushwooshSandbox.DefaultDeviceToken, "nobody@example.com"));
+        using var noHwid = await _http.SendAsync(SetTags(PushwooshSandbox.DefaultDeviceToken, userId: "a@example.com"));
+        using var wrongToken = await _http.SendAsync(SetTags(PushwooshSandbox.DefaultServerToken, hwid: "HW-1"));
+        using var right = await _http.SendAsync(SetTags(PushwooshSandbox.DefaultDeviceToken, hwid: "HW-1"));
+        var refusal = (await noHwid.Content.ReadFromJsonAsync<JsonObject>())!;
         await Pushwoosh.WhenIdleAsync();
 
         // Assert
-        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, unknownUser.StatusCode);
-        Assert.Equal(["a@example.com"], Pushwoosh.Members("Trial"));
-        Assert.Equal(1, Pushwoosh.UnknownUsersSkipped);
+        Assert.Equal(HttpStatusCode.BadRequest, noHwid.StatusCode);
+        Assert.Equal((400, "hwid is required"), (refusal["status_code"]!.GetValue<int>(), refusal["status_message"]!.GetValue<string>()));
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.OK), (wrongToken.StatusCode, right.StatusCode));
+        Assert.Equal((1, 1), (Pushwoosh.SetTagsWithoutHwid, Pushwoosh.UnknownUsersSkipped));
+        Assert.Empty(Pushwoosh.Members("Trial"));
     }
 
     [Fact]
@@ -234,20 +257,27 @@ public sealed class PushwooshSandboxTests : IAsyncLifetime, IDisposable
 
     private static JsonObject ListTags() => new() { ["request"] = new JsonObject { ["auth"] = PushwooshSandbox.DefaultServerToken } };
 
-    private static HttpRequestMessage SetTags(string headerToken, string user)
+    private static HttpRequestMessage SetTags(string headerToken, string? hwid = null, string? userId = null)
     {
-        var body = new JsonObject
+        var request = new JsonObject
         {
-            ["request"] = new JsonObject
-            {
-                ["application"] = App,
-                ["userId"] = user,
-                ["tags"] = new JsonObject { [Tag] = new JsonObject { ["operation"] = "append", ["value"] = new JsonArray("Trial") } },
-            },
+            ["application"] = App,
+            ["tags"] = new JsonObject { [Tag] = new JsonObject { ["operation"] = "append", ["value"] = new JsonArray("Trial") } },
         };
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri("json/1.3/setTags", UriKind.Relative)) { Content = Json(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Token", headerToken);
-        return request;
+        if (hwid is not null)
+        {
+            request["hwid"] = hwid;
+        }
+
+        if (userId is not null)
+        {
+            request["userId"] = userId;
+        }
+
+        var body = new JsonObject { ["request"] = request };
+        var message = new HttpRequestMessage(HttpMethod.Post, new Uri("json/1.3/setTags", UriKind.Relative)) { Content = Json(body) };
+        message.Headers.Authorization = new AuthenticationHeaderValue("Token", headerToken);
+        return message;
     }
 
     private static StringContent Json(JsonNode body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
