@@ -3,21 +3,23 @@ using System.Text.Json;
 
 namespace CohortSync.Connectors.Pushwoosh;
 
-/// <summary>A list tag operation on one user: the change's position in its batch, the user id (the email) and the operator.</summary>
+/// <summary>A list tag operation on one user: the change's position in its batch, the Pushwoosh user id and the operator.</summary>
 /// <param name="Index">The change's index in <see cref="Core.Ports.SendRequest.Changes"/>.</param>
-/// <param name="UserId">The Pushwoosh user id: the member's email.</param>
+/// <param name="UserId">The Pushwoosh user id: the member's email or user id, as the destination's <c>identifier</c> says.</param>
 /// <param name="Operator"><c>append</c> (add, update) or <c>remove</c>.</param>
 public readonly record struct TagChange(int Index, string UserId, string Operator);
 
-/// <summary>One device <c>bulkSetTags</c> could not update, as its detailed status reports it.</summary>
+/// <summary>One device a bulk job did not update, as its detailed status names it.</summary>
 /// <param name="UserId">The device's <c>user_id</c>, if it had one.</param>
-/// <param name="Code">The vendor's error code (sandbox: <c>user_not_found</c>), or null.</param>
-public sealed record DeviceFailure(string? UserId, string? Code);
+/// <param name="Code">The vendor's code (sandbox: <c>user_not_found</c>, or the skip reason), or null.</param>
+/// <param name="Skipped">True when listed among the skipped devices rather than the errors.</param>
+public sealed record DeviceFailure(string? UserId, string? Code, bool Skipped = false);
 
-/// <summary>A bulk request's status: its state and, when detailed, the devices that failed.</summary>
+/// <summary>A bulk request's status: its state, the devices it names as failed or skipped, and the counts it reports.</summary>
 /// <param name="Status">The state as sent (<c>Pending</c>, <c>Processing</c>, <c>Completed</c>, <c>Failed</c>, ...).</param>
-/// <param name="Failures">Devices that failed.</param>
-public sealed record BulkStatus(string Status, IReadOnlyList<DeviceFailure> Failures)
+/// <param name="Failures">Devices named in <c>errors</c> and <c>skipped_devices</c>.</param>
+/// <param name="Unsettled">How many devices the counts <c>failed</c> and <c>skipped</c> report (null when neither is sent).</param>
+public sealed record BulkStatus(string Status, IReadOnlyList<DeviceFailure> Failures, int? Unsettled = null)
 {
     /// <summary>True when the job finished, with or without device failures.</summary>
     public bool IsCompleted => Status.ToUpperInvariant() is "COMPLETED" or "DONE" or "FINISHED" or "SUCCESS" or "SUCCEEDED";
@@ -40,7 +42,7 @@ public sealed record TagInfo(string Name, int Type);
 /// Pushwoosh request bodies and response readers. Bodies are written with <see cref="Utf8JsonWriter"/> so their byte size is
 /// known exactly (requests must stay under 2 MB); the Server API token goes in the body's <c>auth</c> field, never a header.
 /// </summary>
-public static class PushwooshWire
+public static partial class PushwooshWire
 {
     /// <summary>Pushwoosh's list tag type.</summary>
     public const int ListTagType = 3;
@@ -100,27 +102,6 @@ public static class PushwooshWire
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>
-    /// A Device API <c>setTags</c> body for one user: <c>{"request":{"application","userId","tags":{tag:{"operation","value":[value]}}}}</c>.
-    /// The token goes in the <c>Authorization: Token</c> header.
-    /// </summary>
-    public static byte[] SetTags(string application, TagChange change, string tagName, string value) =>
-        Write(writer =>
-        {
-            writer.WriteStartObject("request");
-            writer.WriteString("application", application);
-            writer.WriteString("userId", change.UserId);
-            writer.WriteStartObject("tags");
-            writer.WriteStartObject(tagName);
-            writer.WriteString("operation", change.Operator);
-            writer.WriteStartArray("value");
-            writer.WriteStringValue(value);
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        });
-
     /// <summary>A <c>listTags</c> body: <c>{"request":{"auth"}}</c>.</summary>
     public static byte[] ListTags(string auth) =>
         Write(writer =>
@@ -148,60 +129,6 @@ public static class PushwooshWire
             writer.WriteEndObject();
         });
 
-    /// <summary>
-    /// Splits devices into requests of at most <paramref name="maxDevices"/> devices and <paramref name="maxBytes"/> bytes of
-    /// device JSON, as evenly as possible: a batch that holds at least the bulk minimum never leaves a small remainder.
-    /// </summary>
-    /// <returns>The (start, count) of each request, in order.</returns>
-    public static IReadOnlyList<(int Start, int Count)> Split(IReadOnlyList<int> deviceBytes, int maxDevices, int maxBytes)
-    {
-        ArgumentNullException.ThrowIfNull(deviceBytes);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDevices);
-        var n = deviceBytes.Count;
-        if (n == 0)
-        {
-            return [];
-        }
-
-        long total = 0;
-        foreach (var size in deviceBytes)
-        {
-            if (size + 1 > maxBytes)
-            {
-                throw new ArgumentException("a device is larger than a whole request", nameof(deviceBytes));
-            }
-
-            total += size + 1;
-        }
-
-        var parts = (int)Math.Max((n + maxDevices - 1) / maxDevices, (total + maxBytes - 1) / maxBytes);
-        for (; ; parts++)
-        {
-            var result = new List<(int, int)>(parts);
-            var fits = true;
-            var start = 0;
-            for (var p = 0; p < parts && fits; p++)
-            {
-                // Spread the remainder over the first parts, so sizes differ by at most one.
-                var count = (n / parts) + (p < n % parts ? 1 : 0);
-                long bytes = 0;
-                for (var i = start; i < start + count; i++)
-                {
-                    bytes += deviceBytes[i] + 1;
-                }
-
-                fits = bytes <= maxBytes;
-                result.Add((start, count));
-                start += count;
-            }
-
-            if (fits)
-            {
-                return result;
-            }
-        }
-    }
-
     /// <summary>Reads <c>request_id</c> from a <c>bulkSetTags</c> answer, or null when there is none.</summary>
     public static string? ReadRequestId(string json)
     {
@@ -213,8 +140,8 @@ public static class PushwooshWire
     }
 
     /// <summary>
-    /// Reads a bulk status (schema UNVERIFIED, the sandbox's): <c>{"request_id","status","errors":[{"user_id","code"}]}</c>.
-    /// Returns null when the body has no <c>status</c>.
+    /// Reads a bulk status (schema UNVERIFIED, the sandbox's): <c>{"request_id","status","failed","skipped",
+    /// "errors":[{"user_id","code"}],"skipped_devices":[{"user_id","code"}]}</c>. Returns null when the body has no <c>status</c>.
     /// </summary>
     public static BulkStatus? ReadStatus(string json)
     {
@@ -226,18 +153,12 @@ public static class PushwooshWire
         }
 
         var failures = new List<DeviceFailure>();
-        if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var error in errors.EnumerateArray())
-            {
-                if (error.ValueKind == JsonValueKind.Object)
-                {
-                    failures.Add(new DeviceFailure(String(error, "user_id"), String(error, "code")));
-                }
-            }
-        }
-
-        return new BulkStatus(status.GetString()!, failures);
+        ReadDevices(root, "errors", skipped: false, failures);
+        ReadDevices(root, "skipped_devices", skipped: true, failures);
+        var failed = Count(root, "failed");
+        var skippedCount = Count(root, "skipped");
+        int? unsettled = failed is null && skippedCount is null ? null : (failed ?? 0) + (skippedCount ?? 0);
+        return new BulkStatus(status.GetString()!, failures, unsettled);
     }
 
     /// <summary>Reads a json/1.3 envelope, or null when the body is not one.</summary>
@@ -277,6 +198,23 @@ public static class PushwooshWire
         using var document = Parse(json);
         return document?.RootElement is { ValueKind: JsonValueKind.Object } root ? String(root, "message") : null;
     }
+
+    private static void ReadDevices(JsonElement root, string name, bool skipped, List<DeviceFailure> failures)
+    {
+        if (root.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in list.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.Object)
+                {
+                    failures.Add(new DeviceFailure(String(item, "user_id"), String(item, "code") ?? String(item, "reason"), skipped));
+                }
+            }
+        }
+    }
+
+    private static int? Count(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) && n >= 0 ? n : null;
 
     private static string? String(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String

@@ -48,8 +48,8 @@ internal sealed record TagOperation(string Tag, string Operator, IReadOnlyList<s
 /// <summary>One device of a bulk request, or the target of a setTags call: which identifier, which value, what to change.</summary>
 internal sealed record DeviceOperation(string IdentifierKind, string Identifier, IReadOnlyList<TagOperation> Tags);
 
-/// <summary>A device a bulk request could not update.</summary>
-internal sealed record DeviceError(string IdentifierKind, string Identifier, string Code, string Message);
+/// <summary>A device a bulk request did not update: an error (unknown user or device), or a skip (<see cref="Skipped"/>).</summary>
+internal sealed record DeviceError(string IdentifierKind, string Identifier, string Code, string Message, bool Skipped = false);
 
 /// <summary>A bulk request and its progress. The worker writes it; request threads read it once it is terminal.</summary>
 internal sealed class BulkJob(string id, string application, string token, IReadOnlyList<DeviceOperation> devices)

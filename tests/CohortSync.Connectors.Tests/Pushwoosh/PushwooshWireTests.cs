@@ -33,23 +33,6 @@ public sealed class PushwooshWireTests
     }
 
     [Fact]
-    public void SetTags_OneUser_WritesTheListOperationForTheUserId()
-    {
-        // Act
-        var body = PushwooshWire.SetTags("ABCDE-12345", new TagChange(3, "a@example.com", "append"), "Amplitude Cohorts", "Trial users");
-
-        // Assert
-        using var json = JsonDocument.Parse(body);
-        var request = json.RootElement.GetProperty("request");
-        Assert.Equal("ABCDE-12345", request.GetProperty("application").GetString());
-        Assert.Equal("a@example.com", request.GetProperty("userId").GetString());
-        Assert.False(request.TryGetProperty("auth", out _));
-        var tag = request.GetProperty("tags").GetProperty("Amplitude Cohorts");
-        Assert.Equal("append", tag.GetProperty("operation").GetString());
-        Assert.Equal("Trial users", tag.GetProperty("value")[0].GetString());
-    }
-
-    [Fact]
     public void AddListTag_Always_AsksForAListTagSpecificToApplicationAndUser()
     {
         // Act
@@ -142,6 +125,23 @@ public sealed class PushwooshWireTests
         Assert.True(status.IsCompleted);
         Assert.False(status.IsFailed);
         Assert.Equal(new DeviceFailure("x@example.com", "user_not_found"), Assert.Single(status.Failures));
+        Assert.Equal(1, status.Unsettled);
+    }
+
+    [Fact]
+    public void ReadStatus_SkippedDevices_ReadsThemBesideTheErrorsAndCountsBoth()
+    {
+        // Arrange
+        const string json = """{"status":"Completed","failed":1,"skipped":2,"errors":[{"user_id":"a","code":"user_not_found"}],"skipped_devices":[{"user_id":"b","code":"user_blocked"},{"user_id":"c","reason":"no_devices"}]}""";
+
+        // Act
+        var status = PushwooshWire.ReadStatus(json)!;
+
+        // Assert
+        Assert.Equal(
+            [new DeviceFailure("a", "user_not_found"), new DeviceFailure("b", "user_blocked", Skipped: true), new DeviceFailure("c", "no_devices", Skipped: true)],
+            status.Failures);
+        Assert.Equal(3, status.Unsettled);
     }
 
     [Theory]

@@ -1,9 +1,5 @@
-using System.Globalization;
 using System.Net;
-using CohortSync.Core.Definitions;
-using CohortSync.Core.Identity;
 using CohortSync.Core.Runs;
-using CohortSync.Sandbox;
 using CohortSync.Sandbox.Pushwoosh;
 using CohortSync.TestHelpers;
 
@@ -11,25 +7,8 @@ namespace CohortSync.IntegrationTests.Connectors.Pushwoosh;
 
 /// <summary>Whole runs on Azurite with the Pushwoosh connector talking real HTTP to the Pushwoosh sandbox.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : PushwooshRunTestBase(azurite)
 {
-    private const string ServerSecret = "pushwoosh-server";
-    private const string DeviceSecret = "pushwoosh-device";
-    private const string Cohort = "Trial users";
-    private readonly string _prefix = AzuriteFixture.NewTablePrefix();
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-pw-").FullName;
-    private SandboxHost _sandbox = null!;
-
-    private PushwooshSandbox Pushwoosh => _sandbox.Get<PushwooshSandbox>();
-
-    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     [Fact]
     public async Task Run_TwoRuns_CreateTheListTagOnceAndReuseTheContainer()
     {
@@ -85,31 +64,6 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Equal(9_900, third.Outcome.BaselineAfter);
         Assert.Equal(0, Pushwoosh.SmallBulkRejected);
         Assert.Equal(0, Pushwoosh.TooLarge);
-    }
-
-    [Fact]
-    public async Task Run_FewerThanFiftyChanges_GoThroughSetTagsWithTheDeviceToken()
-    {
-        // Arrange
-        await using var host = await Harness();
-        Pushwoosh.AddUsers(Emails(0, 210));
-        var cohort = WriteCohort(Emails(0, 200));
-        await CreateSyncAsync(host, "s1", cohort);
-        await host.RunAsync("s1");
-        var bulkJobs = Pushwoosh.BulkJobs;
-        WriteCohort(Emails(7, 196), cohort);
-
-        // Act
-        var run = await host.RunAsync("s1");
-        await Pushwoosh.WhenIdleAsync();
-
-        // Assert
-        Assert.Equal((RunStatus.Completed, 10, 0), (run.Status, run.Outcome!.Accepted, run.Outcome.Rejected));
-        Assert.Equal(10, Pushwoosh.RequestsTo("setTags"));
-        Assert.Equal(bulkJobs, Pushwoosh.BulkJobs);
-        Assert.Equal(0, Pushwoosh.SmallBulkRejected);
-        Assert.Equal(0, Pushwoosh.AuthFailures);
-        Assert.Equal(Emails(7, 196).ToHashSet(), Pushwoosh.Members(Cohort));
     }
 
     [Fact]
@@ -208,29 +162,6 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
     }
 
     [Fact]
-    public async Task Run_DeviceTokenRotated_RecoversAfterOne401()
-    {
-        // Arrange: a first small run caches the Device token; then it is rotated.
-        await using var host = await Harness();
-        Pushwoosh.AddUsers(Emails(0, 20));
-        var cohort = WriteCohort(Emails(0, 10));
-        await CreateSyncAsync(host, "s1", cohort);
-        await host.RunAsync("s1");
-        Pushwoosh.RotateToken(PushwooshSandbox.DefaultDeviceToken, "rotated-device-token");
-        host.Configuration["Secrets:" + DeviceSecret] = "rotated-device-token";
-        WriteCohort(Emails(0, 20), cohort);
-
-        // Act
-        var run = await host.RunAsync("s1");
-
-        // Assert
-        Assert.Equal((RunStatus.Completed, 10), (run.Status, run.Outcome!.Accepted));
-        Assert.Equal(1, Pushwoosh.AuthFailures);
-        await Pushwoosh.WhenIdleAsync();
-        Assert.Equal(Emails(0, 20).ToHashSet(), Pushwoosh.Members(Cohort));
-    }
-
-    [Fact]
     public async Task Run_DroppedConnectionsAndServerErrors_AreRetriedWithoutLossOrDuplicates()
     {
         // Arrange: the sends of the first run and the status reads of the second each meet a dropped connection and a 503.
@@ -307,49 +238,4 @@ public sealed class PushwooshConnectorTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Equal(remaining.ToHashSet(), Pushwoosh.Members(Cohort));
         Assert.Equal((260, 0, 0), (clean.Outcome!.BaselineAfter, clean.Outcome.UncertainAfter, clean.Outcome.FailedBatches));
     }
-
-    private Task<EngineHarness> Harness() => EngineHarness.StartAsync(
-        azurite.ConnectionString,
-        _prefix,
-        _sandbox,
-        secrets: new Dictionary<string, string>
-        {
-            [ServerSecret] = PushwooshSandbox.DefaultServerToken,
-            [DeviceSecret] = PushwooshSandbox.DefaultDeviceToken,
-        });
-
-    private Task CreateSyncAsync(EngineHarness host, string syncId, string cohortPath, int batchSize = 1000, int requestsPerSecond = 200, int? maxDevicesPerRequest = null)
-    {
-        var settings = new Dictionary<string, string>
-        {
-            ["baseUrl"] = _sandbox.BaseAddress.ToString(),
-            ["applicationCode"] = PushwooshSandbox.DefaultApplication,
-            ["deviceTokenSecretName"] = DeviceSecret,
-            ["statusPollDelayMs"] = "10",
-            ["requestsPerSecond"] = requestsPerSecond.ToString(CultureInfo.InvariantCulture),
-        };
-        if (maxDevicesPerRequest is { } max)
-        {
-            settings["maxDevicesPerRequest"] = max.ToString(CultureInfo.InvariantCulture);
-        }
-
-        var destination = new DestinationDefinition
-        {
-            Id = syncId + "-pw",
-            Name = "sandbox pushwoosh",
-            Type = "pushwoosh",
-            Settings = settings,
-            SecretName = ServerSecret,
-        };
-        return host.CreateSyncAsync(syncId, destination, cohortPath, [new IdentifierMapping("email", KeyKind.Email)], batchSize: batchSize, cohortName: Cohort);
-    }
-
-    private string WriteCohort(IEnumerable<string> emails, string? path = null)
-    {
-        path ??= Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCsv(path, ["user_id", "email"], emails.Select((e, i) => (IReadOnlyList<string?>)[$"user-{i}", e]));
-        return path;
-    }
-
-    private static IEnumerable<string> Emails(int start, int count) => Enumerable.Range(start, count).Select(i => $"u{i}@example.com");
 }
