@@ -147,7 +147,7 @@ internal sealed class BrazeScenario : Scenario
     }
 
     public override (DestinationDefinition, IReadOnlyDictionary<string, string>) Define(RecordingSandbox sandbox, double perSecond) =>
-        (Destination(Type, "bench-braze-dik", ("cluster", "US-03"), ("baseUrl", new Uri(sandbox.BaseAddress, "braze/us-03/").ToString()), ("requestsPerSecond", Rate(perSecond))),
+        (Destination(Type, "bench-braze-dik", ("cluster", "US-03"), ("mode", "partnerCohort"), ("partnerName", Braze(sandbox).PartnerName), ("baseUrl", new Uri(sandbox.BaseAddress, "braze/us-03/").ToString()), ("requestsPerSecond", Rate(perSecond))),
          new Dictionary<string, string> { ["bench-braze-dik"] = DataImportKey, ["braze-partner-key-us"] = Braze(sandbox).UsPartnerKey });
 
     public override bool IsSend(Arrival arrival) => arrival.Path.EndsWith("/cohorts/users", StringComparison.Ordinal);

@@ -59,6 +59,7 @@ public static class SandboxDemo
             cluster = "US-03",
             baseUrl = Url(host, "braze/us-03/"),
             dataImportKey = "demo-braze-data-import-key",
+            partnerName = host.Get<BrazeSandbox>().PartnerName,
             usPartnerKey = host.Get<BrazeSandbox>().UsPartnerKey,
             euPartnerKey = host.Get<BrazeSandbox>().EuPartnerKey,
         },

@@ -94,7 +94,7 @@ public sealed class BrazeDestination : TrialDestination
             Id = syncId + "-dest",
             Name = "trial braze",
             Type = "braze",
-            Settings = new Dictionary<string, string> { ["cluster"] = "US-03", ["baseUrl"] = Url(sandbox, "braze/us-03/") },
+            Settings = new Dictionary<string, string> { ["cluster"] = "US-03", ["baseUrl"] = Url(sandbox, "braze/us-03/"), ["mode"] = "partnerCohort", ["partnerName"] = sandbox!.Get<BrazeSandbox>().PartnerName },
             SecretName = Secret,
         }, new Dictionary<string, string> { [Secret] = ClientSecret, ["braze-partner-key-us"] = sandbox!.Get<BrazeSandbox>().UsPartnerKey });
 

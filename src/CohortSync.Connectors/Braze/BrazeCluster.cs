@@ -13,8 +13,8 @@ public enum BrazeKeyRegion
 }
 
 /// <summary>
-/// A Braze REST endpoint cluster (<c>US-01</c> … <c>US-08</c>, <c>EU-01</c>, <c>EU-02</c>, <c>AU-01</c>), its host for the
-/// cohort import endpoints, and which partner key it takes.
+/// A Braze REST endpoint cluster (<c>US-01</c> … <c>US-08</c>, <c>US-10</c>, <c>EU-01</c>, <c>EU-02</c>, <c>AU-01</c>,
+/// <c>ID-01</c>, <c>JP-01</c>, <c>KR-01</c>), its REST host, and which partner key it takes in partner mode.
 /// </summary>
 /// <param name="Name">The canonical name, e.g. <c>US-03</c>.</param>
 /// <param name="Host">The REST endpoint, e.g. <c>https://rest.iad-03.braze.com</c>.</param>
@@ -47,8 +47,9 @@ public sealed record BrazeCluster(string Name, string Host, BrazeKeyRegion KeyRe
         return Known.TryGetValue(name, out cluster);
     }
 
-    // BZ-CI @252c390 (braze-inc/braze-docs _docs/_partners/isv_partners/cohort_import.md). The AU-01 key region follows
-    // Segment's production client, which picks the EU key only when the endpoint contains "eu": an inference, UNVERIFIED.
+    // Hosts: Braze's "API and SDK endpoints" table (BZ-EP). Partner keys: BZ-CI says one key for every US cluster and one
+    // for the EU cluster(s); it names no other region, so AU-01, ID-01, JP-01 and KR-01 take the US key, as Segment's
+    // production client decides (the EU key only when the endpoint contains "eu"): an inference, UNVERIFIED.
     private static IEnumerable<BrazeCluster> Build()
     {
         for (var n = 1; n <= 8; n++)
@@ -56,8 +57,12 @@ public sealed record BrazeCluster(string Name, string Host, BrazeKeyRegion KeyRe
             yield return new BrazeCluster($"US-0{n}", $"https://rest.iad-0{n}.braze.com", BrazeKeyRegion.Us);
         }
 
+        yield return new BrazeCluster("US-10", "https://rest.us-10.braze.com", BrazeKeyRegion.Us);
         yield return new BrazeCluster("EU-01", "https://rest.fra-01.braze.eu", BrazeKeyRegion.Eu);
         yield return new BrazeCluster("EU-02", "https://rest.fra-02.braze.eu", BrazeKeyRegion.Eu);
         yield return new BrazeCluster("AU-01", "https://rest.au-01.braze.com", BrazeKeyRegion.Us);
+        yield return new BrazeCluster("ID-01", "https://rest.id-01.braze.com", BrazeKeyRegion.Us);
+        yield return new BrazeCluster("JP-01", "https://rest.jp-01.braze.com", BrazeKeyRegion.Us);
+        yield return new BrazeCluster("KR-01", "https://rest.kr-01.braze.com", BrazeKeyRegion.Us);
     }
 }

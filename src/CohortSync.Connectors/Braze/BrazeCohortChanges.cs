@@ -26,46 +26,39 @@ public static class BrazeCohortChanges
     /// <summary>Braze's cap: "Only 1,000 user_ids, device_ids, and aliases are allowed per request".</summary>
     public const int MaxIdentifiersPerRequest = 1_000;
 
-    /// <summary>The reason for a stored key that cannot be read (a corrupted snapshot).</summary>
-    public const string UnreadableKey = "stored key could not be read";
+    /// <summary>The reason for a key the partner import cannot carry (the destination's mode changed after Prepare).</summary>
+    public const string UnsupportedKind = "the Braze partner cohort import takes external ids, user aliases and device ids only";
 
-    /// <summary>Plans the requests for a batch.</summary>
-    /// <param name="changes">The batch, in order.</param>
+    /// <summary>
+    /// Plans the requests for a batch. Keys are not validated again: Prepare ran <see cref="BrazeIdentifierRules.Check"/> on
+    /// every one; only a kind this endpoint cannot carry is refused (a destination switched to this mode after Prepare).
+    /// </summary>
+    /// <param name="members">The batch, decoded once by Core, in order.</param>
     /// <param name="maxIdentifiers">Identifiers per request (Braze's cap by default).</param>
-    public static BrazeSendPlan Plan(IReadOnlyList<SnapshotChange> changes, int maxIdentifiers = MaxIdentifiersPerRequest)
+    public static BrazeSendPlan Plan(IReadOnlyList<MemberChange> members, int maxIdentifiers = MaxIdentifiersPerRequest)
     {
-        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(members);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxIdentifiers);
         var requests = new List<BrazeRequestChanges>();
         var rejections = new List<MemberRejection>();
         var adds = new Accumulator();
         var removes = new Accumulator();
-        var indexes = new List<int>(Math.Min(maxIdentifiers, changes.Count));
-        for (var i = 0; i < changes.Count; i++)
+        var indexes = new List<int>(Math.Min(maxIdentifiers, members.Count));
+        for (var i = 0; i < members.Count; i++)
         {
-            DestinationKey key;
-            try
+            var member = members[i];
+            if (member.Key.Kind is not (KeyKind.UserId or KeyKind.DeviceId or KeyKind.Alias))
             {
-                key = DestinationKey.Decode(changes[i].Entry.Key);
-            }
-            catch (FormatException)
-            {
-                rejections.Add(new MemberRejection(i, UnreadableKey));
+                rejections.Add(new MemberRejection(member.Index, UnsupportedKind));
                 continue;
             }
 
-            if (BrazeIdentifierRules.Check(key) is { } reason)
-            {
-                rejections.Add(new MemberRejection(i, reason));
-                continue;
-            }
-
-            (changes[i].Kind == ChangeKind.Remove ? removes : adds).Add(key);
-            indexes.Add(i);
+            (member.Kind == ChangeKind.Remove ? removes : adds).Add(member.Key);
+            indexes.Add(member.Index);
             if (indexes.Count == maxIdentifiers)
             {
                 requests.Add(Flush(removes, adds, indexes));
-                indexes = new List<int>(Math.Min(maxIdentifiers, changes.Count - i));
+                indexes = new List<int>(Math.Min(maxIdentifiers, members.Count - i));
             }
         }
 

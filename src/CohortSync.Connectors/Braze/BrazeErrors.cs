@@ -50,11 +50,10 @@ public static class BrazeErrors
         InvalidCohortId, InvalidCohortChanges, TooManyIdentifiers, InvalidName, InvalidCreatedAt,
     };
 
-    /// <summary>Reads the response's message: <c>message</c> of a JSON body, or the text itself; null when empty.</summary>
-    public static async Task<string?> ReadMessageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>The message of a response body: <c>message</c> of a JSON object, or the text itself; null when empty.</summary>
+    public static string? MessageOf(string? body)
     {
-        ArgumentNullException.ThrowIfNull(response);
-        var text = (await response.Content.ReadAsStringAsync(cancellationToken)).Trim();
+        var text = body?.Trim() ?? string.Empty;
         if (text.Length == 0)
         {
             return null;

@@ -6,7 +6,7 @@ using CohortSync.Core.Identity;
 namespace CohortSync.Connectors.Braze;
 
 /// <summary>
-/// What a Braze cohort import can carry, checked before anything is sent. Braze itself reports nothing per identifier (an
+/// What a Braze destination can carry, checked before anything is sent. Braze itself reports nothing per identifier (an
 /// unknown id is ignored silently), so these rules only refuse what could not be sent or could never match.
 /// </summary>
 public static class BrazeIdentifierRules
@@ -18,8 +18,11 @@ public static class BrazeIdentifierRules
     /// </summary>
     public const int MaxIdentifierBytes = 3_900;
 
-    /// <summary>The reason for a key of a kind Braze cohorts do not take.</summary>
-    public const string UnsupportedKind = "Braze takes external ids, user aliases and device ids only";
+    /// <summary>The reason for a key of a kind Braze takes in no mode.</summary>
+    public const string UnsupportedKind = "Braze takes external ids, user aliases, emails and device ids only";
+
+    /// <summary>The reason for an email key that is not an address.</summary>
+    public const string NotAnEmail = "not an email address";
 
     /// <summary>The reason for an alias without a label.</summary>
     public const string MissingAliasLabel = "a Braze user alias needs an alias label";
@@ -33,8 +36,11 @@ public static class BrazeIdentifierRules
     /// <summary>The reason for text that cannot be written as UTF-8 (a lone surrogate).</summary>
     public const string NotUnicode = "identifier is not valid Unicode text";
 
-    /// <summary>The key kinds the connector takes, in the chain order the design suggests.</summary>
-    public static IReadOnlyList<KeyKind> Kinds { get; } = [KeyKind.UserId, KeyKind.Alias, KeyKind.DeviceId];
+    /// <summary>The key kinds the partner cohort import takes, in the chain order the design suggests.</summary>
+    public static IReadOnlyList<KeyKind> PartnerKinds { get; } = [KeyKind.UserId, KeyKind.Alias, KeyKind.DeviceId];
+
+    /// <summary>The key kinds <c>/users/track</c> takes here (external id, alias, email), in the suggested chain order.</summary>
+    public static IReadOnlyList<KeyKind> TrackKinds { get; } = [KeyKind.UserId, KeyKind.Alias, KeyKind.Email];
 
     /// <summary>Returns why a key cannot go to Braze, or null. Never echoes the identifier.</summary>
     public static string? Check(DestinationKey key)
@@ -47,9 +53,18 @@ public static class BrazeIdentifierRules
                 return MissingAliasLabel;
             case KeyKind.Alias:
                 return CheckText(key.Value, key.Label);
+            case KeyKind.Email:
+                return CheckText(key.Value, null) ?? (IsAddress(key.Value) ? null : NotAnEmail);
             default:
                 return UnsupportedKind;
         }
+    }
+
+    // One '@' with text on both sides and no white space: Braze checks the rest and reports it per object.
+    private static bool IsAddress(string value)
+    {
+        var at = value.IndexOf('@', StringComparison.Ordinal);
+        return at > 0 && at == value.LastIndexOf('@') && at < value.Length - 1 && !value.Any(char.IsWhiteSpace);
     }
 
     private static string? CheckText(string value, string? label)

@@ -3,8 +3,8 @@ using System.ComponentModel.DataAnnotations;
 namespace CohortSync.Connectors.Braze;
 
 /// <summary>
-/// CohortSync's own side of the Braze partner cohort import: the partner name in the URL and the names (never the values)
-/// of the two partner API keys Braze issues to a partner, one valid on every US cluster and one on the EU clusters. Section
+/// CohortSync's own side of the Braze partner cohort import (<c>mode: partnerCohort</c>): the names (never the values) of
+/// the two partner API keys Braze issues to a partner, one valid on every US cluster and one on the EU clusters (the partner name is a destination setting, <c>partnerName</c>). Section
 /// <c>Connectors:Braze</c>; validated at start-up.
 /// </summary>
 public sealed class BrazeOptions
@@ -14,14 +14,6 @@ public sealed class BrazeOptions
 
     /// <summary>A Key Vault secret name: 1 to 127 letters, digits and dashes.</summary>
     private const string SecretNamePattern = "^[A-Za-z0-9-]{1,127}$";
-
-    /// <summary>
-    /// The <c>{partner_name}</c> path segment of <c>/partners/{partner_name}/cohorts</c>.
-    /// </summary>
-    /// <value>Default <c>amplitude</c>. UNVERIFIED: Braze documents the pattern, not Amplitude's literal segment.</value>
-    [Required]
-    [RegularExpression("^[a-z0-9_-]{1,64}$", ErrorMessage = "PartnerName must be 1 to 64 lower-case letters, digits, '_' or '-'")]
-    public string PartnerName { get; set; } = "amplitude";
 
     /// <summary>The name of the secret holding the partner API key valid on the US clusters (and AU-01, see the README).</summary>
     /// <value>Default <c>braze-partner-key-us</c>.</value>

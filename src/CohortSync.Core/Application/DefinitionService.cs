@@ -71,11 +71,23 @@ public sealed class DefinitionService
         await _store.DeleteSyncAsync(id, cancellationToken);
     }
 
+    // The connector's own check of its settings (IValidatesDestinationSettings), for a known type.
+    private void ValidateSettings(DestinationDefinition destination)
+    {
+        if (_destinations.Types.Contains(destination.Type, StringComparer.OrdinalIgnoreCase)
+            && _destinations.Resolve(destination.Type) is IValidatesDestinationSettings connector
+            && connector.ValidateSettings(destination) is { Count: > 0 } errors)
+        {
+            throw new ValidationException(errors.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal));
+        }
+    }
+
     private async Task<Saved<DestinationDefinition>> SaveDestinationAsync(
         DestinationDefinition destination, string? secret, string? etag, bool create, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
         DefinitionValidator.Validate(destination, _destinations.Types);
+        ValidateSettings(destination);
         if (secret is not null && destination.SecretName is null)
         {
             throw new ValidationException(new Dictionary<string, string[]> { ["secretName"] = ["a secret needs a secretName to be stored under"] });
@@ -123,7 +135,11 @@ public sealed class DefinitionService
         for (var i = 0; i < destinations.Count; i++)
         {
             var destination = destinations[i];
-            Collect(errors, $"destinations[{i}]", () => DefinitionValidator.Validate(destination, _destinations.Types));
+            Collect(errors, $"destinations[{i}]", () =>
+            {
+                DefinitionValidator.Validate(destination, _destinations.Types);
+                ValidateSettings(destination);
+            });
             if (destination.Id is { Length: > 0 } id && !inSet.TryAdd(id, destination))
             {
                 errors[$"destinations[{i}].id"] = [$"'{id}' is defined twice in this set"];

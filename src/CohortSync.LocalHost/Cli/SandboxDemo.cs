@@ -30,7 +30,7 @@ internal static class SandboxDemo
 
         var destinations = new (DestinationDefinition Destination, string Secret, IReadOnlyList<IdentifierMapping> Chain, IReadOnlyList<CarriedField> Carry)[]
         {
-            (Destination("demo-braze", "Braze (sandbox)", "braze", "demo-braze-key", ("cluster", S("braze", "cluster")), ("baseUrl", S("braze", "baseUrl"))),
+            (Destination("demo-braze", "Braze (sandbox)", "braze", "demo-braze-key", ("cluster", S("braze", "cluster")), ("baseUrl", S("braze", "baseUrl")), ("mode", "partnerCohort"), ("partnerName", S("braze", "partnerName"))),
                 S("braze", "dataImportKey"),
                 [new("user_id", KeyKind.UserId), new("device_id", KeyKind.DeviceId)],
                 []),

@@ -1,79 +1,17 @@
 namespace CohortSync.Sandbox.Braze;
 
-/// <summary>A user alias: a name under a label.</summary>
-/// <param name="Name">The alias name.</param>
-/// <param name="Label">The alias label.</param>
-public readonly record struct BrazeAlias(string Name, string Label);
-
 /// <summary>
-/// A Braze user profile that already exists in the workspace. Identified profiles have an external id; anonymous ones do
-/// not (Braze matches their device ids); any profile may carry aliases.
+/// A Braze workspace (app group) on one cluster, known by its Data Import Key (<c>client_secret</c>, partner import) and its
+/// REST API key (<c>/users/track</c>): its existing users, their custom attributes, and its partner cohorts. Thread-safe:
+/// every change and read takes the workspace's lock.
 /// </summary>
-public sealed class BrazeProfile
-{
-    internal BrazeProfile(string? externalId, IReadOnlyList<BrazeAlias> aliases, IReadOnlyList<string> deviceIds)
-    {
-        ExternalId = externalId;
-        Aliases = aliases;
-        DeviceIds = deviceIds;
-        Label = externalId
-            ?? (aliases.Count > 0 ? $"alias:{aliases[0].Label}:{aliases[0].Name}" : deviceIds.Count > 0 ? "device:" + deviceIds[0] : "profile");
-    }
-
-    /// <summary>The external id, or null for an anonymous profile.</summary>
-    public string? ExternalId { get; }
-
-    /// <summary>The profile's aliases.</summary>
-    public IReadOnlyList<BrazeAlias> Aliases { get; }
-
-    /// <summary>The profile's device ids.</summary>
-    public IReadOnlyList<string> DeviceIds { get; }
-
-    /// <summary>True when the profile has no external id.</summary>
-    public bool IsAnonymous => ExternalId is null;
-
-    /// <summary>How the inspection route names the profile: its external id, else <c>alias:{label}:{name}</c>, else <c>device:{id}</c>.</summary>
-    public string Label { get; }
-}
-
-/// <summary>One partner cohort in a workspace.</summary>
-public sealed class BrazeCohort
-{
-    internal BrazeCohort(string id) => Id = id;
-
-    /// <summary>The partner's cohort id.</summary>
-    public string Id { get; }
-
-    /// <summary>The name last set by the cohort-name endpoint; null when users arrived before any name.</summary>
-    public string? Name { get; internal set; }
-
-    /// <summary>The <c>created_at</c> last sent.</summary>
-    public string? CreatedAt { get; internal set; }
-
-    /// <summary>Calls of the cohort-name endpoint that created this cohort (0 or 1).</summary>
-    public int Creates { get; internal set; }
-
-    /// <summary>Calls of the cohort-name endpoint for this cohort after it existed (renames, or the same name again).</summary>
-    public int NameCalls { get; internal set; }
-
-    /// <summary>Calls that changed the name.</summary>
-    public int Renames { get; internal set; }
-
-    internal HashSet<BrazeProfile> MemberSet { get; } = [];
-
-    internal Dictionary<BrazeProfile, int> AddDeliveries { get; } = [];
-}
-
-/// <summary>
-/// A Braze workspace (app group) on one cluster, known by its Data Import Key (<c>client_secret</c>): its existing users and
-/// its partner cohorts. Thread-safe: every change and read takes the workspace's lock.
-/// </summary>
-public sealed class BrazeWorkspace
+public sealed partial class BrazeWorkspace
 {
     private readonly List<BrazeProfile> _profiles = [];
     private readonly Dictionary<string, BrazeProfile> _byExternalId = new(StringComparer.Ordinal);
     private readonly Dictionary<BrazeAlias, BrazeProfile> _byAlias = [];
     private readonly Dictionary<string, BrazeProfile> _byDeviceId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BrazeProfile> _byEmail = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, BrazeCohort> _cohorts = new(StringComparer.Ordinal);
     private int _ignored;
 
@@ -90,6 +28,9 @@ public sealed class BrazeWorkspace
 
     /// <summary>The cluster hosting the workspace, e.g. <c>US-03</c>.</summary>
     public string Cluster { get; }
+
+    /// <summary>The REST API key <c>/users/track</c> takes as <c>Authorization: Bearer</c>; null for none. Set it to rotate the key.</summary>
+    public string? RestApiKey { get; set; }
 
     /// <summary>The Data Import Key; set it to rotate the key.</summary>
     public string ClientSecret { get; set; }
@@ -124,10 +65,17 @@ public sealed class BrazeWorkspace
     }
 
     /// <summary>Adds an identified profile (with an external id).</summary>
-    public BrazeProfile AddIdentifiedUser(string externalId, IEnumerable<BrazeAlias>? aliases = null, IEnumerable<string>? deviceIds = null)
+    public BrazeProfile AddIdentifiedUser(string externalId, IEnumerable<BrazeAlias>? aliases = null, IEnumerable<string>? deviceIds = null, string? email = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(externalId);
-        return Add(new BrazeProfile(externalId, aliases?.ToArray() ?? [], deviceIds?.ToArray() ?? []));
+        return Add(new BrazeProfile(externalId, aliases?.ToArray() ?? [], deviceIds?.ToArray() ?? [], email));
+    }
+
+    /// <summary>Adds a profile known only by an email address (and perhaps aliases).</summary>
+    public BrazeProfile AddEmailUser(string email, IEnumerable<BrazeAlias>? aliases = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(email);
+        return Add(new BrazeProfile(null, aliases?.ToArray() ?? [], [], email));
     }
 
     /// <summary>Adds identified profiles for external ids.</summary>
@@ -147,49 +95,6 @@ public sealed class BrazeWorkspace
         return Add(new BrazeProfile(null, aliases?.ToArray() ?? [], deviceIds.ToArray()));
     }
 
-    /// <summary>A cohort, or null.</summary>
-    public BrazeCohort? Cohort(string cohortId)
-    {
-        lock (Gate)
-        {
-            return _cohorts.GetValueOrDefault(cohortId);
-        }
-    }
-
-    /// <summary>The cohorts.</summary>
-    public IReadOnlyList<BrazeCohort> Cohorts
-    {
-        get
-        {
-            lock (Gate)
-            {
-                return _cohorts.Values.ToList();
-            }
-        }
-    }
-
-    /// <summary>The members of a cohort, by <see cref="BrazeProfile.Label"/>.</summary>
-    public IReadOnlySet<string> Members(string cohortId)
-    {
-        lock (Gate)
-        {
-            return _cohorts.TryGetValue(cohortId, out var cohort)
-                ? cohort.MemberSet.Select(p => p.Label).ToHashSet(StringComparer.Ordinal)
-                : new HashSet<string>(StringComparer.Ordinal);
-        }
-    }
-
-    /// <summary>How many times each profile was named in an add of a cohort (a re-add counts; by label).</summary>
-    public IReadOnlyDictionary<string, int> AddDeliveries(string cohortId)
-    {
-        lock (Gate)
-        {
-            return _cohorts.TryGetValue(cohortId, out var cohort)
-                ? cohort.AddDeliveries.ToDictionary(d => d.Key.Label, d => d.Value, StringComparer.Ordinal)
-                : new Dictionary<string, int>(StringComparer.Ordinal);
-        }
-    }
-
     /// <summary>Forgets profiles and cohorts.</summary>
     public void Clear()
     {
@@ -199,76 +104,11 @@ public sealed class BrazeWorkspace
             _byExternalId.Clear();
             _byAlias.Clear();
             _byDeviceId.Clear();
+            _byEmail.Clear();
             _cohorts.Clear();
+            _dataPoints = 0;
+            _created = 0;
             _ignored = 0;
-        }
-    }
-
-    /// <summary>Creates or renames a cohort (the cohort-name endpoint). Caller holds <see cref="Gate"/>.</summary>
-    internal void NameCohort(string cohortId, string name, string createdAt)
-    {
-        if (_cohorts.TryGetValue(cohortId, out var cohort) && (cohort.Creates > 0 || cohort.Name is not null))
-        {
-            cohort.NameCalls++;
-            if (!string.Equals(cohort.Name, name, StringComparison.Ordinal))
-            {
-                cohort.Renames++;
-            }
-        }
-        else
-        {
-            cohort ??= _cohorts[cohortId] = new BrazeCohort(cohortId);
-            cohort.Creates++;
-        }
-
-        cohort.Name = name;
-        cohort.CreatedAt = createdAt;
-    }
-
-    /// <summary>
-    /// Applies one change object to a cohort: external ids and aliases match any existing profile, device ids anonymous
-    /// profiles only; anything else is ignored. Never creates a profile. Caller holds <see cref="Gate"/>.
-    /// </summary>
-    internal void Apply(string cohortId, IEnumerable<string> userIds, IEnumerable<string> deviceIds, IEnumerable<BrazeAlias> aliases, bool remove)
-    {
-        if (!_cohorts.TryGetValue(cohortId, out var cohort))
-        {
-            // The users endpoint takes a cohort id it has not been told the name of (Segment's key check posts to a
-            // made-up cohort id and expects success); the cohort exists from then on, unnamed.
-            cohort = _cohorts[cohortId] = new BrazeCohort(cohortId);
-        }
-
-        foreach (var id in userIds)
-        {
-            Touch(cohort, _byExternalId.GetValueOrDefault(id), remove);
-        }
-
-        foreach (var alias in aliases)
-        {
-            Touch(cohort, _byAlias.GetValueOrDefault(alias), remove);
-        }
-
-        foreach (var id in deviceIds)
-        {
-            // "If you pass in a device ID for an identified user, Braze will not add or remove that user."
-            Touch(cohort, _byDeviceId.GetValueOrDefault(id) is { IsAnonymous: true } profile ? profile : null, remove);
-        }
-    }
-
-    private void Touch(BrazeCohort cohort, BrazeProfile? profile, bool remove)
-    {
-        if (profile is null)
-        {
-            _ignored++;
-        }
-        else if (remove)
-        {
-            cohort.MemberSet.Remove(profile);
-        }
-        else
-        {
-            cohort.MemberSet.Add(profile);
-            cohort.AddDeliveries[profile] = cohort.AddDeliveries.GetValueOrDefault(profile) + 1;
         }
     }
 
@@ -278,7 +118,8 @@ public sealed class BrazeWorkspace
         {
             if ((profile.ExternalId is { } id && _byExternalId.ContainsKey(id))
                 || profile.Aliases.Any(_byAlias.ContainsKey)
-                || profile.DeviceIds.Any(_byDeviceId.ContainsKey))
+                || profile.DeviceIds.Any(_byDeviceId.ContainsKey)
+                || (profile.Email is { } mail && _byEmail.ContainsKey(mail)))
             {
                 throw new InvalidOperationException("a profile with one of these identifiers exists already");
             }
@@ -297,6 +138,11 @@ public sealed class BrazeWorkspace
             foreach (var device in profile.DeviceIds)
             {
                 _byDeviceId[device] = profile;
+            }
+
+            if (profile.Email is { } email)
+            {
+                _byEmail[email] = profile;
             }
 
             return profile;

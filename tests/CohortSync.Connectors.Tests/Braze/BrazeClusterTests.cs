@@ -10,6 +10,10 @@ public sealed class BrazeClusterTests
     [InlineData("EU01", "EU-01", "https://rest.fra-01.braze.eu", BrazeKeyRegion.Eu)]
     [InlineData(" eu-02 ", "EU-02", "https://rest.fra-02.braze.eu", BrazeKeyRegion.Eu)]
     [InlineData("AU-01", "AU-01", "https://rest.au-01.braze.com", BrazeKeyRegion.Us)]
+    [InlineData("US-10", "US-10", "https://rest.us-10.braze.com", BrazeKeyRegion.Us)]
+    [InlineData("JP-01", "JP-01", "https://rest.jp-01.braze.com", BrazeKeyRegion.Us)]
+    [InlineData("id01", "ID-01", "https://rest.id-01.braze.com", BrazeKeyRegion.Us)]
+    [InlineData("kr-01", "KR-01", "https://rest.kr-01.braze.com", BrazeKeyRegion.Us)]
     public void TryParse_KnownCluster_ReturnsItsHostAndKeyRegion(string text, string name, string host, BrazeKeyRegion region)
     {
         // Act
@@ -36,13 +40,14 @@ public sealed class BrazeClusterTests
     }
 
     [Fact]
-    public void All_DocumentedClusters_AreElevenWithEightInTheUs()
+    public void All_DocumentedClusters_AreFifteenWithNineInTheUsAndTwoOnTheEuKey()
     {
         // Act
         var all = BrazeCluster.All;
 
         // Assert
-        Assert.Equal(11, all.Count);
-        Assert.Equal(8, all.Count(c => c.Name.StartsWith("US-", StringComparison.Ordinal)));
+        Assert.Equal(15, all.Count);
+        Assert.Equal(9, all.Count(c => c.Name.StartsWith("US-", StringComparison.Ordinal)));
+        Assert.Equal(["EU-01", "EU-02"], all.Where(c => c.KeyRegion == BrazeKeyRegion.Eu).Select(c => c.Name));
     }
 }

@@ -1,5 +1,6 @@
 using CohortSync.Connectors.Braze;
 using CohortSync.Core.Identity;
+using CohortSync.Core.Ports;
 using CohortSync.Core.Snapshots;
 
 namespace CohortSync.Connectors.Tests.Braze;
@@ -13,7 +14,7 @@ public sealed class BrazeCohortChangesTests
         var changes = Enumerable.Range(0, 2_500).Select(i => Change(i % 5 == 0 ? ChangeKind.Remove : ChangeKind.Add, KeyKind.UserId, $"user-{i}")).ToList();
 
         // Act
-        var plan = BrazeCohortChanges.Plan(changes);
+        var plan = BrazeCohortChanges.Plan(Indexed(changes));
 
         // Assert
         Assert.Equal([1_000, 1_000, 500], plan.Requests.Select(r => r.Changes.Sum(c => c.IdentifierCount)));
@@ -35,7 +36,7 @@ public sealed class BrazeCohortChangesTests
         };
 
         // Act
-        var request = Assert.Single(BrazeCohortChanges.Plan(changes).Requests);
+        var request = Assert.Single(BrazeCohortChanges.Plan(Indexed(changes)).Requests);
 
         // Assert
         Assert.Equal(2, request.Changes.Count);
@@ -58,34 +59,30 @@ public sealed class BrazeCohortChangesTests
         var changes = new[] { Change(ChangeKind.Add, KeyKind.UserId, "u1") };
 
         // Act
-        var request = Assert.Single(BrazeCohortChanges.Plan(changes).Requests);
+        var request = Assert.Single(BrazeCohortChanges.Plan(Indexed(changes)).Requests);
 
         // Assert
         Assert.False(Assert.Single(request.Changes).ShouldRemove);
     }
 
     [Fact]
-    public void Plan_KeysBrazeCannotTake_AreRejectedByIndexAndNotSent()
+    public void Plan_KindThePartnerImportCannotCarry_RefusesItWithoutRevalidatingTheOthers()
     {
-        // Arrange
+        // Arrange: Prepare validated keys; a too-long id is not checked again here, an email (a mode switched after Prepare) is refused
         var changes = new[]
         {
             Change(ChangeKind.Add, KeyKind.UserId, "u1"),
             Change(ChangeKind.Add, KeyKind.Email, "someone@example.com"),
-            new SnapshotChange(ChangeKind.Add, SnapshotEntry.Create("garbage", null)),
             Change(ChangeKind.Add, KeyKind.UserId, new string('x', 4_000)),
         };
 
         // Act
-        var plan = BrazeCohortChanges.Plan(changes);
+        var plan = BrazeCohortChanges.Plan(Indexed(changes));
 
         // Assert
-        Assert.Equal(
-            [(1, BrazeIdentifierRules.UnsupportedKind), (2, BrazeCohortChanges.UnreadableKey), (3, BrazeIdentifierRules.TooLong)],
-            plan.Rejections.Select(r => (r.Index, r.Reason)));
+        Assert.Equal([(1, BrazeCohortChanges.UnsupportedKind)], plan.Rejections.Select(r => (r.Index, r.Reason)));
         var request = Assert.Single(plan.Requests);
-        Assert.Equal([0], request.Indexes);
-        Assert.Equal(["u1"], Assert.Single(request.Changes).UserIds);
+        Assert.Equal([0, 2], request.Indexes);
     }
 
     [Fact]
@@ -133,6 +130,8 @@ public sealed class BrazeCohortChangesTests
         Assert.DoesNotContain("user-1", text, StringComparison.Ordinal);
     }
 
-    private static SnapshotChange Change(ChangeKind kind, KeyKind keyKind, string value, string? label = null) =>
-        new(kind, SnapshotEntry.Create(new DestinationKey(keyKind, value, label).Encode(), null));
+    private static List<MemberChange> Indexed(IEnumerable<MemberChange> changes) => [.. changes.Select((c, i) => c with { Index = i })];
+
+    private static MemberChange Change(ChangeKind kind, KeyKind keyKind, string value, string? label = null) =>
+        new(0, kind, new DestinationKey(keyKind, value, label), new Dictionary<string, string>());
 }

@@ -11,6 +11,7 @@ using CohortSync.Core.Snapshots;
 using CohortSync.TestHelpers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moq;
 
@@ -240,12 +241,12 @@ public sealed class BrazeConnectorTests : IDisposable
             connector.EnsureContainerAsync(Destination(cluster), new ContainerRequest("s1", "c", null, DateTimeOffset.UnixEpoch), CancellationToken.None));
 
         // Assert
-        Assert.Contains("EU-01", error.Message, StringComparison.Ordinal);
+        Assert.Contains("EU-01", string.Join(" ", error.Errors["settings.cluster"]), StringComparison.Ordinal);
         Assert.Empty(stub.Requests);
     }
 
     [Fact]
-    public void Describe_AnyDestination_TakesTenRequestsOfThreeKindsAndSaysBrazeNeverCreatesUsers()
+    public void Describe_PartnerMode_TakesTenRequestsOfThreeKindsAndSaysBrazeNeverCreatesUsers()
     {
         // Act
         var capabilities = Connector(Ok()).Describe(Destination("US-03"));
@@ -273,14 +274,14 @@ public sealed class BrazeConnectorTests : IDisposable
     }
 
     private BrazeConnector Connector(StubHttpMessageHandler stub) =>
-        new(new HttpClient(stub), _secrets.Object, _limits, TimeProvider.System, Options.Create(new BrazeOptions()));
+        new(new HttpClient(stub), _secrets.Object, _limits, TimeProvider.System, Options.Create(new BrazeOptions()), NullLogger<BrazeConnector>.Instance);
 
     private static StubHttpMessageHandler Ok() =>
         new((_, _, _) => StubHttpMessageHandler.Status(HttpStatusCode.OK, "{\"message\":\"success\"}"));
 
     private static DestinationDefinition Destination(string? cluster, string? baseUrl = null)
     {
-        var settings = new Dictionary<string, string> { ["requestsPerSecond"] = "10000" };
+        var settings = new Dictionary<string, string> { ["requestsPerSecond"] = "10000", ["mode"] = "partnerCohort", ["partnerName"] = "amplitude" };
         if (cluster is not null)
         {
             settings["cluster"] = cluster;

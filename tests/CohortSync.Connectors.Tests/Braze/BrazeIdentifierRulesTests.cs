@@ -19,16 +19,28 @@ public sealed class BrazeIdentifierRulesTests
         Assert.Null(reason);
     }
 
-    [Theory]
-    [InlineData(KeyKind.Email)]
-    [InlineData(KeyKind.ExternalId)]
-    public void Check_KindBrazeCohortsDoNotTake_ReturnsUnsupportedKind(KeyKind kind)
+    [Fact]
+    public void Check_KindBrazeDoesNotTake_ReturnsUnsupportedKind()
     {
         // Act
-        var reason = BrazeIdentifierRules.Check(new DestinationKey(kind, "someone@example.com"));
+        var reason = BrazeIdentifierRules.Check(new DestinationKey(KeyKind.ExternalId, "x-1"));
 
         // Assert
         Assert.Equal(BrazeIdentifierRules.UnsupportedKind, reason);
+    }
+
+    [Theory]
+    [InlineData("someone@example.com", null)]
+    [InlineData("no-at-sign", BrazeIdentifierRules.NotAnEmail)]
+    [InlineData("two@@example.com", BrazeIdentifierRules.NotAnEmail)]
+    [InlineData("space @example.com", BrazeIdentifierRules.NotAnEmail)]
+    public void Check_Email_TakesAnAddressOnly(string email, string? expected)
+    {
+        // Act
+        var reason = BrazeIdentifierRules.Check(new DestinationKey(KeyKind.Email, email));
+
+        // Assert
+        Assert.Equal(expected, reason);
     }
 
     [Theory]

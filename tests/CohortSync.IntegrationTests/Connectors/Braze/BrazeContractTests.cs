@@ -12,7 +12,7 @@ namespace CohortSync.IntegrationTests.Connectors.Braze;
 
 /// <summary>
 /// Whole runs through the engine on Azurite, the Braze connector talking real HTTP to the Braze sandbox, which enforces
-/// the partner cohort-import contract (destination-apis.md §1.7).
+/// the partner cohort-import contract (destination-apis.md §1.7): destinations in <c>partnerCohort</c> mode.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
@@ -410,6 +410,8 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
             ["cluster"] = cluster,
             ["baseUrl"] = new Uri(_sandbox.BaseAddress, $"braze/{cluster.ToLowerInvariant()}/").ToString(),
             ["requestsPerSecond"] = requestsPerSecond.ToString(CultureInfo.InvariantCulture),
+            ["mode"] = "partnerCohort",
+            ["partnerName"] = _braze.PartnerName,
         },
         SecretName = DataImportKeyName,
     };
