@@ -148,7 +148,7 @@ public sealed class BrazeConnector : HttpConnector, IValidatesDestinationSetting
 
         await pacer.CompleteAsync(cancellationToken);
         BrazeLogs.DataPointsWritten(_logger, destination.Id, request.SyncId, request.BatchNumber, dataPoints, plan.Requests.Count);
-        return Result(rejections, plan.Requests.Count, pacer);
+        return Result(rejections, plan.Requests.Count, pacer) with { DataPoints = dataPoints };
     }
 
     private async Task<SendResult> SendPartnerAsync(DestinationDefinition destination, BrazeSettings settings, SendRequest request, CancellationToken cancellationToken)

@@ -60,7 +60,9 @@ public sealed record SendRequest(
 /// <param name="Requests">Requests the send took.</param>
 /// <param name="RequestsPerSecond">The rate the destination's credential had learned when the batch finished (null when it
 /// has a fixed rate or no limiter, or has learned nothing: it was never refused).</param>
-public sealed record SendResult(IReadOnlyList<MemberRejection> Rejections, int Requests, double? RequestsPerSecond = null);
+/// <param name="DataPoints">Units the vendor bills that the send wrote (Braze's data points: one per attribute written);
+/// null for a vendor that bills none.</param>
+public sealed record SendResult(IReadOnlyList<MemberRejection> Rejections, int Requests, double? RequestsPerSecond = null, int? DataPoints = null);
 
 /// <summary>
 /// A destination connector. Transient failures throw <see cref="Errors.RetryableDestinationException"/> (the engine retries);

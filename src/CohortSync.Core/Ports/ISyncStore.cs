@@ -91,6 +91,9 @@ public sealed record BatchOutcome
 
     /// <summary>The rate the destination's credential had learned when the batch finished (<see cref="SendResult.RequestsPerSecond"/>).</summary>
     public double? RequestsPerSecond { get; init; }
+
+    /// <summary>Units the vendor bills that the batch wrote (<see cref="SendResult.DataPoints"/>), or null.</summary>
+    public int? DataPoints { get; init; }
 }
 
 /// <summary>One refused change.</summary>

@@ -199,4 +199,8 @@ public sealed record RunOutcome
 
     /// <summary>Batches that failed.</summary>
     public int FailedBatches { get; init; }
+
+    /// <summary>Units the vendor bills that the run asked it to write (Braze's data points: one per attribute written; an
+    /// id Braze ignores is asked for but not billed), summed over its settled batches; null for a vendor that bills none.</summary>
+    public int? DataPoints { get; init; }
 }

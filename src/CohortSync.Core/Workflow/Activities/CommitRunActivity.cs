@@ -94,6 +94,7 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
         int acceptedCount = 0, rejected = 0, failed = 0, failedBatches = 0;
         var planned = run.Plan?.BatchCount ?? int.MaxValue;
         double? learned = null; // the credential's rate the last batch to report one had learned
+        int? dataPoints = null;
         await foreach (var batch in _store.ReadBatchesAsync(run.RunId, cancellationToken))
         {
             // A Prepare that was interrupted and ran again on a changed source may have left rows past the plan: not this run's.
@@ -107,6 +108,7 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
             failedBatches += settled is null ? 0 : 1;
             var refused = (batch.Outcome?.Rejections ?? batch.Progress?.Rejections ?? []).ToDictionary(r => r.Index, r => r.Reason);
             learned = batch.Outcome?.RequestsPerSecond ?? learned;
+            dataPoints = batch.Outcome?.DataPoints is { } points ? (dataPoints ?? 0) + points : dataPoints;
             for (var i = 0; i < batch.Changes.Count; i++)
             {
                 if (settled is not null && !settled.Contains(i))
@@ -138,6 +140,7 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
             Accepted = acceptedCount,
             Rejected = rejected,
             Failed = failed,
+            DataPoints = dataPoints,
             FailedBatches = failedBatches,
             RejectReasons = reasons,
             BaselineAfter = after.Members,

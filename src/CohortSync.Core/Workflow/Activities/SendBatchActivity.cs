@@ -83,6 +83,7 @@ public sealed class SendBatchActivity : IWorkflowActivity<SendBatchInput, BatchS
             Rejections = rejections,
             Requests = result.Requests,
             RequestsPerSecond = result.RequestsPerSecond,
+            DataPoints = result.DataPoints,
         };
         await _store.SaveBatchOutcomeAsync(input.RunId, outcome, cancellationToken);
         _logger.BatchSent(input.RunId, batch.Number, outcome.Accepted, rejections.Count, outcome.Requests);

@@ -67,6 +67,9 @@ public sealed class BrazeAttributeModeTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Equal(Users(0, 50).Concat(Users(100, 300)).ToHashSet(), _workspace.ArrayHolders(BrazeSettings.DefaultAttributeName, CohortName));
         Assert.Equal((500, 0, 20), (_workspace.ProfileCount, _workspace.CreatedProfiles, _workspace.IgnoredIdentifiers));
         Assert.Equal(400 + 100 + 50, _workspace.DataPoints);
+
+        // The report counts the writes asked for: the 20 ids Braze does not know are asked for and, being ignored, not billed.
+        Assert.Equal((420, 100, 50), (added.Outcome!.DataPoints, removed.Outcome!.DataPoints, readded.Outcome!.DataPoints));
         Assert.Contains(added.Plan.Notes, n => n.Contains("data point", StringComparison.Ordinal));
         Assert.Equal((0, 0, 0), (_braze.ValidationFailures, _braze.AuthFailures, _braze.RateLimitViolations));
     }
