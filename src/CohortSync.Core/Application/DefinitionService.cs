@@ -150,10 +150,11 @@ public sealed class DefinitionService
             if (Collect(errors, $"syncs[{i}]", () => CheckDestination(sync, destination)))
             {
                 // The set's earlier syncs and the stored syncs it does not replace.
-                stored ??= await _store.ListSyncsAsync(cancellationToken);
-                var others = syncs.Take(i).Concat(stored.Where(s => !syncs.Any(n => n.Id == s.Id)));
+                var earlier = syncs.Take(i).ToList();
+                async Task<IEnumerable<SyncDefinition>> Others() =>
+                    earlier.Concat((stored ??= await _store.ListSyncsAsync(cancellationToken)).Where(s => !syncs.Any(n => n.Id == s.Id)));
                 await CollectAsync(errors, $"syncs[{i}]", () => SyncExclusivityCheck.ThrowIfTakenAsync(
-                    _destinations, sync, destination, others, async (id, ct) => inSet.GetValueOrDefault(id) ?? (await _store.GetDestinationAsync(id, ct))?.Value, cancellationToken));
+                    _destinations, sync, destination, Others, async (id, ct) => inSet.GetValueOrDefault(id) ?? (await _store.GetDestinationAsync(id, ct))?.Value, cancellationToken));
             }
         }
 
@@ -235,7 +236,7 @@ public sealed class DefinitionService
         var stored = sync with { CreatedAt = existing?.Value.CreatedAt ?? _time.GetUtcNow() };
         var others = await _store.ListSyncsAsync(cancellationToken);
         await SyncExclusivityCheck.ThrowIfTakenAsync(
-            _destinations, sync, destination, others, async (id, ct) => (await _store.GetDestinationAsync(id, ct))?.Value, cancellationToken);
+            _destinations, sync, destination, () => Task.FromResult<IEnumerable<SyncDefinition>>(others), async (id, ct) => (await _store.GetDestinationAsync(id, ct))?.Value, cancellationToken);
         var warnings = new List<string>();
         var sameProject = others.Where(s => string.Equals(s.Source.Type, sync.Source.Type, StringComparison.OrdinalIgnoreCase)
             && string.Equals(s.Source.SecretName, sync.Source.SecretName, StringComparison.Ordinal));

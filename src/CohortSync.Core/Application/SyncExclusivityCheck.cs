@@ -10,12 +10,15 @@ namespace CohortSync.Core.Application;
 /// </summary>
 internal static class SyncExclusivityCheck
 {
-    /// <summary>Throws <see cref="ValidationException"/> on <c>destinationId</c> when one of <paramref name="others"/> holds the scope.</summary>
+    /// <summary>
+    /// Throws <see cref="ValidationException"/> on <c>destinationId</c> when one of <paramref name="others"/> (read only when
+    /// the sync's destination is exclusive) holds the scope.
+    /// </summary>
     public static async Task ThrowIfTakenAsync(
         IDestinationRegistry registry,
         SyncDefinition sync,
         DestinationDefinition? destination,
-        IEnumerable<SyncDefinition> others,
+        Func<Task<IEnumerable<SyncDefinition>>> others,
         Func<string, CancellationToken, Task<DestinationDefinition?>> destinationOf,
         CancellationToken cancellationToken)
     {
@@ -24,7 +27,7 @@ internal static class SyncExclusivityCheck
             return;
         }
 
-        foreach (var other in others.Where(o => !string.Equals(o.Id, sync.Id, StringComparison.Ordinal) && !string.IsNullOrEmpty(o.DestinationId)))
+        foreach (var other in (await others()).Where(o => !string.Equals(o.Id, sync.Id, StringComparison.Ordinal) && !string.IsNullOrEmpty(o.DestinationId)))
         {
             var theirs = Exclusivity(registry, await destinationOf(other.DestinationId, cancellationToken));
             if (theirs is not null && string.Equals(theirs.Scope, mine.Scope, StringComparison.Ordinal))
@@ -37,9 +40,21 @@ internal static class SyncExclusivityCheck
         }
     }
 
-    private static SyncExclusivity? Exclusivity(IDestinationRegistry registry, DestinationDefinition? destination) =>
-        destination is not null && registry.Types.Contains(destination.Type, StringComparer.OrdinalIgnoreCase)
-            && registry.Resolve(destination.Type) is IExclusiveDestination exclusive
-            ? exclusive.Exclusivity(destination)
-            : null;
+    private static SyncExclusivity? Exclusivity(IDestinationRegistry registry, DestinationDefinition? destination)
+    {
+        if (destination is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return registry.Resolve(destination.Type) is IExclusiveDestination exclusive ? exclusive.Exclusivity(destination) : null;
+        }
+        catch (NotFoundException)
+        {
+            // An unknown type is reported by the destination's own validation.
+            return null;
+        }
+    }
 }
