@@ -44,19 +44,33 @@ foreach (var scenario in Scenario.All.Where(s => options.Only is null || options
     }
 }
 
-Console.WriteLine();
-Console.WriteLine(Row.Table(rows));
-return rows.All(r => r.MeetsGoal) ? 0 : 1;
+if (rows.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine(Row.Table(rows));
+}
+
+// Issue 13: a vendor limit ten times below the destination's, answered with bare 429s; fixed rate against adaptive.
+IReadOnlyList<UnknownLimitRow> unknown = [];
+if (options.Only is null || options.Only.Contains(UnknownLimit.Name))
+{
+    unknown = await UnknownLimit.RunAsync(options, root);
+    Console.WriteLine();
+    Console.WriteLine(UnknownLimit.Table(unknown));
+}
+
+return rows.All(r => r.MeetsGoal) && unknown.Where(r => r.Mode.StartsWith("adaptive", StringComparison.Ordinal)).All(r => r.MeetsGoal) ? 0 : 1;
 
 /// <summary>Command-line options.</summary>
 internal sealed record BenchOptions(bool Quick, double Seconds, IReadOnlySet<string>? Only, int? BatchSize, int? Members)
 {
     public const string Usage = """
-        usage: CohortSync.DeliveryBench [--quick] [--seconds S] [--only braze,iterable,pushwoosh,productboard,webhook]
+        usage: CohortSync.DeliveryBench [--quick] [--seconds S] [--only braze,iterable,pushwoosh,productboard,webhook,unknown-limit]
                                         [--batch-size N] [--members N]
           --quick        about 3 s of sends a destination (a smoke run); default about 20 s
           --seconds S    target length of each send phase: the cohort is sized so requests = limit x S
-          --only         run these destinations only
+                         (the unknown-limit runs send for about 2 x S at the hidden limit, 12 s at least)
+          --only         run these destinations (and unknown-limit: fixed rate against adaptive) only
           --batch-size N the sync's batchSize (default: the destination's preferred size, else 1000; connectors cap it)
           --members N    cohort size for every destination run (overrides the sizing)
         """;

@@ -122,7 +122,7 @@ public sealed class BrazeConnector : HttpConnector
         }
 
         await pacer.CompleteAsync(cancellationToken);
-        return new SendResult(plan.Rejections, requests);
+        return Result(plan.Rejections, requests, pacer);
     }
 
     /// <summary>Formats a time as Braze's <c>created_at</c>: ISO-8601 with milliseconds and offset.</summary>

@@ -54,7 +54,10 @@ public abstract class HttpConnector : IDestinationConnector
     /// <inheritdoc/>
     public abstract Task<SendResult> SendAsync(DestinationDefinition destination, SendRequest request, CancellationToken cancellationToken);
 
-    /// <summary>The request limit for a destination: its <c>requestsPerSecond</c> setting, or the vendor's default.</summary>
+    /// <summary>
+    /// The request limit for a destination: its <c>requestsPerSecond</c> setting, or the vendor's default. It is the ceiling:
+    /// an adaptive credential (<see cref="AdaptiveRate"/>) slows below it on 429s without a hint and never goes above it.
+    /// </summary>
     protected double RequestsPerSecond(DestinationDefinition destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -63,11 +66,47 @@ public abstract class HttpConnector : IDestinationConnector
             : DefaultRequestsPerSecond;
     }
 
-    /// <summary>A pacer for one send activity's share of the destination's limit.</summary>
+    /// <summary>
+    /// Whether the destination's rate adapts to 429s that carry no hint of how long to wait: its <c>adaptiveRate</c> setting
+    /// (<c>true</c> by default; <c>false</c> keeps the rate fixed at <see cref="RequestsPerSecond"/>).
+    /// </summary>
+    protected static bool AdaptiveRate(DestinationDefinition destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        return !bool.TryParse(destination.Setting("adaptiveRate"), out var adaptive) || adaptive;
+    }
+
+    /// <summary>
+    /// The credential's limiter (one per credential in the process, at most <see cref="RequestsPerSecond"/>), seeded with the
+    /// rate an earlier run learned if it has learned nothing here yet.
+    /// </summary>
+    /// <param name="destination">The destination.</param>
+    /// <param name="learnedRequestsPerSecond">The rate the sync's earlier runs learned, or null.</param>
+    protected AdaptiveRateLimiter Limiter(DestinationDefinition destination, double? learnedRequestsPerSecond = null)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        return _limits.For(
+            $"{Type}|{destination.Setting("baseUrl") ?? destination.Setting("region") ?? string.Empty}|{destination.SecretName ?? destination.Id}",
+            RequestsPerSecond(destination),
+            learnedRequestsPerSecond,
+            AdaptiveRate(destination));
+    }
+
+    /// <summary>A pacer for one send activity's share of the credential's current rate.</summary>
     protected SharePacer Pacer(DestinationDefinition destination, SendRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return new SharePacer(RequestsPerSecond(destination), request.SenderShare, Time, request.StartedAt);
+        return new SharePacer(Limiter(destination, request.LearnedRequestsPerSecond), request.SenderShare, Time, request.StartedAt);
+    }
+
+    /// <summary>
+    /// A send's result with the rate its credential has learned (<see cref="AdaptiveRateLimiter.LearnedPermitsPerSecond"/>),
+    /// which the sync's next run starts near; none when the rate is fixed or nothing was learned.
+    /// </summary>
+    protected static SendResult Result(IReadOnlyList<MemberRejection> rejections, int requests, SharePacer pacer)
+    {
+        ArgumentNullException.ThrowIfNull(pacer);
+        return new SendResult(rejections, requests, pacer.Credential.LearnedPermitsPerSecond);
     }
 
     /// <summary>
@@ -84,7 +123,9 @@ public abstract class HttpConnector : IDestinationConnector
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(build);
-        var limiter = _limits.For($"{Type}|{destination.Setting("baseUrl") ?? destination.Setting("region") ?? string.Empty}|{destination.SecretName ?? destination.Id}", RequestsPerSecond(destination));
+        // The limiter of the destination's own credential: Pushwoosh sends some requests with another token (a destination
+        // with another secret name) under the same pacer.
+        var limiter = Limiter(destination);
         for (var attempt = 0; ; attempt++)
         {
             var secret = destination.SecretName is null ? null : await Secrets.GetSecretAsync(destination.SecretName, cancellationToken);
@@ -100,7 +141,7 @@ public abstract class HttpConnector : IDestinationConnector
             }
 
             using var request = build(secret);
-            request.Options.Set(ResilienceHandler.LimiterKey, limiter);
+            request.Options.Set(ResilienceHandler.LimiterKey, (System.Threading.RateLimiting.RateLimiter)limiter);
             HttpResponseMessage response;
             try
             {

@@ -8,15 +8,22 @@ namespace CohortSync.Connectors.Common;
 /// <see cref="TokenBucketRateLimiter"/> refills on a timer in whole tokens per period, which quantises rates (69.4 requests a
 /// second with 100 ms periods becomes 60) and releases bursts at period boundaries that a vendor's own limiter can count
 /// as a violation; sending steadily just under the limit is what reaches 90% of it without a 429.
+/// <para>
+/// The rate can change while permits are waiting (<see cref="ChangeRate"/>): a lower rate re-queues every waiter at it, so
+/// a cut takes effect on the next permit rather than after the permits already promised at the old rate.
+/// </para>
 /// </summary>
 public sealed class PacedRateLimiter : RateLimiter
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
-    private readonly double _interval;
-    private readonly double _burstWindow;
+    private readonly int _burst;
+    private double _rate;
+    private double _interval;
+    private double _burstWindow;
     private double _next;
     private long _granted;
+    private int _cuts;
 
     /// <summary>Creates a limiter.</summary>
     /// <param name="permitsPerSecond">The steady rate.</param>
@@ -27,16 +34,47 @@ public sealed class PacedRateLimiter : RateLimiter
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(permitsPerSecond);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(burst);
         _time = time ?? TimeProvider.System;
-        _interval = 1.0 / permitsPerSecond;
-        _burstWindow = (burst - 1) * _interval;
-        PermitsPerSecond = permitsPerSecond;
+        _burst = burst;
+        SetRate(permitsPerSecond);
     }
 
-    /// <summary>The steady rate.</summary>
-    public double PermitsPerSecond { get; }
+    /// <summary>The steady rate now.</summary>
+    public double PermitsPerSecond
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _rate;
+            }
+        }
+    }
 
     /// <inheritdoc/>
     public override TimeSpan? IdleDuration => null;
+
+    /// <summary>
+    /// Changes the steady rate. A lower rate (or <paramref name="holdBack"/>) also holds the next permit back by one interval
+    /// at the new rate from now, and sends every waiter back to queue at the new rate: the permits promised at the old rate
+    /// are withdrawn.
+    /// </summary>
+    /// <param name="permitsPerSecond">The new rate, above 0.</param>
+    /// <param name="holdBack">True to hold the next permit back even when the rate does not fall (a vendor refused a request:
+    /// its window is presumed spent).</param>
+    public void ChangeRate(double permitsPerSecond, bool holdBack = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(permitsPerSecond);
+        lock (_gate)
+        {
+            var cut = holdBack || permitsPerSecond < _rate;
+            SetRate(permitsPerSecond);
+            if (cut)
+            {
+                _next = Now() + _burstWindow + _interval;
+                _cuts++;
+            }
+        }
+    }
 
     /// <inheritdoc/>
     public override RateLimiterStatistics? GetStatistics() => new()
@@ -59,6 +97,7 @@ public sealed class PacedRateLimiter : RateLimiter
             }
 
             Reserve(now, permitCount);
+            Interlocked.Add(ref _granted, permitCount);
             return Lease.Granted;
         }
     }
@@ -66,29 +105,44 @@ public sealed class PacedRateLimiter : RateLimiter
     /// <inheritdoc/>
     protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
-        double wait;
-        lock (_gate)
+        while (true)
         {
-            var now = Now();
-            var start = Math.Max(now, _next - _burstWindow);
-            wait = start - now;
-            Reserve(start, permitCount);
-        }
+            double wait;
+            int cuts;
+            lock (_gate)
+            {
+                var now = Now();
+                var start = Math.Max(now, _next - _burstWindow);
+                wait = start - now;
+                Reserve(start, permitCount);
+                cuts = _cuts;
+            }
 
-        if (wait > 0)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(wait), _time, cancellationToken);
-        }
+            if (wait > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(wait), _time, cancellationToken);
+            }
 
-        return Lease.Granted;
+            // A cut while this permit waited withdrew it: queue again at the new rate.
+            if (Volatile.Read(ref _cuts) == cuts)
+            {
+                Interlocked.Add(ref _granted, permitCount);
+                return Lease.Granted;
+            }
+        }
+    }
+
+    private void SetRate(double permitsPerSecond)
+    {
+        _rate = permitsPerSecond;
+        _interval = 1.0 / permitsPerSecond;
+        _burstWindow = (_burst - 1) * _interval;
     }
 
     private void Reserve(double at, int permits)
     {
         // The theoretical arrival time moves on by one interval per permit from whichever is later: itself or now.
         _next = Math.Max(_next, at) + (permits * _interval);
-
-        Interlocked.Add(ref _granted, permits);
     }
 
     private double Now() => _time.GetTimestamp() / (double)_time.TimestampFrequency;

@@ -29,7 +29,9 @@ public sealed class ResilienceHandler : DelegatingHandler
     /// <summary>
     /// The credential's limiter, set on a request by its connector, which takes the first try's permit itself. Every retry
     /// here takes another permit first: a retry is a request the vendor counts, and one that skipped the limiter could find
-    /// the vendor's bucket empty (issue 7's fault storm saw Iterable count such retries as rate-limit violations).
+    /// the vendor's bucket empty (issue 7's fault storm saw Iterable count such retries as rate-limit violations). An
+    /// <see cref="AdaptiveRateLimiter"/> is also told of every try's answer: a 429 with neither <c>Retry-After</c> nor
+    /// <c>X-RateLimit-Reset</c> slows the credential, successes speed it up again (issue 13).
     /// </summary>
     public static readonly HttpRequestOptionsKey<RateLimiter> LimiterKey = new("CohortSync.RateLimiter");
 
@@ -37,6 +39,7 @@ public sealed class ResilienceHandler : DelegatingHandler
     public static readonly TimeSpan MaxInlineWait = TimeSpan.FromSeconds(10);
 
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the handler.</summary>
     /// <param name="time">The clock (a manual one in tests).</param>
@@ -44,6 +47,7 @@ public sealed class ResilienceHandler : DelegatingHandler
     /// <param name="baseDelay">The first backoff; it doubles, with jitter. Default 200 ms.</param>
     public ResilienceHandler(TimeProvider time, int maxRetryAttempts = 2, TimeSpan? baseDelay = null)
     {
+        _time = time;
         _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -75,6 +79,7 @@ public sealed class ResilienceHandler : DelegatingHandler
         }
 
         request.Options.TryGetValue(LimiterKey, out var limiter);
+        var adaptive = limiter as AdaptiveRateLimiter;
         var tries = 0;
         return await _pipeline.ExecuteAsync(
             async token =>
@@ -85,9 +90,34 @@ public sealed class ResilienceHandler : DelegatingHandler
                 }
 
                 using var attempt = Copy(request);
-                return await base.SendAsync(attempt, token);
+                var epoch = adaptive?.Epoch ?? 0;
+                var response = await base.SendAsync(attempt, token);
+                if (adaptive is not null)
+                {
+                    Report(adaptive, epoch, response);
+                }
+
+                return response;
             },
             cancellationToken);
+    }
+
+    // Every try's answer tells the credential's adaptive limiter how the vendor took its rate: a 429 with no hint of how long
+    // to wait slows it; a 429 that says how long is waited out as asked and changes nothing; a success counts towards
+    // speeding up again. Other answers (5xx, 4xx, dropped connections) say nothing about the rate.
+    private void Report(AdaptiveRateLimiter limiter, int epoch, HttpResponseMessage response)
+    {
+        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            if (HttpStatusMapper.RetryAfter(response, _time) is null)
+            {
+                limiter.OnThrottled(epoch);
+            }
+        }
+        else if (response.IsSuccessStatusCode)
+        {
+            limiter.OnAccepted(epoch);
+        }
     }
 
     private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, TimeProvider time, CancellationToken cancellationToken)

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CohortSync.Core.Identity;
+using CohortSync.Core.Ports;
 using CohortSync.Core.Snapshots;
 
 namespace CohortSync.Connectors.Common;
@@ -8,10 +8,11 @@ namespace CohortSync.Connectors.Common;
 public static class WireFormat
 {
     /// <summary>Writes a change.</summary>
-    public static void WriteChange(Utf8JsonWriter writer, SnapshotChange change)
+    public static void WriteChange(Utf8JsonWriter writer, MemberChange change)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var key = DestinationKey.Decode(change.Entry.Key);
+        ArgumentNullException.ThrowIfNull(change);
+        var key = change.Key;
         writer.WriteStartObject();
         writer.WriteString("op", change.Kind switch { ChangeKind.Add => "add", ChangeKind.Remove => "remove", _ => "update" });
         writer.WriteString("kind", JsonNamingPolicy.CamelCase.ConvertName(key.Kind.ToString()));
@@ -21,7 +22,7 @@ public static class WireFormat
             writer.WriteString("label", key.Label);
         }
 
-        var fields = MemberPayload.Decode(change.Entry.Payload);
+        var fields = change.Fields;
         if (fields.Count > 0)
         {
             writer.WriteStartObject("fields");

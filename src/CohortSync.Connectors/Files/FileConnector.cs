@@ -49,7 +49,7 @@ public sealed class FileConnector : IDestinationConnector
         await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
         {
             using var buffer = new MemoryStream();
-            foreach (var change in request.Changes)
+            foreach (var change in request.Members)
             {
                 buffer.SetLength(0);
                 using (var writer = new Utf8JsonWriter(buffer))

@@ -200,7 +200,7 @@ public sealed class IterableConnector : HttpConnector
 
         await pacer.CompleteAsync(cancellationToken);
         rejections.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return new SendResult(rejections, requests);
+        return Result(rejections, requests, pacer);
     }
 
     /// <summary>

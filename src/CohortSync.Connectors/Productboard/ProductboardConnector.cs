@@ -168,7 +168,7 @@ public sealed class ProductboardConnector : HttpConnector, IExclusiveDestination
         }
 
         await pacer.CompleteAsync(cancellationToken);
-        return new SendResult(rejections, plan.Requests);
+        return Result(rejections, plan.Requests, pacer);
     }
 
     // The company list has no external-id filter: search by name (the term filter) and match our external id, following

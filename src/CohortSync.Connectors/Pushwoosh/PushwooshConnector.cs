@@ -130,7 +130,7 @@ public sealed partial class PushwooshConnector : HttpConnector
         }
 
         await pacer.CompleteAsync(cancellationToken);
-        return new SendResult(rejections, requests);
+        return Result(rejections, requests, pacer);
     }
 
     /// <summary>A reason safe for reports: a vendor error code (letters, digits, underscores) in words, never an identifier.</summary>

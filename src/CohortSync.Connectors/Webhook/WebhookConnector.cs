@@ -83,7 +83,7 @@ public sealed class WebhookConnector : HttpConnector
         HttpStatusMapper.ThrowIfFailed(TypeName, response);
         var rejections = await ReadRejectionsAsync(response, request.Changes.Count, cancellationToken);
         await pacer.CompleteAsync(cancellationToken);
-        return new SendResult(rejections, 1);
+        return Result(rejections, 1, pacer);
     }
 
     /// <summary>The signature of a body: <c>sha256=</c> and the lower-case hex HMAC-SHA256 with the secret.</summary>
@@ -117,7 +117,7 @@ public sealed class WebhookConnector : HttpConnector
             writer.WriteNumber("batch", request.BatchNumber);
             writer.WriteString("container", request.ContainerId);
             writer.WriteStartArray("changes");
-            foreach (var change in request.Changes)
+            foreach (var change in request.Members)
             {
                 WireFormat.WriteChange(writer, change);
             }

@@ -27,6 +27,8 @@ public sealed record ContainerRequest(string SyncId, string CohortName, string? 
 /// <param name="SenderShare">This send's share of the destination's rate limit (1 / the sends the workflow runs at once).</param>
 /// <param name="StartedAt">When the send activity began (a <see cref="TimeProvider"/> timestamp), so pacing counts its
 /// storage work too and a slot's rate stays at its share; 0 for "now".</param>
+/// <param name="LearnedRequestsPerSecond">The destination credential's rate the sync's last runs learned
+/// (<see cref="SyncState.LearnedRequestsPerSecond"/>): a credential with nothing learned in this process starts near it.</param>
 /// <param name="Delivery">Where the connector records, request by request, which changes the destination has answered
 /// for; null when nobody listens.</param>
 public sealed record SendRequest(
@@ -37,6 +39,7 @@ public sealed record SendRequest(
     IReadOnlyList<SnapshotChange> Changes,
     double SenderShare = 1.0,
     long StartedAt = 0,
+    double? LearnedRequestsPerSecond = null,
     DeliveryLog? Delivery = null)
 {
     private IReadOnlyList<MemberChange>? _members;
@@ -53,7 +56,11 @@ public sealed record SendRequest(
 }
 
 /// <summary>The destination's verdict on a batch: refused changes with reasons; the rest were accepted.</summary>
-public sealed record SendResult(IReadOnlyList<MemberRejection> Rejections, int Requests);
+/// <param name="Rejections">Refused changes.</param>
+/// <param name="Requests">Requests the send took.</param>
+/// <param name="RequestsPerSecond">The rate the destination's credential had learned when the batch finished (null when it
+/// has a fixed rate or no limiter, or has learned nothing: it was never refused).</param>
+public sealed record SendResult(IReadOnlyList<MemberRejection> Rejections, int Requests, double? RequestsPerSecond = null);
 
 /// <summary>
 /// A destination connector. Transient failures throw <see cref="Errors.RetryableDestinationException"/> (the engine retries);

@@ -44,6 +44,9 @@ public sealed record SyncState
 
     /// <summary>The scheduler's last check that found the source unchanged and so started no run.</summary>
     public SourceCheck? LastCheck { get; init; }
+
+    /// <summary>The destination credential's rate (requests a second) the last run learned from 429s; the next run starts near it.</summary>
+    public double? LearnedRequestsPerSecond { get; init; }
 }
 
 /// <summary>A scheduled slot for which the scheduler found the source unchanged and started no run.</summary>
@@ -85,6 +88,9 @@ public sealed record BatchOutcome
 
     /// <summary>HTTP requests the send took (for the report and benchmarks).</summary>
     public int Requests { get; init; }
+
+    /// <summary>The rate the destination's credential had learned when the batch finished (<see cref="SendResult.RequestsPerSecond"/>).</summary>
+    public double? RequestsPerSecond { get; init; }
 }
 
 /// <summary>One refused change.</summary>

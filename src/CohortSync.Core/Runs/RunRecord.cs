@@ -166,6 +166,9 @@ public sealed record RunPlan
 
     /// <summary>Notes for people (for example that Braze never creates users).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>The credential's rate earlier runs learned (<see cref="Ports.SyncState.LearnedRequestsPerSecond"/>), which the sends start near.</summary>
+    public double? LearnedRequestsPerSecond { get; init; }
 }
 
 /// <summary>What Commit recorded.</summary>

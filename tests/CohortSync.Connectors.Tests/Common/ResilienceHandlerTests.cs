@@ -44,6 +44,51 @@ public sealed class ResilienceHandlerTests
     }
 
     [Fact]
+    public async Task SendAsync_429WithoutAHintOfHowLongToWait_CutsTheCredentialsRate()
+    {
+        // Arrange: the first try is refused with a bare 429 (no Retry-After, no X-RateLimit-*); the retry passes.
+        var stub = new StubHttpMessageHandler((_, _, i) => StubHttpMessageHandler.Status(i == 0 ? HttpStatusCode.TooManyRequests : HttpStatusCode.OK));
+        using var limiter = new AdaptiveRateLimiter(1000, burst: 2);
+        using var client = new HttpClient(new ResilienceHandler(TimeProvider.System, baseDelay: TimeSpan.FromMilliseconds(1)) { InnerHandler = stub });
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("http://sandbox.test/x"));
+        request.Options.Set(ResilienceHandler.LimiterKey, (System.Threading.RateLimiting.RateLimiter)limiter);
+
+        // Act
+        using var response = await client.SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, stub.Requests.Count);
+        Assert.Equal(500, limiter.PermitsPerSecond, 9);
+    }
+
+    [Theory]
+    [InlineData("Retry-After")]
+    [InlineData("X-RateLimit-Reset")]
+    public async Task SendAsync_429SayingHowLongToWait_IsWaitedOutWithoutCuttingTheRate(string header)
+    {
+        // Arrange: "0": retry at once, as asked.
+        var stub = new StubHttpMessageHandler((_, _, i) =>
+        {
+            var response = StubHttpMessageHandler.Status(i == 0 ? HttpStatusCode.TooManyRequests : HttpStatusCode.OK);
+            response.Headers.TryAddWithoutValidation(header, "0");
+            return response;
+        });
+        using var limiter = new AdaptiveRateLimiter(1000, burst: 2);
+        using var client = new HttpClient(new ResilienceHandler(TimeProvider.System, baseDelay: TimeSpan.FromMilliseconds(1)) { InnerHandler = stub });
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("http://sandbox.test/x"));
+        request.Options.Set(ResilienceHandler.LimiterKey, (System.Threading.RateLimiting.RateLimiter)limiter);
+
+        // Act
+        using var response = await client.SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, stub.Requests.Count);
+        Assert.Equal((1000.0, 0), (limiter.PermitsPerSecond, limiter.Epoch));
+    }
+
+    [Fact]
     public async Task SendAsync_RetryAfterLongerThanTheInlineBudget_ReturnsTheResponseWithoutRetrying()
     {
         // Arrange

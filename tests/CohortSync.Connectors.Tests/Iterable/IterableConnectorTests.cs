@@ -187,6 +187,40 @@ public sealed class IterableConnectorTests : IDisposable
     }
 
     [Fact]
+    public async Task SendAsync_Bare429ThenSuccess_ReportsTheRateTheCredentialLearned()
+    {
+        // Arrange: refused with neither Retry-After nor X-RateLimit-*, then accepted on the handler's retry.
+        var (connector, stub) = Create(
+            (_, _, i) => i == 0
+                ? StubHttpMessageHandler.Status(HttpStatusCode.TooManyRequests, """{"code":"RateLimitExceeded","msg":"Rate limit exceeded"}""")
+                : StubHttpMessageHandler.Status(HttpStatusCode.OK, Ok),
+            resilient: true);
+
+        // Act
+        var result = await connector.SendAsync(Destination(), Request([Change(ChangeKind.Add, KeyKind.UserId, "u-1")]), CancellationToken.None);
+        var untouched = await connector.SendAsync(Destination() with { SecretName = "other-key" }, Request([Change(ChangeKind.Add, KeyKind.UserId, "u-2")]), CancellationToken.None);
+
+        // Assert: refused at 950 a second (95% of 1000) and cut to half of it; the other credential learned nothing.
+        Assert.Equal(3, stub.Requests.Count);
+        Assert.Equal(950 * 0.5, result.RequestsPerSecond!.Value, 9);
+        Assert.Null(untouched.RequestsPerSecond);
+    }
+
+    [Fact]
+    public async Task SendAsync_RateAnEarlierRunLearned_StartsTheFreshCredentialNearIt()
+    {
+        // Arrange
+        var (connector, _) = Create((_, _, _) => StubHttpMessageHandler.Status(HttpStatusCode.OK, Ok), resilient: true);
+
+        // Act
+        var result = await connector.SendAsync(
+            Destination(), Request([Change(ChangeKind.Add, KeyKind.UserId, "u-1")]) with { LearnedRequestsPerSecond = 40 }, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(40 * (1 + AdaptiveRateLimiter.SeedHeadroom), result.RequestsPerSecond!.Value, 9);
+    }
+
+    [Fact]
     public async Task SendAsync_BadRequestEchoingMemberData_ThrowsRejectedWithTheCodeOnly()
     {
         // Arrange
@@ -338,10 +372,12 @@ public sealed class IterableConnectorTests : IDisposable
         Assert.Equal(new Dictionary<string, string> { ["plan"] = "pro" }, subscriber.DataFields);
     }
 
-    private (IterableConnector Connector, StubHttpMessageHandler Stub) Create(Func<HttpRequestMessage, string?, int, HttpResponseMessage> respond)
+    private (IterableConnector Connector, StubHttpMessageHandler Stub) Create(Func<HttpRequestMessage, string?, int, HttpResponseMessage> respond, bool resilient = false)
     {
         var stub = new StubHttpMessageHandler(respond);
-        _http = new HttpClient(stub);
+        _http = resilient
+            ? new HttpClient(new ResilienceHandler(TimeProvider.System, baseDelay: TimeSpan.FromMilliseconds(1)) { InnerHandler = stub })
+            : new HttpClient(stub);
         return (new IterableConnector(_http, _secrets.Object, _limits, TimeProvider.System, NullLogger<IterableConnector>.Instance), stub);
     }
 

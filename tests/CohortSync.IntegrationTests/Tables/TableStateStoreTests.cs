@@ -65,6 +65,31 @@ public sealed class TableStateStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task LearnedRates_OfTheSyncStateTheBatchOutcomeAndThePlan_RoundTrip()
+    {
+        // Arrange
+        const string runId = "s1.20260101T000000.s";
+        await _store.SaveSyncStateAsync(new SyncState { SyncId = "s1", ContainerId = "list-1", LearnedRequestsPerSecond = 4.321 }, null);
+        await _store.SaveSyncStateAsync(new SyncState { SyncId = "s2" }, null);
+        await _store.SaveBatchesAsync(runId, [new BatchRecord { RunId = runId, Number = 0, Changes = [new SnapshotChange(ChangeKind.Add, SnapshotEntry.Create("u::a", null))] }]);
+        await _store.SaveBatchOutcomeAsync(runId, new BatchOutcome { Number = 0, Accepted = 1, RequestsPerSecond = 3.75 });
+        await _store.SaveRunAsync(
+            new CohortSync.Core.Runs.RunRecord { RunId = runId, SyncId = "s1", Trigger = "manual", Plan = new CohortSync.Core.Runs.RunPlan { LearnedRequestsPerSecond = 4.321 } }, null);
+
+        // Act
+        var learned = (await _store.GetSyncStateAsync("s1"))!.Value;
+        var none = (await _store.GetSyncStateAsync("s2"))!.Value;
+        var outcome = (await _store.GetBatchAsync(runId, 0))!.Outcome!;
+        var plan = (await _store.GetRunAsync(runId))!.Value.Plan!;
+
+        // Assert
+        Assert.Equal((4.321, "list-1"), (learned.LearnedRequestsPerSecond, learned.ContainerId));
+        Assert.Null(none.LearnedRequestsPerSecond);
+        Assert.Equal(3.75, outcome.RequestsPerSecond);
+        Assert.Equal(4.321, plan.LearnedRequestsPerSecond);
+    }
+
+    [Fact]
     public async Task SaveSyncState_WithStaleETag_ThrowsConcurrencyException()
     {
         // Arrange

@@ -93,6 +93,7 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
         var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
         int acceptedCount = 0, rejected = 0, failed = 0, failedBatches = 0;
         var planned = run.Plan?.BatchCount ?? int.MaxValue;
+        double? learned = null; // the credential's rate the last batch to report one had learned
         await foreach (var batch in _store.ReadBatchesAsync(run.RunId, cancellationToken))
         {
             // A Prepare that was interrupted and ran again on a changed source may have left rows past the plan: not this run's.
@@ -105,6 +106,7 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
             var settled = batch.Outcome is null ? batch.Progress?.Settled.ToHashSet() ?? [] : null;
             failedBatches += settled is null ? 0 : 1;
             var refused = (batch.Outcome?.Rejections ?? batch.Progress?.Rejections ?? []).ToDictionary(r => r.Index, r => r.Reason);
+            learned = batch.Outcome?.RequestsPerSecond ?? learned;
             for (var i = 0; i < batch.Changes.Count; i++)
             {
                 if (settled is not null && !settled.Contains(i))
@@ -126,6 +128,11 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
         }
 
         var after = await _baselines.CommitAsync(run.SyncId, run.RunId, accepted.Finish(), exactDelta: run.Mode == RunMode.Incremental, cancellationToken);
+        if (learned is not null)
+        {
+            await _store.UpdateSyncStateAsync(run.SyncId, s => s with { LearnedRequestsPerSecond = learned }, cancellationToken);
+        }
+
         return new RunOutcome
         {
             Accepted = acceptedCount,

@@ -179,6 +179,7 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
             Guarded = guarded,
             ContainerId = containerId,
             Notes = capabilities.Notes,
+            LearnedRequestsPerSecond = dryRun ? null : (await _store.GetSyncStateAsync(sync.Id, cancellationToken))?.Value.LearnedRequestsPerSecond,
         };
 
         var stored = await _runs.UpdateAsync(

@@ -54,7 +54,7 @@ public sealed class SendBatchActivity : IWorkflowActivity<SendBatchInput, BatchS
         // With fewer batches than parallel sends, they all run at once and share the limit between them.
         var share = 1.0 / Math.Max(1, Math.Min(plan.MaxParallelSends, plan.BatchCount));
         var delivery = new DeliveryLog();
-        var request = new SendRequest(sync.Id, run.RunId, batch.Number, plan.ContainerId ?? string.Empty, changes, share, started, delivery);
+        var request = new SendRequest(sync.Id, run.RunId, batch.Number, plan.ContainerId ?? string.Empty, changes, share, started, plan.LearnedRequestsPerSecond, delivery);
         SendResult result;
         try
         {
@@ -82,6 +82,7 @@ public sealed class SendBatchActivity : IWorkflowActivity<SendBatchInput, BatchS
             Accepted = batch.Changes.Count - rejections.Count,
             Rejections = rejections,
             Requests = result.Requests,
+            RequestsPerSecond = result.RequestsPerSecond,
         };
         await _store.SaveBatchOutcomeAsync(input.RunId, outcome, cancellationToken);
         _logger.BatchSent(input.RunId, batch.Number, outcome.Accepted, rejections.Count, outcome.Requests);

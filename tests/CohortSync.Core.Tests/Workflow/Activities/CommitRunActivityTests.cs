@@ -59,6 +59,7 @@ public sealed class CommitRunActivityTests
         var stored = SnapshotCodec.Decode(Assert.Single(_segments));
         Assert.Equal(changes.Take(4), stored);
     }
+
     [Fact]
     public async Task RunAsync_BatchFailedAfterSomeRequestsWereAnswered_AppliesThoseAndMarksTheRestUncertain()
     {
@@ -87,5 +88,55 @@ public sealed class CommitRunActivityTests
         Assert.Equal(
             changes[..3].Concat(changes[4..].Select(c => c with { Kind = ChangeKind.Uncertain })),
             stored);
+    }
+
+    [Fact]
+    public async Task RunAsync_BatchesReportingTheCredentialsRate_StoresTheLastOneInTheSyncState()
+    {
+        // Arrange
+        ArrangeBatches(7.5, 4.25);
+        SyncState? saved = null;
+        _store.Setup(s => s.GetSyncStateAsync("orders", It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new Versioned<SyncState>(new SyncState { SyncId = "orders", ContainerId = "list-1", LearnedRequestsPerSecond = 9 }, "state-etag"));
+        _store.Setup(s => s.SaveSyncStateAsync(It.IsAny<SyncState>(), "state-etag", It.IsAny<CancellationToken>()))
+            .Callback<SyncState, string?, CancellationToken>((state, _, _) => saved = state)
+            .ReturnsAsync("state-etag-2");
+
+        // Act
+        await Activity().RunAsync(new CommitRunInput(RunId), CancellationToken.None);
+
+        // Assert
+        Assert.Equal(new SyncState { SyncId = "orders", ContainerId = "list-1", LearnedRequestsPerSecond = 4.25 }, saved);
+    }
+
+    [Fact]
+    public async Task RunAsync_NoBatchReportsARate_LeavesTheLearnedRateAsItWas()
+    {
+        // Arrange: a destination with a fixed rate (or none, as a file) reports nothing.
+        ArrangeBatches(null, null);
+
+        // Act
+        await Activity().RunAsync(new CommitRunInput(RunId), CancellationToken.None);
+
+        // Assert
+        _store.Verify(s => s.SaveSyncStateAsync(It.IsAny<SyncState>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    private CommitRunActivity Activity() =>
+        new(_store.Object, new BaselineRepository(_snapshots.Object), new RunRecords(_store.Object, new FakeTimeProvider(DateTimeOffset.UnixEpoch)), NullLogger<CommitRunActivity>.Instance);
+
+    // Two batches of two adds each, settled with the credential's rate each reported.
+    private void ArrangeBatches(double? first, double? second)
+    {
+        var changes = Enumerable.Range(0, 4).Select(i => new SnapshotChange(ChangeKind.Add, SnapshotEntry.Create($"u::{i}", null)))
+            .Order(Comparer<SnapshotChange>.Create((a, b) => SnapshotEntry.Compare(a.Entry, b.Entry))).ToList();
+        BatchRecord Batch(int number, double? rate) => new()
+        {
+            RunId = RunId,
+            Number = number,
+            Changes = changes.Skip(number * 2).Take(2).ToList(),
+            Outcome = new BatchOutcome { Number = number, Accepted = 2, RequestsPerSecond = rate },
+        };
+        _store.Setup(s => s.ReadBatchesAsync(RunId, It.IsAny<CancellationToken>())).Returns(new[] { Batch(0, first), Batch(1, second) }.ToAsyncEnumerable());
     }
 }
