@@ -151,7 +151,8 @@ public sealed class ProductboardConnector : HttpConnector, IExclusiveDestination
         }
 
         var pacer = Pacer(destination, request);
-        var plan = new ProductboardPlan(Client(destination), new ProductboardUserDirectory(Client(destination), pacer), request.ContainerId, pacer);
+        var client = Client(destination);
+        var plan = new ProductboardPlan(client, new ProductboardUserDirectory(client, pacer), request.ContainerId, pacer);
         var rejections = new List<MemberRejection>();
         foreach (var change in request.Members)
         {
