@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using CohortSync.Connectors.Common;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Errors;
@@ -10,17 +9,19 @@ using CohortSync.Core.Snapshots;
 namespace CohortSync.Connectors.Productboard;
 
 /// <summary>
-/// Productboard through its public v1 API (<c>Authorization: Bearer</c>, <c>X-Version: 1</c>). Productboard has no public
-/// cohort endpoint, so a cohort is a company (<c>[Amplitude] {cohort}</c>) and membership is each user's link to it: an add
-/// upserts the user (<c>POST /users</c>, merged on external id and email) linked to the company; a remove finds the user
-/// and clears the link if it still points at this cohort. The README gives the reasons and what is unverified.
+/// Productboard through its public v1 API. Productboard has no public cohort endpoint, so a cohort is a company
+/// (<c>[Amplitude] {cohort}</c>) and membership is each user's one company link: an add creates the user linked to it
+/// (<c>POST /users</c>) or, when the user exists, finds it (<c>GET /users</c>) and sets the link and email
+/// (<c>PATCH /users/{id}</c>); a remove finds the user and clears the link. Since a user has one company, a workspace serves
+/// one sync (<see cref="Exclusivity"/>, refused at definition time). This class only plans; <see cref="ProductboardClient"/>
+/// speaks HTTP. The README gives the contract, its sources and what is unverified.
 /// </summary>
 /// <remarks>
 /// Settings: <c>baseUrl</c> (default <c>https://api.productboard.com</c>), <c>requestsPerSecond</c> (default 50, the
 /// documented limit per token), <c>companyNamePrefix</c> (default <c>[Amplitude] </c>), <c>partnerId</c> (sent as
 /// <c>Productboard-Partner-Id</c>). The secret is the Public API access token. Carried fields: <c>email</c>, <c>externalId</c>.
 /// </remarks>
-public sealed class ProductboardConnector : HttpConnector
+public sealed class ProductboardConnector : HttpConnector, IExclusiveDestination
 {
     /// <summary>The type name.</summary>
     public const string TypeName = "productboard";
@@ -58,9 +59,9 @@ public sealed class ProductboardConnector : HttpConnector
     private static readonly IReadOnlyList<string> CapabilityNotes =
     [
         "Productboard: a cohort is a company named after it; each member is a user linked to that company (Productboard has no public cohort endpoint).",
-        "Productboard: the link replaces the user's current company, so a user is in at most one cohort per workspace; the latest add wins.",
-        "Productboard: unknown users are created, merged on external id (the user id unless an external id is carried) and email.",
-        "Productboard: one request per add or update, two per remove.",
+        "Productboard: the link replaces the user's current company, so a workspace serves one sync (a second is refused when it is defined).",
+        "Productboard: users are created, or found by external id (the user id unless an external id is carried) and updated, email included.",
+        "Productboard: one request per add of a new user; a batch that updates, removes or re-adds users also reads the user list (100 a page) once.",
     ];
 
     /// <summary>Creates the connector on its typed client.</summary>
@@ -88,61 +89,79 @@ public sealed class ProductboardConnector : HttpConnector
         return (destination.Settings.TryGetValue("companyNamePrefix", out var prefix) ? prefix : DefaultCompanyNamePrefix) + cohortName;
     }
 
+    /// <summary>
+    /// A workspace, as far as a definition shows it (the API host and the token's secret), serves one sync: a user has one
+    /// company, so a second sync's adds would move the first one's members.
+    /// </summary>
+    public SyncExclusivity? Exclusivity(DestinationDefinition destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var host = (destination.Setting("baseUrl") ?? DefaultBaseUrl).TrimEnd('/').ToUpperInvariant();
+        return new SyncExclusivity(
+            $"{TypeName}|{host}|{destination.SecretName ?? destination.Id}",
+            "a Productboard user has one company, so one Productboard workspace (API host and access token) can serve one sync");
+    }
+
     /// <inheritdoc/>
     public override async Task<string> EnsureContainerAsync(DestinationDefinition destination, ContainerRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(request);
-        RequireSecret(destination);
+        var client = Client(destination);
         var name = CompanyName(destination, request.CohortName);
         var externalId = CompanyExternalIdPrefix + request.SyncId;
         ProductboardCompany? company = null;
         if (!string.IsNullOrEmpty(request.ExistingContainerId))
         {
-            company = await GetCompanyAsync(destination, request.ExistingContainerId, cancellationToken);
+            company = await client.GetCompanyAsync(request.ExistingContainerId, cancellationToken);
         }
 
         // Found by search when the id was never stored (a Prepare that created the company and then failed) or the company
         // was deleted in Productboard; its members must then be re-sent with a full run (see the README).
-        company ??= await FindCompanyAsync(destination, name, externalId, cancellationToken);
+        company ??= await FindCompanyAsync(client, name, externalId, cancellationToken);
         if (company is null)
         {
-            return await CreateCompanyAsync(destination, name, externalId, cancellationToken);
+            // A 409 means a create whose answer was lost was sent again: the company exists now, so find it.
+            return await client.CreateCompanyAsync(name, externalId, cancellationToken)
+                ?? (await FindCompanyAsync(client, name, externalId, cancellationToken))?.Id
+                ?? throw new DestinationRejectedException(TypeName, HttpStatusCode.Conflict, "a company with the cohort's external id exists but was not found by name");
         }
 
         if (!string.Equals(company.Name, name, StringComparison.Ordinal))
         {
-            using var renamed = await CallAsync(destination, HttpMethod.Patch, "companies/" + Uri.EscapeDataString(company.Id), ProductboardPayloads.RenameCompany(name), null, cancellationToken);
-            await ThrowIfFailedAsync(renamed, cancellationToken);
+            await client.RenameCompanyAsync(company.Id, name, cancellationToken);
         }
 
         return company.Id;
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Keys are not validated again here: Prepare ran <see cref="Validate"/> on every one, and what it refused is not in the
+    /// batch. Each member is recorded (<see cref="SendRequest.Settled(int, MemberRejection?)"/>) as soon as Productboard has
+    /// answered for it, so a batch that fails partway is retried from its first unanswered member.
+    /// </remarks>
     public override async Task<SendResult> SendAsync(DestinationDefinition destination, SendRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(request);
-        RequireSecret(destination);
         if (string.IsNullOrEmpty(request.ContainerId))
         {
             throw new ValidationException("a productboard send needs the cohort's company id (the container)");
         }
 
         var pacer = Pacer(destination, request);
+        var client = Client(destination);
+        var plan = new ProductboardPlan(client, new ProductboardUserDirectory(client, pacer), request.ContainerId, pacer);
         var rejections = new List<MemberRejection>();
-        var requests = 0;
-        for (var i = 0; i < request.Changes.Count; i++)
+        foreach (var change in request.Members)
         {
-            var change = request.Changes[i];
-            var member = ProductboardMember.From(change.Entry);
-            var (refusal, calls) = await SendMemberAsync(async () => change.Kind == ChangeKind.Remove
-                ? await UnlinkAsync(destination, member, request.ContainerId, pacer, cancellationToken)
-                : (await LinkAsync(destination, member, request.ContainerId, pacer, cancellationToken), 1));
-            requests += calls;
-            var rejection = refusal is null ? null : new MemberRejection(i, refusal);
-            request.Settled(i, rejection);
+            var member = ProductboardMember.From(change);
+            var refusal = change.Kind == ChangeKind.Remove
+                ? await plan.RemoveAsync(member, cancellationToken)
+                : await plan.UpsertAsync(member, createFirst: change.Kind == ChangeKind.Add, cancellationToken);
+            var rejection = refusal is null ? null : new MemberRejection(change.Index, refusal);
+            request.Settled(change.Index, rejection);
             if (rejection is not null)
             {
                 rejections.Add(rejection);
@@ -150,174 +169,38 @@ public sealed class ProductboardConnector : HttpConnector
         }
 
         await pacer.CompleteAsync(cancellationToken);
-        return Result(rejections, requests, pacer);
-    }
-
-    // Add or update: one upsert carrying the company link. Returns the refusal reason, or null when accepted.
-    private async Task<string?> LinkAsync(DestinationDefinition destination, ProductboardMember member, string companyId, SharePacer pacer, CancellationToken cancellationToken)
-    {
-        using var response = await CallAsync(destination, HttpMethod.Post, "users", ProductboardPayloads.LinkUser(member, companyId), pacer, cancellationToken);
-        if (response.IsSuccessStatusCode)
-        {
-            return null;
-        }
-
-        var errors = ProductboardResponses.ReadErrors(await response.Content.ReadAsStringAsync(cancellationToken));
-        switch (response.StatusCode)
-        {
-            case HttpStatusCode.Conflict:
-                return ProductboardResponses.ConflictReason(errors);
-            case HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity
-                when ProductboardResponses.FieldRefusalReason(response.StatusCode, errors) is { } reason:
-                return reason;
-            case HttpStatusCode.NotFound:
-                // The company was deleted under the sync: every member would fail the same way, so fail the batch (it stays
-                // pending) rather than rejecting members one by one; the next run's Prepare creates the company again.
-                throw new DestinationRejectedException(TypeName, response.StatusCode, "the cohort's company no longer exists", ProductboardResponses.FirstCode(errors));
-            default:
-                HttpStatusMapper.ThrowIfFailed(TypeName, response, ProductboardResponses.FirstCode(errors));
-                return null;
-        }
-    }
-
-    // Remove: find the user by its external id, then clear the link only if it still points at this cohort (a later add to
-    // another cohort moved the user, and that membership is not ours to undo). A user unknown to Productboard is created by
-    // the find and deleted again at once: there is nothing to remove, which is not an error.
-    private async Task<(string? Refusal, int Requests)> UnlinkAsync(DestinationDefinition destination, ProductboardMember member, string companyId, SharePacer pacer, CancellationToken cancellationToken)
-    {
-        ProductboardUser? user;
-        bool created;
-        using (var found = await CallAsync(destination, HttpMethod.Post, "users", ProductboardPayloads.FindUser(member.MergeKey), pacer, cancellationToken))
-        {
-            var body = await found.Content.ReadAsStringAsync(cancellationToken);
-            if (!found.IsSuccessStatusCode)
-            {
-                var errors = ProductboardResponses.ReadErrors(body);
-                if (found.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity
-                    && ProductboardResponses.FieldRefusalReason(found.StatusCode, errors) is { } reason)
-                {
-                    return (reason, 1);
-                }
-
-                HttpStatusMapper.ThrowIfFailed(TypeName, found, ProductboardResponses.FirstCode(errors));
-            }
-
-            user = ProductboardResponses.ReadUser(body)
-                ?? throw new RetryableDestinationException(TypeName, found.StatusCode, "the user response had no user id");
-            created = found.StatusCode == HttpStatusCode.Created;
-        }
-
-        if (created)
-        {
-            using var deleted = await CallAsync(destination, HttpMethod.Delete, "users/" + Uri.EscapeDataString(user.Id), null, pacer, cancellationToken);
-            await ThrowIfFailedAsync(deleted, cancellationToken, HttpStatusCode.NotFound);
-            return (null, 2);
-        }
-
-        if (!string.Equals(user.CompanyId, companyId, StringComparison.Ordinal))
-        {
-            return (null, 1);
-        }
-
-        using var unlinked = await CallAsync(destination, HttpMethod.Patch, "users/" + Uri.EscapeDataString(user.Id), ProductboardPayloads.UnlinkCompany(), pacer, cancellationToken);
-        await ThrowIfFailedAsync(unlinked, cancellationToken, HttpStatusCode.NotFound);
-        return (null, 2);
-    }
-
-    private async Task<ProductboardCompany?> GetCompanyAsync(DestinationDefinition destination, string id, CancellationToken cancellationToken)
-    {
-        using var response = await CallAsync(destination, HttpMethod.Get, "companies/" + Uri.EscapeDataString(id), null, null, cancellationToken);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-
-        await ThrowIfFailedAsync(response, cancellationToken);
-        return ProductboardResponses.ReadCompany(await response.Content.ReadAsStringAsync(cancellationToken));
+        return Result(rejections, plan.Requests, pacer);
     }
 
     // The company list has no external-id filter: search by name (the term filter) and match our external id, following
     // links.next, so a company created by a Prepare that failed before storing its id is found rather than duplicated.
-    private async Task<ProductboardCompany?> FindCompanyAsync(DestinationDefinition destination, string name, string externalId, CancellationToken cancellationToken)
+    private static async Task<ProductboardCompany?> FindCompanyAsync(ProductboardClient client, string name, string externalId, CancellationToken cancellationToken)
     {
-        var address = "companies?term=" + Uri.EscapeDataString(name);
-        for (var page = 0; page < MaxCompanyPages && address is not null; page++)
+        Uri? next = null;
+        for (var page = 0; page < MaxCompanyPages && (page == 0 || next is not null); page++)
         {
-            using var response = await CallAsync(destination, HttpMethod.Get, address, null, null, cancellationToken);
-            await ThrowIfFailedAsync(response, cancellationToken);
-            var (companies, next) = ProductboardResponses.ReadCompanyPage(await response.Content.ReadAsStringAsync(cancellationToken));
-            if (companies.FirstOrDefault(c => string.Equals(c.ExternalId, externalId, StringComparison.Ordinal)) is { } match)
+            var found = await client.ListCompaniesAsync(name, next, cancellationToken);
+            if (found.Items.FirstOrDefault(c => string.Equals(c.ExternalId, externalId, StringComparison.Ordinal)) is { } match)
             {
                 return match;
             }
 
-            address = next?.ToString();
+            next = found.Next;
         }
 
         return null;
     }
 
-    private async Task<string> CreateCompanyAsync(DestinationDefinition destination, string name, string externalId, CancellationToken cancellationToken)
-    {
-        using var response = await CallAsync(destination, HttpMethod.Post, "companies", ProductboardPayloads.CreateCompany(name, externalId), null, cancellationToken);
-        if (response.StatusCode == HttpStatusCode.Conflict)
-        {
-            // A create whose answer was lost and was sent again: the company exists now, so find it.
-            return (await FindCompanyAsync(destination, name, externalId, cancellationToken))?.Id
-                ?? throw new DestinationRejectedException(TypeName, response.StatusCode, "a company with the cohort's external id exists but was not found by name");
-        }
-
-        await ThrowIfFailedAsync(response, cancellationToken);
-        return ProductboardResponses.ReadCompany(await response.Content.ReadAsStringAsync(cancellationToken))?.Id
-            ?? throw new RetryableDestinationException(TypeName, response.StatusCode, "the company response had no company id");
-    }
-
-    // One vendor request: the address is relative to the destination's base URL (links.next comes back absolute).
-    private Task<HttpResponseMessage> CallAsync(DestinationDefinition destination, HttpMethod method, string address, byte[]? body, SharePacer? pacer, CancellationToken cancellationToken)
-    {
-        var uri = new Uri(BaseAddress(destination, _ => DefaultBaseUrl), address);
-        var partner = destination.Setting("partnerId");
-        return SendVendorRequestAsync(
-            destination,
-            token =>
-            {
-                var message = new HttpRequestMessage(method, uri);
-                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                message.Headers.Add(VersionHeader, "1");
-                message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                if (partner is not null)
-                {
-                    message.Headers.Add(PartnerHeader, partner);
-                }
-
-                if (body is not null)
-                {
-                    message.Content = new ByteArrayContent(body);
-                    message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                }
-
-                return message;
-            },
-            pacer,
-            cancellationToken);
-    }
-
-    private static async Task ThrowIfFailedAsync(HttpResponseMessage response, CancellationToken cancellationToken, HttpStatusCode? alsoFine = null)
-    {
-        if (response.IsSuccessStatusCode || response.StatusCode == alsoFine)
-        {
-            return;
-        }
-
-        var errors = ProductboardResponses.ReadErrors(await response.Content.ReadAsStringAsync(cancellationToken));
-        HttpStatusMapper.ThrowIfFailed(TypeName, response, ProductboardResponses.FirstCode(errors));
-    }
-
-    private static void RequireSecret(DestinationDefinition destination)
+    private ProductboardClient Client(DestinationDefinition destination)
     {
         if (destination.SecretName is null)
         {
             throw new ValidationException($"productboard destination '{destination.Id}' needs the access token's secret name (secretName)");
         }
+
+        return new ProductboardClient(
+            BaseAddress(destination, _ => DefaultBaseUrl),
+            destination.Setting("partnerId"),
+            (build, pacer, cancellationToken) => SendVendorRequestAsync(destination, build, pacer, cancellationToken));
     }
 }

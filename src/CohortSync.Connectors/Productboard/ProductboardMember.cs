@@ -1,5 +1,5 @@
 using CohortSync.Core.Identity;
-using CohortSync.Core.Snapshots;
+using CohortSync.Core.Ports;
 
 namespace CohortSync.Connectors.Productboard;
 
@@ -24,15 +24,19 @@ public sealed record ProductboardMember(string UserId, string? Email, string? Ex
     /// </summary>
     public string MergeKey => ExternalId ?? UserId;
 
-    /// <summary>Reads a member from a key and its carried payload.</summary>
-    public static ProductboardMember From(DestinationKey key, string? payload)
+    /// <summary>Reads a member from a change of a batch (decoded once in Core; for a remove, the fields it was added with).</summary>
+    public static ProductboardMember From(MemberChange change)
     {
-        var fields = MemberPayload.Decode(payload);
-        return new ProductboardMember(key.Value, Field(fields, EmailField), Field(fields, ExternalIdField));
+        ArgumentNullException.ThrowIfNull(change);
+        return From(change.Key, change.Fields);
     }
 
-    /// <summary>Reads a member from a snapshot entry (for a remove, the payload it was added with).</summary>
-    public static ProductboardMember From(SnapshotEntry entry) => From(DestinationKey.Decode(entry.Key), entry.Payload);
+    /// <summary>Reads a member from a key and its carried fields.</summary>
+    public static ProductboardMember From(DestinationKey key, IReadOnlyDictionary<string, string> fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        return new ProductboardMember(key.Value, Field(fields, EmailField), Field(fields, ExternalIdField));
+    }
 
     private static string? Field(IReadOnlyDictionary<string, string> fields, string name) =>
         fields.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value : null;

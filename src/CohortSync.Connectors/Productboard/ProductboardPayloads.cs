@@ -4,40 +4,34 @@ namespace CohortSync.Connectors.Productboard;
 
 /// <summary>
 /// Request bodies of the Productboard v1 Companies &amp; Users API. Every body is wrapped in <c>{"data":{...}}</c>, the shape
-/// public clients send (the official schema of <c>POST /users</c> is not published; see the README).
+/// public clients send for <c>PATCH</c> (the request schemas of the user endpoints are not published; see the README).
 /// </summary>
 public static class ProductboardPayloads
 {
     /// <summary>
-    /// Adds a member: <c>{"data":{"externalId","email"?,"company":{"id"}}}</c>. Productboard merges on the external id (and
-    /// on the email), so sending it again changes nothing.
+    /// Creates a member's user (<c>POST /users</c>, create only): <c>{"data":{"externalId","email"?,"company":{"id"}}}</c>.
+    /// The external id is the merge key (the carried external id, else the user id).
     /// </summary>
-    public static byte[] LinkUser(ProductboardMember member, string companyId)
+    public static byte[] CreateUser(ProductboardMember member, string companyId)
     {
         ArgumentNullException.ThrowIfNull(member);
         ArgumentException.ThrowIfNullOrEmpty(companyId);
         return Data(writer =>
         {
             writer.WriteString("externalId", member.MergeKey);
-            if (member.Email is not null)
-            {
-                writer.WriteString("email", member.Email);
-            }
-
-            writer.WriteStartObject("company");
-            writer.WriteString("id", companyId);
-            writer.WriteEndObject();
+            WriteEmailAndCompany(writer, member, companyId);
         });
     }
 
     /// <summary>
-    /// Finds a member's user without changing it: <c>{"data":{"externalId"}}</c>. Only the external id is sent, so the call
-    /// cannot conflict on an email; it creates a bare user when none has that external id.
+    /// Updates a found user (<c>PATCH /users/{id}</c>): <c>{"data":{"email"?,"company":{"id"}}}</c>. The external id is how
+    /// the user was found, so it is not sent; a changed email is.
     /// </summary>
-    public static byte[] FindUser(string mergeKey)
+    public static byte[] UpdateUser(ProductboardMember member, string companyId)
     {
-        ArgumentException.ThrowIfNullOrEmpty(mergeKey);
-        return Data(writer => writer.WriteString("externalId", mergeKey));
+        ArgumentNullException.ThrowIfNull(member);
+        ArgumentException.ThrowIfNullOrEmpty(companyId);
+        return Data(writer => WriteEmailAndCompany(writer, member, companyId));
     }
 
     /// <summary>Removes a user's company link: <c>{"data":{"company":null}}</c>.</summary>
@@ -61,6 +55,18 @@ public static class ProductboardPayloads
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         return Data(writer => writer.WriteString("name", name));
+    }
+
+    private static void WriteEmailAndCompany(Utf8JsonWriter writer, ProductboardMember member, string companyId)
+    {
+        if (member.Email is not null)
+        {
+            writer.WriteString("email", member.Email);
+        }
+
+        writer.WriteStartObject("company");
+        writer.WriteString("id", companyId);
+        writer.WriteEndObject();
     }
 
     private static byte[] Data(Action<Utf8JsonWriter> fields)

@@ -5,11 +5,11 @@ using System.Text.RegularExpressions;
 
 namespace CohortSync.Connectors.Productboard;
 
-/// <summary>A Productboard user as the connector reads it.</summary>
+/// <summary>A Productboard user as the public v1 schema gives it (<c>id</c>, <c>email</c>, <c>externalId</c>, <c>name</c>): no company.</summary>
 /// <param name="Id">Productboard's own id of the user.</param>
+/// <param name="Email">The email, if set.</param>
 /// <param name="ExternalId">The external id, if set.</param>
-/// <param name="CompanyId">The linked company's id, if any.</param>
-public sealed record ProductboardUser(string Id, string? ExternalId, string? CompanyId);
+public sealed record ProductboardUser(string Id, string? Email, string? ExternalId);
 
 /// <summary>A Productboard company as the connector reads it.</summary>
 /// <param name="Id">Productboard's id of the company.</param>
@@ -36,21 +36,24 @@ public static partial class ProductboardResponses
     /// <summary>The reason for a 409 where the email's user has another external id.</summary>
     public const string ExternalIdConflictReason = "productboard: 409 conflict: the user with this email has a different external id";
 
+    /// <summary>The reason for a 409 where the email sent is another user's.</summary>
+    public const string EmailTakenReason = "productboard: 409 conflict: the email belongs to another Productboard user";
+
+    /// <summary>The reason for a 409 where the external id sent is another user's.</summary>
+    public const string ExternalIdTakenReason = "productboard: 409 conflict: the external id belongs to another Productboard user";
+
     /// <summary>The reason for any other 409.</summary>
     public const string OtherConflictReason = "productboard: 409 conflict between email and external id";
 
-    /// <summary>Reads <c>{"data":{user}}</c>.</summary>
+    /// <summary>Reads <c>{"data":{user}}</c>: only the fields the public schema has.</summary>
     public static ProductboardUser? ReadUser(string json)
     {
         var data = Data(json);
-        if (data is not { ValueKind: JsonValueKind.Object } user || String(user, "id") is not { } id)
-        {
-            return null;
-        }
-
-        var company = user.TryGetProperty("company", out var c) && c.ValueKind == JsonValueKind.Object ? String(c, "id") : null;
-        return new ProductboardUser(id, String(user, "externalId"), company);
+        return data is { ValueKind: JsonValueKind.Object } user ? User(user) : null;
     }
+
+    /// <summary>Reads a page <c>{"data":[users],"links":{"next":url|null}}</c>.</summary>
+    public static ProductboardPage<ProductboardUser> ReadUserPage(string json) => ReadPage(json, User);
 
     /// <summary>Reads <c>{"data":{company}}</c>.</summary>
     public static ProductboardCompany? ReadCompany(string json)
@@ -60,36 +63,7 @@ public static partial class ProductboardResponses
     }
 
     /// <summary>Reads a page <c>{"data":[companies],"links":{"next":url|null}}</c>.</summary>
-    public static (IReadOnlyList<ProductboardCompany> Companies, Uri? Next) ReadCompanyPage(string json)
-    {
-        using var document = Parse(json);
-        if (document is null || document.RootElement.ValueKind != JsonValueKind.Object)
-        {
-            return ([], null);
-        }
-
-        var root = document.RootElement;
-        var companies = new List<ProductboardCompany>();
-        if (root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var item in data.EnumerateArray())
-            {
-                if (item.ValueKind == JsonValueKind.Object && Company(item) is { } company)
-                {
-                    companies.Add(company);
-                }
-            }
-        }
-
-        Uri? next = null;
-        if (root.TryGetProperty("links", out var links) && links.ValueKind == JsonValueKind.Object
-            && String(links, "next") is { } text && Uri.TryCreate(text, UriKind.Absolute, out var uri))
-        {
-            next = uri;
-        }
-
-        return (companies, next);
-    }
+    public static ProductboardPage<ProductboardCompany> ReadCompanyPage(string json) => ReadPage(json, Company);
 
     /// <summary>
     /// Reads an error body: the v1 list form <c>{"errors":[{code,title,detail,source:{pointer,parameter}}]}</c>, or the
@@ -109,7 +83,10 @@ public static partial class ProductboardResponses
         return result;
     }
 
-    /// <summary>The rejection reason for a 409, from which of Productboard's two documented conflicts it is.</summary>
+    /// <summary>
+    /// The rejection reason for a 409: the two conflicts the v1 Notes API documents, or a duplicate email or external id
+    /// (the create-only <c>POST /users</c> and <c>PATCH /users/{id}</c>; wording unverified).
+    /// </summary>
     public static string ConflictReason(IReadOnlyList<ProductboardError> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
@@ -126,6 +103,13 @@ public static partial class ProductboardResponses
                 || text.Contains("externalId.mismatch", StringComparison.OrdinalIgnoreCase))
             {
                 return ExternalIdConflictReason;
+            }
+
+            if (text.Contains("already exists", StringComparison.OrdinalIgnoreCase))
+            {
+                return text.Contains("email", StringComparison.OrdinalIgnoreCase) ? EmailTakenReason
+                    : text.Contains("external", StringComparison.OrdinalIgnoreCase) ? ExternalIdTakenReason
+                    : OtherConflictReason;
             }
         }
 
@@ -201,6 +185,41 @@ public static partial class ProductboardResponses
                 break;
         }
     }
+
+    private static ProductboardPage<T> ReadPage<T>(string json, Func<JsonElement, T?> read)
+        where T : class
+    {
+        using var document = Parse(json);
+        if (document is null || document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return new ProductboardPage<T>([], null);
+        }
+
+        var root = document.RootElement;
+        var items = new List<T>();
+        if (root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in data.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.Object && read(item) is { } value)
+                {
+                    items.Add(value);
+                }
+            }
+        }
+
+        Uri? next = null;
+        if (root.TryGetProperty("links", out var links) && links.ValueKind == JsonValueKind.Object
+            && String(links, "next") is { } text && Uri.TryCreate(text, UriKind.Absolute, out var uri))
+        {
+            next = uri;
+        }
+
+        return new ProductboardPage<T>(items, next);
+    }
+
+    private static ProductboardUser? User(JsonElement user) =>
+        String(user, "id") is { } id ? new ProductboardUser(id, String(user, "email"), String(user, "externalId")) : null;
 
     private static ProductboardCompany? Company(JsonElement company) =>
         String(company, "id") is { } id ? new ProductboardCompany(id, String(company, "name"), String(company, "externalId")) : null;

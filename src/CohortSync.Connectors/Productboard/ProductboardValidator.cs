@@ -24,7 +24,8 @@ public static class ProductboardValidator
             return "productboard: user id is empty";
         }
 
-        var member = ProductboardMember.From(key, payload);
+        // Prepare hands the stored payload (the interface's shape), so this is the one place the connector decodes it.
+        var member = ProductboardMember.From(key, MemberPayload.Decode(payload));
 
         // The user id is written as the external id when none is carried, so it obeys the same limit.
         if (member.ExternalId is null && member.UserId.Length > MaxLength)

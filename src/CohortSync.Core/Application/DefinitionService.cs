@@ -147,6 +147,7 @@ public sealed class DefinitionService
         }
 
         var syncIds = new HashSet<string>(StringComparer.Ordinal);
+        IReadOnlyList<SyncDefinition>? stored = null;
         for (var i = 0; i < syncs.Count; i++)
         {
             var sync = syncs[i];
@@ -162,12 +163,33 @@ public sealed class DefinitionService
 
             var destination = inSet.GetValueOrDefault(sync.DestinationId)
                 ?? (await _store.GetDestinationAsync(sync.DestinationId, cancellationToken))?.Value;
-            Collect(errors, $"syncs[{i}]", () => CheckDestination(sync, destination));
+            if (Collect(errors, $"syncs[{i}]", () => CheckDestination(sync, destination)))
+            {
+                // The set's earlier syncs and the stored syncs it does not replace.
+                var earlier = syncs.Take(i).ToList();
+                async Task<IEnumerable<SyncDefinition>> Others() =>
+                    earlier.Concat((stored ??= await _store.ListSyncsAsync(cancellationToken)).Where(s => !syncs.Any(n => n.Id == s.Id)));
+                await CollectAsync(errors, $"syncs[{i}]", () => SyncExclusivityCheck.ThrowIfTakenAsync(
+                    _destinations, sync, destination, Others, async (id, ct) => inSet.GetValueOrDefault(id) ?? (await _store.GetDestinationAsync(id, ct))?.Value, cancellationToken));
+            }
         }
 
         if (errors.Count > 0)
         {
             throw new ValidationException(errors);
+        }
+    }
+
+    // As Collect, for a check that reads storage.
+    private static async Task CollectAsync(Dictionary<string, string[]> errors, string prefix, Func<Task> check)
+    {
+        try
+        {
+            await check();
+        }
+        catch (ValidationException ex)
+        {
+            Collect(errors, prefix, () => throw ex);
         }
     }
 
@@ -213,7 +235,8 @@ public sealed class DefinitionService
     {
         ArgumentNullException.ThrowIfNull(sync);
         DefinitionValidator.Validate(sync);
-        CheckDestination(sync, (await _store.GetDestinationAsync(sync.DestinationId, cancellationToken))?.Value);
+        var destination = (await _store.GetDestinationAsync(sync.DestinationId, cancellationToken))?.Value;
+        CheckDestination(sync, destination);
 
         var existing = await _store.GetSyncAsync(sync.Id, cancellationToken);
         if (create && existing is not null)
@@ -228,6 +251,8 @@ public sealed class DefinitionService
 
         var stored = sync with { CreatedAt = existing?.Value.CreatedAt ?? _time.GetUtcNow() };
         var others = await _store.ListSyncsAsync(cancellationToken);
+        await SyncExclusivityCheck.ThrowIfTakenAsync(
+            _destinations, sync, destination, () => Task.FromResult<IEnumerable<SyncDefinition>>(others), async (id, ct) => (await _store.GetDestinationAsync(id, ct))?.Value, cancellationToken);
         var warnings = new List<string>();
         var sameProject = others.Where(s => string.Equals(s.Source.Type, sync.Source.Type, StringComparison.OrdinalIgnoreCase)
             && string.Equals(s.Source.SecretName, sync.Source.SecretName, StringComparison.Ordinal));

@@ -18,7 +18,7 @@ internal static class ProductboardRoutes
     {
         var api = app.MapGroup(Prefix);
         api.MapGet("/users", (HttpContext c, ProductboardSandbox s) => ServeAsync(c, s, false, _ => ListAsync(c, s.ListUsers)));
-        api.MapPost("/users", (HttpContext c, ProductboardSandbox s) => ServeAsync(c, s, true, data => Task.FromResult(s.CreateOrMergeUser(data))));
+        api.MapPost("/users", (HttpContext c, ProductboardSandbox s) => ServeAsync(c, s, true, data => Task.FromResult(s.CreateUser(data))));
         api.MapGet("/users/{id}", (HttpContext c, ProductboardSandbox s, string id) => ServeAsync(c, s, false, _ => Task.FromResult(s.GetUser(id))));
         api.MapPatch("/users/{id}", (HttpContext c, ProductboardSandbox s, string id) => ServeAsync(c, s, true, data => Task.FromResult(s.UpdateUser(id, data))));
         api.MapDelete("/users/{id}", (HttpContext c, ProductboardSandbox s, string id) => ServeAsync(c, s, false, _ => Task.FromResult(s.DeleteUser(id)), changes: true));

@@ -6,39 +6,42 @@ namespace CohortSync.Connectors.Tests.Productboard;
 public sealed class ProductboardPayloadsTests
 {
     [Fact]
-    public void LinkUser_MemberWithEmailAndNoExternalId_UsesTheUserIdAsExternalId()
+    public void CreateUser_MemberWithEmailAndNoExternalId_UsesTheUserIdAsExternalId()
     {
         // Arrange
         var member = new ProductboardMember("user-1", "jane@example.com", null);
 
         // Act
-        var json = Encoding.UTF8.GetString(ProductboardPayloads.LinkUser(member, "company-1"));
+        var json = Encoding.UTF8.GetString(ProductboardPayloads.CreateUser(member, "company-1"));
 
         // Assert
         Assert.Equal("""{"data":{"externalId":"user-1","email":"jane@example.com","company":{"id":"company-1"}}}""", json);
     }
 
     [Fact]
-    public void LinkUser_MemberWithExternalIdAndNoEmail_SendsTheExternalIdAndNoEmail()
+    public void CreateUser_MemberWithExternalIdAndNoEmail_SendsTheExternalIdAndNoEmail()
     {
         // Arrange
         var member = new ProductboardMember("user-1", null, "crm-7");
 
         // Act
-        var json = Encoding.UTF8.GetString(ProductboardPayloads.LinkUser(member, "company-1"));
+        var json = Encoding.UTF8.GetString(ProductboardPayloads.CreateUser(member, "company-1"));
 
         // Assert
         Assert.Equal("""{"data":{"externalId":"crm-7","company":{"id":"company-1"}}}""", json);
     }
 
     [Fact]
-    public void FindUser_AnyMember_SendsOnlyTheExternalId()
+    public void UpdateUser_MemberWithAnEmail_SendsTheEmailAndTheLinkButNotTheExternalId()
     {
+        // Arrange: the user was found by its external id, which the PATCH leaves as it is.
+        var member = new ProductboardMember("user-1", "new@example.com", "crm-7");
+
         // Act
-        var json = Encoding.UTF8.GetString(ProductboardPayloads.FindUser("crm-7"));
+        var json = Encoding.UTF8.GetString(ProductboardPayloads.UpdateUser(member, "company-1"));
 
         // Assert
-        Assert.Equal("""{"data":{"externalId":"crm-7"}}""", json);
+        Assert.Equal("""{"data":{"email":"new@example.com","company":{"id":"company-1"}}}""", json);
     }
 
     [Fact]

@@ -35,7 +35,9 @@ public sealed class ProductboardResponsesTests
     [Theory]
     [InlineData("Provided email address does not match an existing email address associated with the user identified by the given external ID.", ProductboardResponses.EmailConflictReason)]
     [InlineData("Provided external ID does not match the existing external ID of the user identified by the given email address.", ProductboardResponses.ExternalIdConflictReason)]
-    [InlineData("A user with the provided email address already exists.", ProductboardResponses.OtherConflictReason)]
+    [InlineData("A user with the provided email address already exists.", ProductboardResponses.EmailTakenReason)]
+    [InlineData("A user with the provided external ID already exists.", ProductboardResponses.ExternalIdTakenReason)]
+    [InlineData("Something else clashed.", ProductboardResponses.OtherConflictReason)]
     public void ConflictReason_DocumentedDetails_MapToFixedReasons(string detail, string expected)
     {
         // Arrange
@@ -89,25 +91,26 @@ public sealed class ProductboardResponsesTests
     }
 
     [Fact]
-    public void ReadUser_LinkedUser_ReadsIdExternalIdAndCompany()
+    public void ReadUser_PublicSchema_ReadsIdEmailAndExternalIdAndIgnoresAnythingElse()
     {
-        // Act
-        var user = ProductboardResponses.ReadUser("""{"data":{"id":"u1","email":null,"externalId":"crm-7","name":null,"company":{"id":"c1"}}}""");
-
-        // Assert
-        Assert.Equal(new ProductboardUser("u1", "crm-7", "c1"), user);
-    }
-
-    [Fact]
-    public void ReadUser_UnlinkedUserOrNoJson_ReadsNoCompanyOrNothing()
-    {
-        // Act
-        var unlinked = ProductboardResponses.ReadUser("""{"data":{"id":"u1","company":null}}""");
+        // Act: the public user schema has no company; a field it does not document is not read.
+        var user = ProductboardResponses.ReadUser("""{"data":{"id":"u1","email":"a@example.com","externalId":"crm-7","name":null,"company":{"id":"c1"}}}""");
         var garbage = ProductboardResponses.ReadUser("<html>");
 
         // Assert
-        Assert.Equal(new ProductboardUser("u1", null, null), unlinked);
+        Assert.Equal(new ProductboardUser("u1", "a@example.com", "crm-7"), user);
         Assert.Null(garbage);
+    }
+
+    [Fact]
+    public void ReadUserPage_WithNextLink_ReadsUsersAndTheLink()
+    {
+        // Act
+        var page = ProductboardResponses.ReadUserPage("""{"data":[{"id":"u1","email":null,"externalId":"x","name":null}],"links":{"next":"https://api.productboard.com/users?pageOffset=100"}}""");
+
+        // Assert
+        Assert.Equal(new ProductboardUser("u1", null, "x"), Assert.Single(page.Items));
+        Assert.Equal(new Uri("https://api.productboard.com/users?pageOffset=100"), page.Next);
     }
 
     [Fact]

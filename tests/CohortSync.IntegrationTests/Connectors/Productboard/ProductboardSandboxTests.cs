@@ -105,35 +105,42 @@ public sealed class ProductboardSandboxTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task PostUsers_SameExternalIdTwice_MergesIntoOneUser()
+    public async Task PostUsers_ExternalIdOrEmailTaken_Is409AndCreatesNothing()
     {
-        // Act
-        using var created = await SendAsync(HttpMethod.Post, "users", """{"data":{"externalId":"u-1"}}""");
-        using var merged = await SendAsync(HttpMethod.Post, "users", """{"data":{"externalId":"u-1","email":"One@Example.com"}}""");
-
-        // Assert
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, merged.StatusCode);
-        var user = Assert.Single(Productboard.Users());
-        Assert.Equal(("u-1", "One@Example.com"), (user.ExternalId, user.Email));
-    }
-
-    [Fact]
-    public async Task PostUsers_EmailOwnedByAnotherExternalIdOrTheReverse_Is409WithTheDocumentedDetail()
-    {
-        // Arrange
+        // Arrange: POST /users only creates; the email is compared case-insensitively.
         Productboard.SeedUser("a@example.com", "ext-a");
 
         // Act
-        using var emailTaken = await SendAsync(HttpMethod.Post, "users", """{"data":{"externalId":"ext-b","email":"A@example.com"}}""");
-        using var otherEmail = await SendAsync(HttpMethod.Post, "users", """{"data":{"externalId":"ext-a","email":"b@example.com"}}""");
+        using var sameExternalId = await SendAsync(HttpMethod.Post, "users", """{"data":{"externalId":"ext-a"}}""");
+        using var sameEmail = await SendAsync(HttpMethod.Post, "users", """{"data":{"externalId":"ext-b","email":"A@example.com"}}""");
 
         // Assert
-        Assert.Equal(HttpStatusCode.Conflict, emailTaken.StatusCode);
-        Assert.Contains(ProductboardSandbox.ExternalIdMismatchDetail, await emailTaken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.Conflict, otherEmail.StatusCode);
-        Assert.Contains(ProductboardSandbox.EmailMismatchDetail, await otherEmail.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, sameExternalId.StatusCode);
+        Assert.Contains(ProductboardSandbox.ExternalIdTakenDetail, await sameExternalId.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, sameEmail.StatusCode);
+        Assert.Contains(ProductboardSandbox.EmailTakenDetail, await sameEmail.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Single(Productboard.Users());
+    }
+
+    [Fact]
+    public async Task PatchUser_SetsOnlyTheFieldsSentAndAnswersThePublicSchema()
+    {
+        // Arrange
+        var id = Productboard.SeedUser("old@example.com", "ext-a", name: "Jane");
+        Productboard.SeedUser("taken@example.com", "ext-b");
+
+        // Act
+        using var changed = await SendAsync(HttpMethod.Patch, "users/" + id, """{"data":{"email":"new@example.com"}}""");
+        using var taken = await SendAsync(HttpMethod.Patch, "users/" + id, """{"data":{"email":"TAKEN@example.com"}}""");
+        using var unknownField = await SendAsync(HttpMethod.Patch, "users/" + id, """{"data":{"role":"admin"}}""");
+        using var missing = await SendAsync(HttpMethod.Patch, "users/nope", """{"data":{"email":"x@example.com"}}""");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        using var json = JsonDocument.Parse(await changed.Content.ReadAsStringAsync());
+        Assert.Equal(["id", "email", "externalId", "name"], json.RootElement.GetProperty("data").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(("new@example.com", "ext-a", "Jane"), (Productboard.FindByExternalId("ext-a")!.Email, Productboard.FindByExternalId("ext-a")!.ExternalId, Productboard.FindByExternalId("ext-a")!.Name));
+        Assert.Equal((HttpStatusCode.Conflict, HttpStatusCode.BadRequest, HttpStatusCode.NotFound), (taken.StatusCode, unknownField.StatusCode, missing.StatusCode));
     }
 
     [Theory]
