@@ -109,5 +109,8 @@ internal static class IterableJson
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+
+        // Bodies go to an API, never into HTML: dates keep their '+' ("2016-08-02 18:53:45 +00:00") instead of \u002B.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 }

@@ -323,19 +323,17 @@ public sealed class IterableConnectorTests : IDisposable
     }
 
     [Fact]
-    public void Subscriber_CarriedIdentifiers_AreNotSentAsDataFields()
+    public void TryDataFields_CarriedIdentifiers_AreNotSentAsDataFields()
     {
         // Arrange
-        var payload = MemberPayload.Encode([new("email", "x@example.com"), new("userId", "other"), new("plan", "pro")]);
+        var fields = new Dictionary<string, string> { ["email"] = "x@example.com", ["userId"] = "other", ["plan"] = "pro" };
 
         // Act
-        var subscriber = IterableConnector.Subscriber(new DestinationKey(KeyKind.Email, "x@example.com"), payload, preferUserId: true);
+        var ok = IterableBatchPlan.TryDataFields(fields, IterableFieldTypes.None, out var dataFields, out _);
 
         // Assert
-        Assert.Equal("x@example.com", subscriber.Email);
-        Assert.Null(subscriber.UserId);
-        Assert.Null(subscriber.PreferUserId);
-        Assert.Equal(new Dictionary<string, string> { ["plan"] = "pro" }, subscriber.DataFields);
+        Assert.True(ok);
+        Assert.Equal(["plan"], dataFields.Keys);
     }
 
     private (IterableConnector Connector, StubHttpMessageHandler Stub) Create(Func<HttpRequestMessage, string?, int, HttpResponseMessage> respond)
