@@ -43,6 +43,20 @@ internal sealed partial class IterableFieldSchema
         }
     }
 
+    /// <summary>Creates a field with a type; throws if it exists with another (a type cannot be changed).</summary>
+    public void Define(string field, string type)
+    {
+        if (type is not ("string" or "long" or "double" or "boolean" or "date" or "object"))
+        {
+            throw new ArgumentException("not an Iterable field type", nameof(type));
+        }
+
+        if (!_types.TryAdd(field, type) && _types[field] != type)
+        {
+            throw new InvalidOperationException("a field's data type cannot be changed once set");
+        }
+    }
+
     /// <summary>Iterable's type for a JSON value; null for null.</summary>
     public static string? TypeOf(JsonElement value) => value.ValueKind switch
     {

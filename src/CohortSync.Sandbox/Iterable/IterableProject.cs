@@ -234,6 +234,16 @@ public sealed class IterableProject
         }
     }
 
+    /// <summary>Creates a user profile field with a type, as in Iterable's Data Schema Management (<c>string</c>, <c>long</c>,
+    /// <c>double</c>, <c>boolean</c>, <c>date</c>, <c>object</c>); a field's type cannot change once set.</summary>
+    public void DefineField(string field, string type)
+    {
+        lock (Gate)
+        {
+            Schema.Define(field, type);
+        }
+    }
+
     /// <summary>How often a subscribe or unsubscribe named this forgotten user id or email (refused each time).</summary>
     public int ForgottenRefusalsOf(string identifier)
     {
