@@ -1,47 +1,24 @@
 using System.Globalization;
 using CohortSync.Connectors.Iterable;
-using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Runs;
-using CohortSync.Sandbox;
 using CohortSync.Sandbox.Iterable;
 using CohortSync.TestHelpers;
 
 namespace CohortSync.IntegrationTests.Connectors.Iterable;
 
-/// <summary>Whole runs through the Iterable connector for what reaches a user's profile: typed fields and forgotten users.</summary>
+/// <summary>Whole runs through the Iterable connector for who is created and what reaches their profile: typed fields,
+/// forgotten users, email-based projects, carried fields.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class IterableProfileSyncTests(AzuriteFixture azurite) : IAsyncLifetime, IDisposable
+public sealed class IterableProfileSyncTests(AzuriteFixture azurite) : IterableSyncTestBase(azurite)
 {
-    private const string SecretName = "iterable-key";
-    private readonly string _prefix = AzuriteFixture.NewTablePrefix();
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-iterable-").FullName;
-    private readonly CapturingLoggerProvider _logs = new();
-    private SandboxHost _sandbox = null!;
-
-    private IterableSandbox Iterable => _sandbox.Get<IterableSandbox>();
-
-    public async Task InitializeAsync()
-    {
-        _sandbox = await SandboxHost.StartAsync();
-        Iterable.ListUpdates.PermitsPerSecond = 100;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    public void Dispose() => _logs.Dispose();
-
     [Fact]
     public async Task Run_ForgottenUser_IsSentOnceSkippedWithTheReasonAndNotSentAgainAndLeavingIsHarmless()
     {
         // Arrange: user-3 was deleted from Iterable by a GDPR request.
         Iterable.DefaultProject.ForgottenUserIds.Add("user-3");
         await using var host = await Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         WriteCohort(cohort, Enumerable.Range(0, 10));
         await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId, carry: [new CarriedField("plan", "plan")]);
 
@@ -56,9 +33,9 @@ public sealed class IterableProfileSyncTests(AzuriteFixture azurite) : IAsyncLif
         // Assert
         Assert.Equal((RunStatus.Completed, 10, 0), (first.Status, first.Outcome!.Accepted, first.Outcome.Rejected));
         Assert.Contains(first.Plan!.Notes, n => n.Contains("forgotten (GDPR)", StringComparison.Ordinal));
-        var skipped = Assert.Single(_logs.Lines, l => l.Contains("forgotten in Iterable (GDPR)", StringComparison.Ordinal));
+        var skipped = Assert.Single(Logs.Lines, l => l.Contains("forgotten in Iterable (GDPR)", StringComparison.Ordinal));
         Assert.Contains("Count=1", skipped, StringComparison.Ordinal);
-        Assert.DoesNotContain(_logs.Lines, l => l.Contains("user-3", StringComparison.Ordinal));
+        Assert.DoesNotContain(Logs.Lines, l => l.Contains("user-3", StringComparison.Ordinal));
         Assert.Equal((0, subscribesAfterFirst, 1), (second.Plan!.Adds + second.Plan.Updates, Iterable.SubscribeRequests, refusalsAfterSecond));
         Assert.Equal((RunStatus.Completed, 1, 0, 9), (third.Status, third.Plan!.Removes, third.Outcome!.Rejected, third.Outcome.BaselineAfter));
         Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 10).Where(i => i != 3)), Iterable.DefaultProject.Members(ListId(first)));
@@ -73,7 +50,7 @@ public sealed class IterableProfileSyncTests(AzuriteFixture azurite) : IAsyncLif
         Iterable.DefaultProject.DefineField("trial_end", "date");
         Iterable.DefaultProject.DefineField("plan", "string");
         await using var host = await Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCsv(
             cohort,
             ["user_id", "seats", "beta", "trial_end", "plan"],
@@ -96,7 +73,7 @@ public sealed class IterableProfileSyncTests(AzuriteFixture azurite) : IAsyncLif
         // Arrange: 'code' was created as a string; the cohort's codes look numeric, so they are inferred as numbers.
         Iterable.DefaultProject.DefineField("code", "string");
         await using var host = await Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCsv(cohort, ["user_id", "code"], Enumerable.Range(0, 5).Select(i => new[] { "user-" + i, "10" + i }));
         await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId, carry: [Carry("code")]);
         await host.CreateSyncAsync("s2", Destination(("fieldTypes", "code:string")) with { Id = "iterable-declared" }, cohort, ByUserId, carry: [Carry("code")], cohortName: "Declared");
@@ -113,30 +90,51 @@ public sealed class IterableProfileSyncTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal("string", Iterable.DefaultProject.FieldTypeOf("code"));
     }
 
-    private static IReadOnlyList<IdentifierMapping> ByUserId => [new IdentifierMapping("user_id", KeyKind.UserId)];
+    [Fact]
+    public async Task Run_UserIdsIntoAnEmailBasedProject_NeedPreferUserIdToBeCreated()
+    {
+        // Arrange
+        var project = Iterable.AddProject("emails", "email-project-key", projectType: IterableProjectType.EmailBased);
+        await using var host = await Harness(key: project.ApiKey);
+        var cohort = Cohort(Enumerable.Range(0, 20));
+        await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId, cohortName: "Placeholders");
+        await host.CreateSyncAsync("s2", Destination(("preferUserId", "false")) with { Id = "iterable-strict" }, cohort, ByUserId, cohortName: "Strict");
+
+        // Act: the strict sync first, while the project knows none of these users.
+        var strict = await host.RunAsync("s2");
+        var preferred = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 20)), project.Members(ListId(preferred)));
+        Assert.EndsWith("@placeholder.email", project.EmailOf("user-3"), StringComparison.Ordinal);
+        Assert.Equal(0, preferred.Outcome!.Rejected);
+        Assert.Equal(20, strict.Outcome!.RejectReasons[IterableResponseMapper.NotFound]);
+        Assert.Empty(project.Members(ListId(strict)));
+    }
+
+    [Fact]
+    public async Task Run_CarriedFields_ReachTheProfileAndAChangedValueIsSentAgain()
+    {
+        // Arrange
+        await using var host = await Harness();
+        var cohort = Path.Combine(Dir, "cohort.csv");
+        EngineHarness.WriteCsv(cohort, ["user_id", "plan", "email"], Enumerable.Range(0, 10).Select(i => new[] { "user-" + i, "free", $"u{i}@example.com" }));
+        await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId, carry: [new CarriedField("plan", "plan"), new CarriedField("email", "email")]);
+        await host.RunAsync("s1");
+        EngineHarness.WriteCsv(cohort, ["user_id", "plan", "email"], Enumerable.Range(0, 10).Select(i => new[] { "user-" + i, i < 3 ? "pro" : "free", $"u{i}@example.com" }));
+
+        // Act
+        var second = await host.RunAsync("s1");
+
+        // Assert
+        Assert.Equal(3, second.Plan!.Updates);
+        Assert.Equal(new Dictionary<string, string> { ["plan"] = "pro" }, Iterable.DefaultProject.DataFieldsOf("user-1"));
+        Assert.Equal(new Dictionary<string, string> { ["plan"] = "free" }, Iterable.DefaultProject.DataFieldsOf("user-7"));
+        Assert.Null(Iterable.DefaultProject.EmailOf("user-1"));
+    }
 
     private static CarriedField Carry(string name) => new(name, name);
 
     private static void WriteCohort(string path, IEnumerable<int> ids) =>
         EngineHarness.WriteCsv(path, ["user_id", "plan"], ids.Select(i => new[] { "user-" + i, i % 2 == 0 ? "pro" : "free" }));
-
-    private static long ListId(RunRecord run) => long.Parse(run.Plan!.ContainerId!, CultureInfo.InvariantCulture);
-
-    private Task<EngineHarness> Harness() =>
-        EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { [SecretName] = IterableSandbox.DefaultApiKey }, logs: _logs);
-
-    private DestinationDefinition Destination(params (string Name, string Value)[] settings)
-    {
-        var all = new Dictionary<string, string>
-        {
-            ["baseUrl"] = new Uri(_sandbox.BaseAddress, "iterable/us/").ToString(),
-            ["requestsPerSecond"] = "100",
-        };
-        foreach (var (name, value) in settings)
-        {
-            all[name] = value;
-        }
-
-        return new DestinationDefinition { Id = "iterable", Name = "Iterable sandbox", Type = IterableConnector.TypeName, SecretName = SecretName, Settings = all };
-    }
 }

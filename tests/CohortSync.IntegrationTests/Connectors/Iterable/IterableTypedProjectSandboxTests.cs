@@ -1,30 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using CohortSync.Sandbox;
-using CohortSync.Sandbox.Iterable;
 
 namespace CohortSync.IntegrationTests.Connectors.Iterable;
 
 /// <summary>The Iterable sandbox as a typed project, over raw HTTP: a field's first value fixes its type.</summary>
-public sealed class IterableTypedProjectSandboxTests : IAsyncLifetime, IDisposable
+public sealed class IterableTypedProjectSandboxTests : IterableSandboxTestBase
 {
-    private SandboxHost _sandbox = null!;
-    private HttpClient _http = null!;
-
-    private IterableSandbox Iterable => _sandbox.Get<IterableSandbox>();
-
-    public async Task InitializeAsync()
-    {
-        _sandbox = await SandboxHost.StartAsync();
-        _http = new HttpClient { BaseAddress = new Uri(_sandbox.BaseAddress, "iterable/us/") };
-        _http.DefaultRequestHeaders.Add("Api-Key", IterableSandbox.DefaultApiKey);
-    }
-
-    public async Task DisposeAsync() => await _sandbox.DisposeAsync();
-
-    public void Dispose() => _http?.Dispose();
-
     [Theory]
     [InlineData("3", "\"three\"", "long")]
     [InlineData("3", "2.5", "long")]
@@ -67,9 +49,8 @@ public sealed class IterableTypedProjectSandboxTests : IAsyncLifetime, IDisposab
 
     private async Task<JsonElement> SubscribeAsync(long listId, string userId, string fieldJson)
     {
-        using var content = new StringContent(
-            $$$"""{"listId":{{{listId}}},"subscribers":[{"userId":"{{{userId}}}","dataFields":{"f":{{{fieldJson}}}}}]}""", System.Text.Encoding.UTF8, "application/json");
-        using var response = await _http.PostAsync(new Uri("api/lists/subscribe", UriKind.Relative), content);
+        using var response = await SendAsync(
+            HttpMethod.Post, "api/lists/subscribe", $$$"""{"listId":{{{listId}}},"subscribers":[{"userId":"{{{userId}}}","dataFields":{"f":{{{fieldJson}}}}}]}""");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
