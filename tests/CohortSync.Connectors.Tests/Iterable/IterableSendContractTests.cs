@@ -1,36 +1,17 @@
 using System.Net;
-using System.Text.Json;
-using CohortSync.Connectors.Common;
 using CohortSync.Connectors.Iterable;
-using CohortSync.Core.Definitions;
 using CohortSync.Core.Errors;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Snapshots;
 using CohortSync.TestHelpers;
-using Microsoft.Extensions.Logging;
-using Moq;
 
 namespace CohortSync.Connectors.Tests.Iterable;
 
 /// <summary>The exact bodies sent for typed fields, forgotten users, and what a batch that fails partway leaves settled.</summary>
-public sealed class IterableSendContractTests : IDisposable
+public sealed class IterableSendContractTests : IterableConnectorTestBase
 {
     private const string Ok = """{"successCount":1,"failCount":0,"failedUpdates":{}}""";
-    private readonly Mock<ISecretStore> _secrets = new();
-    private readonly RateLimitRegistry _limits = new(TimeProvider.System);
-    private readonly CapturingLoggerProvider _logs = new();
-    private HttpClient? _http;
-
-    public IterableSendContractTests() =>
-        _secrets.Setup(s => s.GetSecretAsync("it-key", It.IsAny<CancellationToken>())).ReturnsAsync("it-secret");
-
-    public void Dispose()
-    {
-        _http?.Dispose();
-        _limits.Dispose();
-        _logs.Dispose();
-    }
 
     [Fact]
     public async Task SendAsync_TypedFields_SendsDeclaredAndInferredJsonTypes()
@@ -104,9 +85,9 @@ public sealed class IterableSendContractTests : IDisposable
         Assert.Equal([new MemberRejection(2, IterableResponseMapper.NotFound)], result.Rejections);
         Assert.Equal([0, 1, 2], log.SettledIndexes());
         Assert.Equal(2, Assert.Single(log.Rejections()).Index);
-        var line = Assert.Single(_logs.Lines, l => l.Contains("forgotten in Iterable (GDPR)", StringComparison.Ordinal));
+        var line = Assert.Single(Logs.Lines, l => l.Contains("forgotten in Iterable (GDPR)", StringComparison.Ordinal));
         Assert.Contains("Count=1", line, StringComparison.Ordinal);
-        Assert.DoesNotContain(_logs.Lines, l => l.Contains("gdpr-user", StringComparison.Ordinal));
+        Assert.DoesNotContain(Logs.Lines, l => l.Contains("gdpr-user", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -144,46 +125,5 @@ public sealed class IterableSendContractTests : IDisposable
         // Assert
         Assert.Contains("fieldTypes", error.Message, StringComparison.Ordinal);
         Assert.Empty(stub.Requests);
-    }
-
-    private (IterableConnector Connector, StubHttpMessageHandler Stub) Create(Func<HttpRequestMessage, string?, int, HttpResponseMessage> respond)
-    {
-        var stub = new StubHttpMessageHandler(respond);
-        _http = new HttpClient(stub);
-        var logger = new TypedLogger(_logs.CreateLogger(typeof(IterableConnector).FullName!));
-        return (new IterableConnector(_http, _secrets.Object, _limits, TimeProvider.System, logger), stub);
-    }
-
-    private static DestinationDefinition Destination(params (string Name, string Value)[] settings)
-    {
-        var all = new Dictionary<string, string> { ["requestsPerSecond"] = "1000" };
-        foreach (var (name, value) in settings)
-        {
-            all[name] = value;
-        }
-
-        return new DestinationDefinition { Id = "it", Name = "Iterable", Type = IterableConnector.TypeName, SecretName = "it-key", Settings = all };
-    }
-
-    private static SendRequest Request(IReadOnlyList<SnapshotChange> changes, DeliveryLog? log = null) => new("sync-1", "run-1", 0, "42", changes, Delivery: log);
-
-    private static SnapshotChange Change(ChangeKind kind, KeyKind keyKind, string value, params (string Name, string Value)[] fields) =>
-        new(kind, SnapshotEntry.Create(new DestinationKey(keyKind, value).Encode(), MemberPayload.Encode([.. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))])));
-
-    private static void AssertJson(string expected, string? actual)
-    {
-        static string Normalize(string json) => JsonSerializer.Serialize(JsonDocument.Parse(json).RootElement);
-        Assert.Equal(Normalize(expected), Normalize(actual!));
-    }
-
-    private sealed class TypedLogger(ILogger inner) : ILogger<IterableConnector>
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => inner.BeginScope(state);
-
-        public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            inner.Log(logLevel, eventId, state, exception, formatter);
     }
 }
