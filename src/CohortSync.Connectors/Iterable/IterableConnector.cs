@@ -92,7 +92,7 @@ public sealed class IterableConnector : HttpConnector
                 ? "Iterable: users it does not know are not created (updateExistingUsersOnly); they are rejected as 'not found in Iterable' and tried again next run."
                 : "Iterable: users it does not know are created when subscribed.",
             "Iterable: removing a user it does not know counts as done.",
-            "Iterable: users it has forgotten (GDPR) are skipped: counted as settled, logged by count (event 2204) and not sent again while they stay in the cohort.",
+            "Iterable: users it has forgotten (GDPR) are skipped, not rejected: counted among the accepted (the run log gives their number, event 2204) and not sent again while they stay in the cohort.",
         };
         return new DestinationCapabilities(SubscribersPerRequest, Kinds, notes);
     }
