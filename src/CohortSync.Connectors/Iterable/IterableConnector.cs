@@ -1,12 +1,9 @@
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text.Json;
 using CohortSync.Connectors.Common;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Errors;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Ports;
-using CohortSync.Core.Snapshots;
 using Microsoft.Extensions.Logging;
 
 namespace CohortSync.Connectors.Iterable;
@@ -14,12 +11,15 @@ namespace CohortSync.Connectors.Iterable;
 /// <summary>
 /// Keeps an Iterable static list in step with a cohort through the Lists API: finds or creates the list named
 /// <c>{listPrefix}{cohort name}</c>, subscribes members who enter and unsubscribes members who leave (with
-/// <c>channelUnsubscribe</c> false), and maps <c>failedUpdates</c> to rejected members. See README.md beside this file.
+/// <c>channelUnsubscribe</c> false), and maps <c>failedUpdates</c> to rejected members. It only plans
+/// (<see cref="IterableBatchPlan"/>) and settles answers; <see cref="IterableClient"/> talks to Iterable. See README.md
+/// beside this file.
 /// </summary>
 /// <remarks>
 /// Settings: <c>region</c> (<c>US</c>, the default, or <c>EU</c>), <c>baseUrl</c> (overrides the region's host),
 /// <c>listPrefix</c> (default <c>[Amplitude] </c>), <c>updateExistingUsersOnly</c> (default false),
-/// <c>preferUserId</c> (default true), <c>requestsPerSecond</c> (default 10). The secret is the project's server-side
+/// <c>preferUserId</c> (default true), <c>fieldTypes</c> (declared <c>dataFields</c> types, see
+/// <see cref="IterableFieldTypes"/>), <c>requestsPerSecond</c> (default 10). The secret is the project's server-side
 /// API key, sent as <c>Api-Key</c>.
 /// </remarks>
 public sealed class IterableConnector : HttpConnector
@@ -50,7 +50,6 @@ public sealed class IterableConnector : HttpConnector
     public const double DefaultRate = 10;
 
     private static readonly KeyKind[] Kinds = [KeyKind.UserId, KeyKind.Email];
-    private static readonly MediaTypeHeaderValue JsonType = new("application/json") { CharSet = "utf-8" };
     private readonly ILogger<IterableConnector> _logger;
 
     /// <summary>Creates the connector on a typed client.</summary>
@@ -93,6 +92,7 @@ public sealed class IterableConnector : HttpConnector
                 ? "Iterable: users it does not know are not created (updateExistingUsersOnly); they are rejected as 'not found in Iterable' and tried again next run."
                 : "Iterable: users it does not know are created when subscribed.",
             "Iterable: removing a user it does not know counts as done.",
+            "Iterable: users it has forgotten (GDPR) are skipped, not rejected: counted among the accepted (the run log gives their number, event 2204) and not sent again while they stay in the cohort.",
         };
         return new DestinationCapabilities(SubscribersPerRequest, Kinds, notes);
     }
@@ -110,8 +110,9 @@ public sealed class IterableConnector : HttpConnector
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(request);
-        var baseUri = Base(destination);
-        var lists = await GetListsAsync(destination, baseUri, cancellationToken);
+        var client = Client(destination);
+        _ = IterableFieldTypes.Parse(destination.Setting(IterableFieldTypes.Setting)); // a bad setting fails Prepare, before anything is sent
+        var lists = await client.GetListsAsync(cancellationToken);
         if (request.ExistingContainerId is { } existing)
         {
             if (long.TryParse(existing, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && lists.Any(l => l.Id == id))
@@ -132,13 +133,8 @@ public sealed class IterableConnector : HttpConnector
             return match.Id.ToString(CultureInfo.InvariantCulture);
         }
 
-        var body = JsonSerializer.SerializeToUtf8Bytes(
-            new IterableCreateListRequest(name, "Amplitude cohort kept in step by CohortSync (sync " + request.SyncId + ")"),
-            IterableJson.Options);
-        using var response = await SendVendorRequestAsync(destination, secret => Post(new Uri(baseUri, "api/lists"), secret, body), null, cancellationToken);
-        await ThrowIfFailedAsync(response, cancellationToken);
-        var created = await ReadAsync<IterableCreateListResponse>(response, cancellationToken);
-        var listId = created?.ListId ?? throw new RetryableDestinationException(TypeName, response.StatusCode, "the create-list answer has no listId");
+        var listId = await client.CreateListAsync(
+            new IterableCreateListRequest(name, "Amplitude cohort kept in step by CohortSync (sync " + request.SyncId + ")"), cancellationToken);
         _logger.ListCreated(destination.Id, listId);
         return listId.ToString(CultureInfo.InvariantCulture);
     }
@@ -148,54 +144,32 @@ public sealed class IterableConnector : HttpConnector
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(request);
-        var baseUri = Base(destination);
+        var client = Client(destination);
         if (!long.TryParse(request.ContainerId, NumberStyles.None, CultureInfo.InvariantCulture, out var listId))
         {
             throw new DestinationRejectedException(TypeName, null, "the container id is not an Iterable list id");
         }
 
+        var plan = IterableBatchPlan.Of(
+            request.Members, IterableFieldTypes.Parse(destination.Setting(IterableFieldTypes.Setting)), Flag(destination, "preferUserId", true));
         var updateExistingUsersOnly = Flag(destination, "updateExistingUsersOnly", false);
-        var preferUserId = Flag(destination, "preferUserId", true);
-        var rejections = new List<MemberRejection>();
-        var subscribes = new List<(int Index, DestinationKey Key, IterableSubscriber Subscriber)>();
-        var unsubscribes = new List<(int Index, DestinationKey Key, IterableSubscriber Subscriber)>();
-        for (var i = 0; i < request.Changes.Count; i++)
-        {
-            var change = request.Changes[i];
-            var key = DestinationKey.Decode(change.Entry.Key);
-            if (key.Kind is not (KeyKind.UserId or KeyKind.Email))
-            {
-                rejections.Add(new MemberRejection(i, "Iterable takes userId or email keys only"));
-            }
-            else if (change.Kind == ChangeKind.Remove)
-            {
-                unsubscribes.Add((i, key, Identify(key)));
-            }
-            else
-            {
-                subscribes.Add((i, key, Subscriber(key, change.Entry.Payload, preferUserId)));
-            }
-        }
-
-        request.Settled(rejections.Select(r => r.Index), rejections);
+        var rejections = new List<MemberRejection>(plan.Rejections);
+        request.Settled(plan.Rejections.Select(r => r.Index), plan.Rejections);
         var pacer = Pacer(destination, request);
         var requests = 0;
-        foreach (var chunk in subscribes.Chunk(SubscribersPerRequest))
+        foreach (var chunk in plan.Subscribes.Chunk(SubscribersPerRequest))
         {
-            var body = new IterableSubscribeRequest(listId, chunk.Select(c => c.Subscriber).ToList(), updateExistingUsersOnly);
-            var refused = await UpdateAsync(destination, new Uri(baseUri, "api/lists/subscribe"), body, chunk, unsubscribe: false, pacer, cancellationToken);
-            request.Settled(chunk.Select(c => c.Index), refused);
-            rejections.AddRange(refused);
+            var answer = await client.SubscribeAsync(
+                new IterableSubscribeRequest(listId, [.. chunk.Select(c => c.Subscriber)], updateExistingUsersOnly), pacer, cancellationToken);
             requests++;
+            rejections.AddRange(Settle(destination, request, chunk, answer, unsubscribe: false));
         }
 
-        foreach (var chunk in unsubscribes.Chunk(SubscribersPerRequest))
+        foreach (var chunk in plan.Unsubscribes.Chunk(SubscribersPerRequest))
         {
-            var body = new IterableUnsubscribeRequest(listId, chunk.Select(c => c.Subscriber).ToList());
-            var refused = await UpdateAsync(destination, new Uri(baseUri, "api/lists/unsubscribe"), body, chunk, unsubscribe: true, pacer, cancellationToken);
-            request.Settled(chunk.Select(c => c.Index), refused);
-            rejections.AddRange(refused);
+            var answer = await client.UnsubscribeAsync(new IterableUnsubscribeRequest(listId, [.. chunk.Select(c => c.Subscriber)]), pacer, cancellationToken);
             requests++;
+            rejections.AddRange(Settle(destination, request, chunk, answer, unsubscribe: true));
         }
 
         await pacer.CompleteAsync(cancellationToken);
@@ -203,81 +177,20 @@ public sealed class IterableConnector : HttpConnector
         return Result(rejections, requests, pacer);
     }
 
-    /// <summary>
-    /// The subscriber for an add or update: the key (a user id with <c>preferUserId</c> when asked, or an email) and the
-    /// carried fields as <c>dataFields</c>. Carried <c>email</c> and <c>userId</c> are left out: they are Iterable's
-    /// identifiers, and sending both ids would let an email-based project overwrite the user id.
-    /// </summary>
-    public static IterableSubscriber Subscriber(DestinationKey key, string? payload, bool preferUserId)
+    // Maps one answer and records it as settled at once, so a later request's failure leaves no ghost of this one.
+    private IReadOnlyList<MemberRejection> Settle(
+        DestinationDefinition destination, SendRequest request, IterablePlannedSubscriber[] chunk, IterableBulkUpdateResponse answer, bool unsubscribe)
     {
-        var fields = MemberPayload.Decode(payload)
-            .Where(f => !f.Key.Equals("email", StringComparison.OrdinalIgnoreCase) && !f.Key.Equals("userId", StringComparison.OrdinalIgnoreCase))
-            .ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
-        var dataFields = fields.Count == 0 ? null : fields;
-        return key.Kind == KeyKind.Email
-            ? new IterableSubscriber(key.Value, null, dataFields)
-            : new IterableSubscriber(null, key.Value, dataFields, preferUserId ? true : null);
-    }
-
-    private static IterableSubscriber Identify(DestinationKey key) =>
-        key.Kind == KeyKind.Email ? new IterableSubscriber(key.Value, null) : new IterableSubscriber(null, key.Value);
-
-    private static bool Flag(DestinationDefinition destination, string name, bool fallback) =>
-        bool.TryParse(destination.Setting(name), out var value) ? value : fallback;
-
-    private static Uri Base(DestinationDefinition destination)
-    {
-        if (destination.SecretName is null)
-        {
-            throw new ValidationException("an iterable destination needs a secret (secretName) holding the project's server-side API key");
-        }
-
-        return BaseAddress(destination, HostForRegion);
-    }
-
-    private static HttpRequestMessage Post(Uri uri, string? secret, byte[] body)
-    {
-        var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
-        message.Content.Headers.ContentType = JsonType;
-        message.Headers.TryAddWithoutValidation("Api-Key", secret);
-        return message;
-    }
-
-    private async Task<IReadOnlyList<IterableList>> GetListsAsync(DestinationDefinition destination, Uri baseUri, CancellationToken cancellationToken)
-    {
-        using var response = await SendVendorRequestAsync(
-            destination,
-            secret =>
-            {
-                var message = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "api/lists"));
-                message.Headers.TryAddWithoutValidation("Api-Key", secret);
-                return message;
-            },
-            null,
-            cancellationToken);
-        await ThrowIfFailedAsync(response, cancellationToken);
-        var lists = await ReadAsync<IterableListsResponse>(response, cancellationToken);
-        return lists?.Lists ?? throw new RetryableDestinationException(TypeName, response.StatusCode, "the list-lists answer has no lists");
-    }
-
-    private async Task<IReadOnlyList<MemberRejection>> UpdateAsync<TBody>(
-        DestinationDefinition destination,
-        Uri uri,
-        TBody body,
-        (int Index, DestinationKey Key, IterableSubscriber Subscriber)[] chunk,
-        bool unsubscribe,
-        SharePacer pacer,
-        CancellationToken cancellationToken)
-    {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, IterableJson.Options);
-        using var response = await SendVendorRequestAsync(destination, secret => Post(uri, secret, bytes), pacer, cancellationToken);
-        await ThrowIfFailedAsync(response, cancellationToken);
-        var answer = await ReadAsync<IterableBulkUpdateResponse>(response, cancellationToken)
-            ?? throw new RetryableDestinationException(TypeName, response.StatusCode, "the list update answer is empty");
-        var outcome = IterableResponseMapper.Map(chunk.Select(c => (c.Index, c.Key)).ToList(), answer, unsubscribe);
+        var outcome = IterableResponseMapper.Map([.. chunk.Select(c => (c.Index, c.Key))], answer, unsubscribe);
+        request.Settled(chunk.Select(c => c.Index), outcome.Rejections);
         if (outcome.AbsentOnRemove > 0)
         {
             _logger.AbsentOnRemove(destination.Id, outcome.AbsentOnRemove);
+        }
+
+        if (outcome.Forgotten > 0)
+        {
+            _logger.ForgottenSkipped(destination.Id, outcome.Forgotten);
         }
 
         if (outcome.Unattributed > 0)
@@ -288,37 +201,16 @@ public sealed class IterableConnector : HttpConnector
         return outcome.Rejections;
     }
 
-    // Maps a failed response to the taxonomy, naming Iterable's error code (an enum; its message may echo member data).
-    private static async Task ThrowIfFailedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static bool Flag(DestinationDefinition destination, string name, bool fallback) =>
+        bool.TryParse(destination.Setting(name), out var value) ? value : fallback;
+
+    private IterableClient Client(DestinationDefinition destination)
     {
-        if (response.IsSuccessStatusCode)
+        if (destination.SecretName is null)
         {
-            return;
+            throw new ValidationException("an iterable destination needs a secret (secretName) holding the project's server-side API key");
         }
 
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        string? code = null;
-        try
-        {
-            code = JsonSerializer.Deserialize<IterableApiResponse>(text, IterableJson.Options)?.Code;
-        }
-        catch (JsonException)
-        {
-        }
-
-        HttpStatusMapper.ThrowIfFailed(TypeName, response, code is { Length: <= 64 } && code.All(char.IsAsciiLetterOrDigit) ? code : null);
-    }
-
-    private static async Task<T?> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            return await JsonSerializer.DeserializeAsync<T>(stream, IterableJson.Options, cancellationToken);
-        }
-        catch (JsonException ex)
-        {
-            throw new RetryableDestinationException(TypeName, response.StatusCode, "the answer is not the JSON Iterable sends", innerException: ex);
-        }
+        return new IterableClient(BaseAddress(destination, HostForRegion), (build, pacer, ct) => SendVendorRequestAsync(destination, build, pacer, ct));
     }
 }

@@ -16,4 +16,7 @@ internal static partial class IterableLogs
 
     [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "Iterable destination {DestinationId}: Iterable counted {Count} failure(s) it did not name under any identifier sent; those members are taken as accepted")]
     public static partial void UnattributedFailures(this ILogger logger, string destinationId, int count);
+
+    [LoggerMessage(EventId = 2204, Level = LogLevel.Information, Message = "Iterable destination {DestinationId}: {Count} subscriber(s) skipped as forgotten in Iterable (GDPR); counted as settled, so they are not sent again while they stay in the cohort")]
+    public static partial void ForgottenSkipped(this ILogger logger, string destinationId, int count);
 }

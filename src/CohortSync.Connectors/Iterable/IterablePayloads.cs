@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace CohortSync.Connectors.Iterable;
@@ -9,7 +10,8 @@ namespace CohortSync.Connectors.Iterable;
 /// <summary>One subscriber of <c>POST /api/lists/subscribe</c> (<c>OptionalApiUser</c>): an email or a user id, not both.</summary>
 /// <param name="Email">The email, for email keys.</param>
 /// <param name="UserId">The user id, for user id keys.</param>
-/// <param name="DataFields">Carried fields to set on the user's profile, if any.</param>
+/// <param name="DataFields">Carried fields to set on the user's profile, if any, each as the JSON type Iterable stores it as
+/// (<see cref="IterableFieldTypes"/>).</param>
 /// <param name="PreferUserId">
 /// Create an unknown user from a user id alone (with a placeholder email). Iterable respects it only in email-based
 /// projects, so it is sent with user ids only.
@@ -17,7 +19,7 @@ namespace CohortSync.Connectors.Iterable;
 public sealed record IterableSubscriber(
     [property: JsonPropertyName("email")] string? Email,
     [property: JsonPropertyName("userId")] string? UserId,
-    [property: JsonPropertyName("dataFields")] IReadOnlyDictionary<string, string>? DataFields = null,
+    [property: JsonPropertyName("dataFields")] IReadOnlyDictionary<string, JsonNode?>? DataFields = null,
     [property: JsonPropertyName("preferUserId")] bool? PreferUserId = null);
 
 /// <summary>The body of <c>POST /api/lists/subscribe</c>.</summary>
@@ -107,5 +109,8 @@ internal static class IterableJson
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+
+        // Bodies go to an API, never into HTML: dates keep their '+' ("2016-08-02 18:53:45 +00:00") instead of \u002B.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 }

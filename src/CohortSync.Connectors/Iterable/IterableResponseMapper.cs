@@ -7,13 +7,17 @@ namespace CohortSync.Connectors.Iterable;
 /// <param name="Rejections">Refused changes, by their index in the send request, with reasons free of identifiers.</param>
 /// <param name="AbsentOnRemove">Removes of users Iterable does not know (or has forgotten): counted as done.</param>
 /// <param name="Unattributed">Failures Iterable counted but did not name under any identifier that was sent.</param>
-public sealed record IterableBulkOutcome(IReadOnlyList<MemberRejection> Rejections, int AbsentOnRemove, int Unattributed);
+/// <param name="Forgotten">Subscribes of users Iterable has forgotten (GDPR): settled as accepted, not rejected, so they
+/// are not sent again while they stay in the cohort (see README.md, "Forgotten users").</param>
+public sealed record IterableBulkOutcome(IReadOnlyList<MemberRejection> Rejections, int AbsentOnRemove, int Unattributed, int Forgotten = 0);
 
 /// <summary>
 /// Maps <c>failedUpdates</c> of a bulk list update back to the changes that were sent. Iterable answers 200 with the failed
 /// identifiers by category; each becomes a rejected member with the category's reason, except on unsubscribe, where a user
 /// Iterable does not know is not on the list either, so the remove has what it wanted and counts as done (a rejected remove
-/// would keep the member in the baseline and be retried, and refused, on every later run).
+/// would keep the member in the baseline and be retried, and refused, on every later run), and except a subscribe of a
+/// user Iterable has forgotten (GDPR), which is skipped: Iterable will refuse that user for good, so a rejection would
+/// send their fields again on every run; it is settled as accepted and counted apart (<see cref="IterableBulkOutcome.Forgotten"/>).
 /// </summary>
 public static class IterableResponseMapper
 {
@@ -26,8 +30,8 @@ public static class IterableResponseMapper
     /// <summary>An email Iterable refused (for example a TLD not on IANA's list).</summary>
     public const string InvalidEmail = "invalid email: refused by Iterable";
 
-    /// <summary>A user deleted from Iterable by a privacy request.</summary>
-    public const string Forgotten = "forgotten in Iterable (privacy request)";
+    /// <summary>A user deleted from Iterable by a privacy request (GDPR "forget"): skipped, not rejected.</summary>
+    public const string Forgotten = "forgotten in Iterable (GDPR)";
 
     /// <summary>An email and a user id that belong to different Iterable users.</summary>
     public const string Conflict = "conflicts with another Iterable user";
@@ -78,6 +82,7 @@ public static class IterableResponseMapper
         var rejections = new List<MemberRejection>();
         var settled = new HashSet<int>();
         var absent = 0;
+        var forgotten = 0;
         foreach (var (values, email, reason) in categories)
         {
             foreach (var value in values ?? [])
@@ -93,6 +98,10 @@ public static class IterableResponseMapper
                     {
                         absent++;
                     }
+                    else if (reason is Forgotten)
+                    {
+                        forgotten++;
+                    }
                     else
                     {
                         rejections.Add(new MemberRejection(index, reason));
@@ -102,6 +111,6 @@ public static class IterableResponseMapper
         }
 
         rejections.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return new IterableBulkOutcome(rejections, absent, Math.Max(0, response.FailCount - settled.Count));
+        return new IterableBulkOutcome(rejections, absent, Math.Max(0, response.FailCount - settled.Count), forgotten);
     }
 }

@@ -1,65 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 
 namespace CohortSync.Sandbox.Iterable;
-
-/// <summary>An Iterable data center: each has its own host, and a key works on one only.</summary>
-public enum IterableDataCenter
-{
-    /// <summary><c>api.iterable.com</c>, served under <c>/iterable/us/</c>.</summary>
-    US,
-
-    /// <summary><c>api.eu.iterable.com</c>, served under <c>/iterable/eu/</c>.</summary>
-    EU,
-}
-
-/// <summary>How an Iterable project identifies users (destination-apis.md §2.3).</summary>
-public enum IterableProjectType
-{
-    /// <summary>userId is the unique id; subscribe creates unknown users unless <c>updateExistingUsersOnly</c>.</summary>
-    UserIdBased,
-
-    /// <summary>email is the unique id; a userId alone is unknown unless <c>preferUserId</c> creates a placeholder-email user.</summary>
-    EmailBased,
-
-    /// <summary>email and userId are both unique; either identifies a user.</summary>
-    Hybrid,
-}
-
-/// <summary>A user of a sandbox project.</summary>
-internal sealed class SandboxUser
-{
-    public string? UserId { get; set; }
-
-    public string? Email { get; set; }
-
-    public Dictionary<string, string> DataFields { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>How the sandbox reports the member: <c>userId:{id}</c> when it has one, else <c>email:{email}</c>.</summary>
-    public string MemberKey => UserId is not null ? "userId:" + UserId : "email:" + Email;
-}
-
-/// <summary>A list of a sandbox project.</summary>
-internal sealed class SandboxList(long id, string name, string? description, string listType, DateTimeOffset createdAt)
-{
-    public long Id { get; } = id;
-
-    public string Name { get; } = name;
-
-    public string? Description { get; } = description;
-
-    public string ListType { get; } = listType;
-
-    public DateTimeOffset CreatedAt { get; } = createdAt;
-
-    public HashSet<SandboxUser> Members { get; } = [];
-
-    /// <summary>Successful subscribes per member key (re-subscribes included), to spot duplicate sends.</summary>
-    public Dictionary<string, int> Subscribes { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Used by a campaign or journey: deleting it is refused with 409.</summary>
-    public bool InUse { get; set; }
-}
 
 /// <summary>
 /// One Iterable project: its API key and data center, how it identifies users, its users and lists. Tests arrange state
@@ -70,7 +13,7 @@ public sealed class IterableProject
     private readonly Dictionary<string, SandboxUser> _byUserId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SandboxUser> _byEmail = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<long, SandboxList> _lists = [];
-    private readonly Dictionary<string, System.Text.Json.JsonValueKind> _fieldTypes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _forgottenRefusals = new(StringComparer.OrdinalIgnoreCase);
     private readonly Func<long> _nextListId;
     private volatile string _apiKey;
 
@@ -180,12 +123,15 @@ public sealed class IterableProject
         }
     }
 
-    /// <summary>The data fields of the user with this id.</summary>
+    /// <summary>The data fields of the user with this id: strings as they are, other values as their JSON text (<c>12</c>,
+    /// <c>true</c>).</summary>
     public IReadOnlyDictionary<string, string> DataFieldsOf(string userId)
     {
         lock (Gate)
         {
-            return _byUserId.TryGetValue(userId, out var user) ? new Dictionary<string, string>(user.DataFields) : new Dictionary<string, string>();
+            return _byUserId.TryGetValue(userId, out var user)
+                ? user.DataFields.ToDictionary(f => f.Key, f => f.Value.ValueKind == JsonValueKind.String ? f.Value.GetString()! : f.Value.GetRawText(), StringComparer.Ordinal)
+                : new Dictionary<string, string>();
         }
     }
 
@@ -274,12 +220,40 @@ public sealed class IterableProject
         _byEmail[email] = user;
     }
 
-    /// <summary>Checks a field's JSON type against the type the project first saw for it (Iterable fixes a field's type).</summary>
-    internal bool FieldTypeFits(string field, System.Text.Json.JsonValueKind kind)
+    /// <summary>The project's user profile fields and the type each was fixed with (Iterable fixes a field's type from the first
+    /// value it stores).</summary>
+    internal IterableFieldSchema Schema { get; } = new();
+
+    /// <summary>The type a user profile field was fixed with (<c>string</c>, <c>long</c>, <c>double</c>, <c>boolean</c>,
+    /// <c>date</c>, <c>object</c>), or null if the project has no such field.</summary>
+    public string? FieldTypeOf(string field)
     {
-        var normalized = kind is System.Text.Json.JsonValueKind.True ? System.Text.Json.JsonValueKind.False : kind;
-        return _fieldTypes.TryAdd(field, normalized) || _fieldTypes[field] == normalized;
+        lock (Gate)
+        {
+            return Schema.TypeOf(field);
+        }
     }
+
+    /// <summary>Creates a user profile field with a type, as in Iterable's Data Schema Management (<c>string</c>, <c>long</c>,
+    /// <c>double</c>, <c>boolean</c>, <c>date</c>, <c>object</c>); a field's type cannot change once set.</summary>
+    public void DefineField(string field, string type)
+    {
+        lock (Gate)
+        {
+            Schema.Define(field, type);
+        }
+    }
+
+    /// <summary>How often a subscribe or unsubscribe named this forgotten user id or email (refused each time).</summary>
+    public int ForgottenRefusalsOf(string identifier)
+    {
+        lock (Gate)
+        {
+            return _forgottenRefusals.GetValueOrDefault(identifier);
+        }
+    }
+
+    internal void CountForgottenRefusal(string identifier) => _forgottenRefusals[identifier] = _forgottenRefusals.GetValueOrDefault(identifier) + 1;
 
     /// <summary>The placeholder email Iterable gives a user created from a user id alone in an email-based project.</summary>
     internal static string PlaceholderEmail(string userId) =>

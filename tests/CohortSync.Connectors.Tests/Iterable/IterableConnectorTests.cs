@@ -2,33 +2,18 @@ using System.Net;
 using System.Text.Json;
 using CohortSync.Connectors.Common;
 using CohortSync.Connectors.Iterable;
-using CohortSync.Core.Definitions;
 using CohortSync.Core.Errors;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Snapshots;
 using CohortSync.TestHelpers;
-using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 
 namespace CohortSync.Connectors.Tests.Iterable;
 
-public sealed class IterableConnectorTests : IDisposable
+public sealed class IterableConnectorTests : IterableConnectorTestBase
 {
-    private const string Secret = "it-secret-value";
     private const string Ok = """{"successCount":0,"failCount":0,"invalidEmails":[],"invalidUserIds":[],"failedUpdates":{}}""";
-    private readonly Mock<ISecretStore> _secrets = new();
-    private readonly RateLimitRegistry _limits = new(TimeProvider.System);
-    private HttpClient? _http;
-
-    public IterableConnectorTests() =>
-        _secrets.Setup(s => s.GetSecretAsync("it-key", It.IsAny<CancellationToken>())).ReturnsAsync(Secret);
-
-    public void Dispose()
-    {
-        _http?.Dispose();
-        _limits.Dispose();
-    }
 
     [Fact]
     public async Task SendAsync_AddsUpdatesAndRemoves_SubscribesThenUnsubscribesWithTheApiKey()
@@ -161,7 +146,7 @@ public sealed class IterableConnectorTests : IDisposable
 
         // Assert
         Assert.Equal(2, stub.Requests.Count);
-        _secrets.Verify(s => s.Invalidate("it-key"), Times.Once);
+        Secrets.Verify(s => s.Invalidate("it-key"), Times.Once);
         Assert.Contains("BadApiKey", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, error.ToString(), StringComparison.Ordinal);
     }
@@ -184,6 +169,34 @@ public sealed class IterableConnectorTests : IDisposable
         // Assert
         Assert.Equal(TimeSpan.FromSeconds(30), error.RetryAfter);
         Assert.Contains("RateLimitExceeded", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_BadRequestEchoingMemberData_ThrowsRejectedWithTheCodeOnly()
+    {
+        // Arrange
+        var (connector, _) = Create((_, _, _) => StubHttpMessageHandler.Status(HttpStatusCode.BadRequest, """{"code":"BadParams","msg":"bad user u-1"}"""));
+
+        // Act
+        var error = await Assert.ThrowsAsync<DestinationRejectedException>(() =>
+            connector.SendAsync(Destination(), Request([Change(ChangeKind.Add, KeyKind.UserId, "u-1")]), CancellationToken.None));
+
+        // Assert
+        Assert.Contains("BadParams", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("u-1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_AnswerThatIsNotJson_ThrowsRetryable()
+    {
+        // Arrange
+        var (connector, _) = Create((_, _, _) => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("<html>gateway</html>") });
+
+        // Act
+        var act = () => connector.SendAsync(Destination(), Request([Change(ChangeKind.Add, KeyKind.UserId, "u-1")]), CancellationToken.None);
+
+        // Assert
+        await Assert.ThrowsAsync<RetryableDestinationException>(act);
     }
 
     [Fact]
@@ -218,190 +231,5 @@ public sealed class IterableConnectorTests : IDisposable
 
         // Assert
         Assert.Equal(40 * (1 + AdaptiveRateLimiter.SeedHeadroom), result.RequestsPerSecond!.Value, 9);
-    }
-
-    [Fact]
-    public async Task SendAsync_BadRequestEchoingMemberData_ThrowsRejectedWithTheCodeOnly()
-    {
-        // Arrange
-        var (connector, _) = Create((_, _, _) => StubHttpMessageHandler.Status(HttpStatusCode.BadRequest, """{"code":"BadParams","msg":"bad user u-1"}"""));
-
-        // Act
-        var error = await Assert.ThrowsAsync<DestinationRejectedException>(() =>
-            connector.SendAsync(Destination(), Request([Change(ChangeKind.Add, KeyKind.UserId, "u-1")]), CancellationToken.None));
-
-        // Assert
-        Assert.Contains("BadParams", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("u-1", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task SendAsync_AnswerThatIsNotJson_ThrowsRetryable()
-    {
-        // Arrange
-        var (connector, _) = Create((_, _, _) => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("<html>gateway</html>") });
-
-        // Act
-        var act = () => connector.SendAsync(Destination(), Request([Change(ChangeKind.Add, KeyKind.UserId, "u-1")]), CancellationToken.None);
-
-        // Assert
-        await Assert.ThrowsAsync<RetryableDestinationException>(act);
-    }
-
-    [Fact]
-    public async Task EnsureContainerAsync_StaticListsWithTheName_ReturnsTheOldestWithoutCreating()
-    {
-        // Arrange
-        var (connector, stub) = Create((_, _, _) => StubHttpMessageHandler.Status(HttpStatusCode.OK, """
-            {"lists":[
-              {"id":3,"name":"[Amplitude] Trial users","listType":"Dynamic"},
-              {"id":4,"name":"[Amplitude] trial users","listType":"Standard"},
-              {"id":9,"name":"[Amplitude] Trial users","listType":"Standard"},
-              {"id":7,"name":"[Amplitude] Trial users","listType":"Standard"}]}
-            """));
-
-        // Act
-        var id = await connector.EnsureContainerAsync(Destination(), Container(), CancellationToken.None);
-
-        // Assert
-        Assert.Equal("7", id);
-        var (request, _) = Assert.Single(stub.Requests);
-        Assert.Equal(HttpMethod.Get, request.Method);
-        Assert.Equal(new Uri("https://api.iterable.com/api/lists"), request.RequestUri);
-    }
-
-    [Theory]
-    [InlineData(null, "[Amplitude] Trial users")]
-    [InlineData("", "Trial users")]
-    [InlineData("CS / ", "CS / Trial users")]
-    public async Task EnsureContainerAsync_NoListWithTheName_CreatesOneNamedWithThePrefix(string? prefix, string expected)
-    {
-        // Arrange
-        var (connector, stub) = Create((request, _, _) => request.Method == HttpMethod.Get
-            ? StubHttpMessageHandler.Status(HttpStatusCode.OK, """{"lists":[{"id":1,"name":"Other","listType":"Standard"}]}""")
-            : StubHttpMessageHandler.Status(HttpStatusCode.OK, """{"listId":12345}"""));
-        var destination = prefix is null ? Destination() : Destination(("listPrefix", prefix));
-
-        // Act
-        var id = await connector.EnsureContainerAsync(destination, Container(), CancellationToken.None);
-
-        // Assert
-        Assert.Equal("12345", id);
-        Assert.Equal(2, stub.Requests.Count);
-        var (create, body) = stub.Requests[1];
-        Assert.Equal(new Uri("https://api.iterable.com/api/lists"), create.RequestUri);
-        Assert.Equal(expected, JsonDocument.Parse(body!).RootElement.GetProperty("name").GetString());
-    }
-
-    [Fact]
-    public async Task EnsureContainerAsync_ExistingListStillThere_ReturnsItEvenIfRenamed()
-    {
-        // Arrange
-        var (connector, stub) = Create((_, _, _) => StubHttpMessageHandler.Status(HttpStatusCode.OK, """{"lists":[{"id":55,"name":"Renamed in Iterable","listType":"Standard"}]}"""));
-
-        // Act
-        var id = await connector.EnsureContainerAsync(Destination(), Container(existing: "55"), CancellationToken.None);
-
-        // Assert
-        Assert.Equal("55", id);
-        Assert.Single(stub.Requests);
-    }
-
-    [Fact]
-    public async Task EnsureContainerAsync_ExistingListDeleted_CreatesANewOne()
-    {
-        // Arrange
-        var (connector, stub) = Create((request, _, _) => request.Method == HttpMethod.Get
-            ? StubHttpMessageHandler.Status(HttpStatusCode.OK, """{"lists":[]}""")
-            : StubHttpMessageHandler.Status(HttpStatusCode.OK, """{"listId":56}"""));
-
-        // Act
-        var id = await connector.EnsureContainerAsync(Destination(), Container(existing: "55"), CancellationToken.None);
-
-        // Assert
-        Assert.Equal("56", id);
-        Assert.Equal(2, stub.Requests.Count);
-    }
-
-    [Fact]
-    public void Describe_Always_TakesUserIdsAndEmailsInBatchesOfTheRequestCap()
-    {
-        // Arrange
-        var (connector, _) = Create((_, _, _) => StubHttpMessageHandler.Status(HttpStatusCode.OK));
-
-        // Act
-        var capabilities = connector.Describe(Destination(("updateExistingUsersOnly", "true")));
-
-        // Assert
-        Assert.Equal(IterableConnector.SubscribersPerRequest, capabilities.MaxBatchSize);
-        Assert.Equal([KeyKind.UserId, KeyKind.Email], capabilities.KeyKinds);
-        Assert.Contains(capabilities.Notes, n => n.Contains("updateExistingUsersOnly", StringComparison.Ordinal));
-    }
-
-    [Theory]
-    [InlineData(KeyKind.UserId, "user-1", null)]
-    [InlineData(KeyKind.UserId, "12345678901234567890123456789012345678901234567890123", IterableIdentifierRules.LongUserId)]
-    [InlineData(KeyKind.Email, "a@example.com", null)]
-    [InlineData(KeyKind.Email, "not-an-email", IterableIdentifierRules.InvalidEmail)]
-    [InlineData(KeyKind.DeviceId, "device-1", "Iterable takes userId or email keys only")]
-    public void Validate_Key_AppliesTheRulesOfItsKind(KeyKind kind, string value, string? expected)
-    {
-        // Arrange
-        var (connector, _) = Create((_, _, _) => StubHttpMessageHandler.Status(HttpStatusCode.OK));
-
-        // Act
-        var reason = connector.Validate(new DestinationKey(kind, value), null);
-
-        // Assert
-        Assert.Equal(expected, reason);
-    }
-
-    [Fact]
-    public void Subscriber_CarriedIdentifiers_AreNotSentAsDataFields()
-    {
-        // Arrange
-        var payload = MemberPayload.Encode([new("email", "x@example.com"), new("userId", "other"), new("plan", "pro")]);
-
-        // Act
-        var subscriber = IterableConnector.Subscriber(new DestinationKey(KeyKind.Email, "x@example.com"), payload, preferUserId: true);
-
-        // Assert
-        Assert.Equal("x@example.com", subscriber.Email);
-        Assert.Null(subscriber.UserId);
-        Assert.Null(subscriber.PreferUserId);
-        Assert.Equal(new Dictionary<string, string> { ["plan"] = "pro" }, subscriber.DataFields);
-    }
-
-    private (IterableConnector Connector, StubHttpMessageHandler Stub) Create(Func<HttpRequestMessage, string?, int, HttpResponseMessage> respond, bool resilient = false)
-    {
-        var stub = new StubHttpMessageHandler(respond);
-        _http = resilient
-            ? new HttpClient(new ResilienceHandler(TimeProvider.System, baseDelay: TimeSpan.FromMilliseconds(1)) { InnerHandler = stub })
-            : new HttpClient(stub);
-        return (new IterableConnector(_http, _secrets.Object, _limits, TimeProvider.System, NullLogger<IterableConnector>.Instance), stub);
-    }
-
-    private static DestinationDefinition Destination(params (string Name, string Value)[] settings)
-    {
-        var all = new Dictionary<string, string> { ["requestsPerSecond"] = "1000" };
-        foreach (var (name, value) in settings)
-        {
-            all[name] = value;
-        }
-
-        return new DestinationDefinition { Id = "it", Name = "Iterable", Type = IterableConnector.TypeName, SecretName = "it-key", Settings = all };
-    }
-
-    private static ContainerRequest Container(string? existing = null) => new("sync-1", "Trial users", existing, DateTimeOffset.UnixEpoch);
-
-    private static SendRequest Request(IReadOnlyList<SnapshotChange> changes) => new("sync-1", "run-1", 0, "42", changes);
-
-    private static SnapshotChange Change(ChangeKind kind, KeyKind keyKind, string value, params (string Name, string Value)[] fields) =>
-        new(kind, SnapshotEntry.Create(new DestinationKey(keyKind, value).Encode(), MemberPayload.Encode(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)).ToList())));
-
-    private static void AssertJson(string expected, string? actual)
-    {
-        static string Normalize(string json) => JsonSerializer.Serialize(JsonDocument.Parse(json).RootElement);
-        Assert.Equal(Normalize(expected), Normalize(actual!));
     }
 }

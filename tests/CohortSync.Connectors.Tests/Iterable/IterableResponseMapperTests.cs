@@ -38,6 +38,20 @@ public sealed class IterableResponseMapperTests
     }
 
     [Fact]
+    public void Map_ForgottenOnSubscribe_IsSkippedNotRejected()
+    {
+        // Arrange: Iterable refuses a forgotten (GDPR) user for good, so a rejection would re-send them every run.
+        var response = Response(failCount: 2, failed: Failed(forgottenUserIds: ["u-6"], notFoundUserIds: ["u-2"]));
+
+        // Act
+        var outcome = IterableResponseMapper.Map(Sent, response, unsubscribe: false);
+
+        // Assert
+        Assert.Equal([new(2, IterableResponseMapper.NotFound)], outcome.Rejections);
+        Assert.Equal((1, 0, 0), (outcome.Forgotten, outcome.AbsentOnRemove, outcome.Unattributed));
+    }
+
+    [Fact]
     public void Map_NotFoundOnUnsubscribe_CountsTheRemoveAsDone()
     {
         // Arrange

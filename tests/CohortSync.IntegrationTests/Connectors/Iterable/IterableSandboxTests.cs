@@ -1,29 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using CohortSync.Sandbox;
 using CohortSync.Sandbox.Iterable;
 
 namespace CohortSync.IntegrationTests.Connectors.Iterable;
 
-/// <summary>The Iterable sandbox's contract over raw HTTP: what it enforces, independent of the connector.</summary>
-public sealed class IterableSandboxTests : IAsyncLifetime, IDisposable
+/// <summary>The Iterable sandbox's contract over raw HTTP, independent of the connector: keys, lists, limits, inspection.</summary>
+public sealed class IterableSandboxTests : IterableSandboxTestBase
 {
-    private SandboxHost _sandbox = null!;
-    private HttpClient _http = null!;
-
-    private IterableSandbox Iterable => _sandbox.Get<IterableSandbox>();
-
-    public async Task InitializeAsync()
-    {
-        _sandbox = await SandboxHost.StartAsync();
-        _http = new HttpClient { BaseAddress = new Uri(_sandbox.BaseAddress, "iterable/us/") };
-    }
-
-    public async Task DisposeAsync() => await _sandbox.DisposeAsync();
-
-    public void Dispose() => _http?.Dispose();
-
     [Theory]
     [InlineData(null)]
     [InlineData("wrong-key")]
@@ -61,7 +45,7 @@ public sealed class IterableSandboxTests : IAsyncLifetime, IDisposable
         request.Headers.Add("Api_Key", IterableSandbox.DefaultApiKey);
 
         // Act
-        using var response = await _http.SendAsync(request);
+        using var response = await Http.SendAsync(request);
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -109,164 +93,6 @@ public sealed class IterableSandboxTests : IAsyncLifetime, IDisposable
         Assert.All(listed, l => Assert.Equal(("Same", "Standard"), (l.GetProperty("name").GetString(), l.GetProperty("listType").GetString())));
     }
 
-    [Theory]
-    [InlineData("""{"subscribers":[]}""")]
-    [InlineData("""{"listId":"12","subscribers":[]}""")]
-    [InlineData("""{"listId":12}""")]
-    public async Task Subscribe_WithoutListIdOrSubscribers_Is400BadParams(string body)
-    {
-        // Act
-        using var response = await SendAsync(HttpMethod.Post, "api/lists/subscribe", body);
-
-        // Assert
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("BadParams", (await EnvelopeAsync(response)).Code);
-    }
-
-    [Fact]
-    public async Task Subscribe_NotJson_Is400BadJsonBody()
-    {
-        // Act
-        using var response = await SendAsync(HttpMethod.Post, "api/lists/subscribe", "{not json");
-
-        // Assert
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("BadJsonBody", (await EnvelopeAsync(response)).Code);
-    }
-
-    [Fact]
-    public async Task Subscribe_UnknownOrDynamicList_Is400()
-    {
-        // Arrange
-        var dynamicList = Iterable.DefaultProject.CreateList("Dynamic one", "Dynamic");
-
-        // Act
-        using var unknown = await SendAsync(HttpMethod.Post, "api/lists/subscribe", """{"listId":999999999,"subscribers":[{"userId":"u"}]}""");
-        using var dynamic = await SendAsync(HttpMethod.Post, "api/lists/subscribe", $$"""{"listId":{{dynamicList}},"subscribers":[{"userId":"u"}]}""");
-
-        // Assert
-        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (unknown.StatusCode, dynamic.StatusCode));
-        Assert.Empty(Iterable.DefaultProject.Members(dynamicList));
-    }
-
-    [Fact]
-    public async Task Subscribe_MoreSubscribersThanTheCap_Is400BatchTooLarge()
-    {
-        // Arrange
-        var listId = Iterable.DefaultProject.CreateList("Big");
-        Iterable.MaxSubscribersPerRequest = 3;
-        var subscribers = string.Join(',', Enumerable.Range(0, 4).Select(i => $$"""{"userId":"u{{i}}"}"""));
-
-        // Act
-        using var response = await SendAsync(HttpMethod.Post, "api/lists/subscribe", $$"""{"listId":{{listId}},"subscribers":[{{subscribers}}]}""");
-
-        // Assert
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("BatchTooLarge", (await EnvelopeAsync(response)).Code);
-        Assert.Empty(Iterable.DefaultProject.Members(listId));
-    }
-
-    [Fact]
-    public async Task Subscribe_InvalidSubscribers_Answers200WithFailCountAndFailedUpdates()
-    {
-        // Arrange
-        var listId = Iterable.DefaultProject.CreateList("Mixed");
-        Iterable.DefaultProject.AddUser("known", "known@example.com");
-        Iterable.DefaultProject.ForgottenUserIds.Add("forgotten");
-        var body = $$"""
-            {"listId":{{listId}},"subscribers":[
-              {"userId":"ok-1"},
-              {"userId":"{{new string('x', 53)}}"},
-              {"userId":"trailing "},
-              {"userId":"new-user","email":"not-an-email"},
-              {"userId":"forgotten"},
-              {"userId":"other","email":"known@example.com"},
-              {"email":"someone@example.notatld"}]}
-            """;
-
-        // Act
-        using var response = await SendAsync(HttpMethod.Post, "api/lists/subscribe", body);
-
-        // Assert
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal((1, 6), (json.GetProperty("successCount").GetInt32(), json.GetProperty("failCount").GetInt32()));
-        var failed = json.GetProperty("failedUpdates");
-        Assert.Equal([new string('x', 53), "trailing "], Strings(failed, "invalidUserIds"));
-        Assert.Equal(["not-an-email", "someone@example.notatld"], Strings(failed, "invalidEmails"));
-        Assert.Equal(["forgotten"], Strings(failed, "forgottenUserIds"));
-        Assert.Equal(["known@example.com"], Strings(failed, "conflictEmails"));
-        Assert.Equal(Strings(failed, "invalidEmails"), Strings(json, "invalidEmails"));
-        Assert.Equal(new HashSet<string> { "userId:ok-1" }, Iterable.DefaultProject.Members(listId));
-    }
-
-    [Fact]
-    public async Task Subscribe_UpdateExistingUsersOnly_ReportsUnknownUsersAsNotFoundAndCreatesNone()
-    {
-        // Arrange
-        var listId = Iterable.DefaultProject.CreateList("Existing only");
-        Iterable.DefaultProject.AddUser("known");
-
-        // Act
-        using var response = await SendAsync(
-            HttpMethod.Post,
-            "api/lists/subscribe",
-            $$"""{"listId":{{listId}},"subscribers":[{"userId":"known"},{"userId":"stranger"}],"updateExistingUsersOnly":true}""");
-
-        // Assert
-        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(["stranger"], Strings(json.GetProperty("failedUpdates"), "notFoundUserIds"));
-        Assert.False(Iterable.DefaultProject.HasUser("stranger"));
-        Assert.Equal(new HashSet<string> { "userId:known" }, Iterable.DefaultProject.Members(listId));
-    }
-
-    [Fact]
-    public async Task Subscribe_EmailBasedProject_EmailWinsAndUserIdAloneNeedsPreferUserId()
-    {
-        // Arrange
-        var project = Iterable.AddProject("emails", "email-key", projectType: IterableProjectType.EmailBased);
-        var listId = project.CreateList("Emails");
-        var body = $$"""
-            {"listId":{{listId}},"subscribers":[
-              {"email":"a@example.com","userId":"a-id"},
-              {"userId":"alone"},
-              {"userId":"preferred","preferUserId":true}]}
-            """;
-
-        // Act
-        using var response = await SendAsync(HttpMethod.Post, "api/lists/subscribe", body, key: "email-key");
-
-        // Assert
-        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(["alone"], Strings(json.GetProperty("failedUpdates"), "notFoundUserIds"));
-        Assert.Equal("a@example.com", project.EmailOf("a-id"));
-        Assert.EndsWith("@placeholder.email", project.EmailOf("preferred"), StringComparison.Ordinal);
-        Assert.Equal(new HashSet<string> { "userId:a-id", "userId:preferred" }, project.Members(listId));
-    }
-
-    [Fact]
-    public async Task Unsubscribe_UnknownUser_IsReportedNotFoundAndKnownOnesLeaveTheList()
-    {
-        // Arrange
-        var listId = Iterable.DefaultProject.CreateList("Leaving");
-        using (await SendAsync(HttpMethod.Post, "api/lists/subscribe", $$"""{"listId":{{listId}},"subscribers":[{"userId":"a"},{"userId":"b"}]}"""))
-        {
-        }
-
-        // Act
-        using var response = await SendAsync(
-            HttpMethod.Post,
-            "api/lists/unsubscribe",
-            $$"""{"listId":{{listId}},"subscribers":[{"userId":"a"},{"userId":"nobody"},{"email":"nobody@example.com"}],"channelUnsubscribe":false}""");
-
-        // Assert
-        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal((1, 2), (json.GetProperty("successCount").GetInt32(), json.GetProperty("failCount").GetInt32()));
-        Assert.Equal(["nobody"], Strings(json.GetProperty("failedUpdates"), "notFoundUserIds"));
-        Assert.Equal(["nobody@example.com"], Strings(json.GetProperty("failedUpdates"), "notFoundEmails"));
-        Assert.Equal(new HashSet<string> { "userId:b" }, Iterable.DefaultProject.Members(listId));
-        Assert.Equal(0, Iterable.ChannelUnsubscribes);
-    }
 
     [Fact]
     public async Task ListUpdates_OverTheLimit_Are429RateLimitExceededWithRetryAfterAndCounted()
@@ -363,7 +189,7 @@ public sealed class IterableSandboxTests : IAsyncLifetime, IDisposable
         }
 
         // Act
-        var state = await _http.GetFromJsonAsync<JsonElement>(new Uri(_sandbox.BaseAddress, "_sandbox/iterable"));
+        var state = await Http.GetFromJsonAsync<JsonElement>(new Uri(BaseAddress, "_sandbox/iterable"));
 
         // Assert
         Assert.Equal(1, state.GetProperty("subscribeRequests").GetInt32());
@@ -371,29 +197,4 @@ public sealed class IterableSandboxTests : IAsyncLifetime, IDisposable
         var list = state.GetProperty("projects")[0].GetProperty("lists")[0];
         Assert.Equal(["userId:a"], Strings(list, "members"));
     }
-
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body = null, string? key = IterableSandbox.DefaultApiKey)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (key is not null)
-        {
-            request.Headers.Add("Api-Key", key);
-        }
-
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
-        }
-
-        return await _http.SendAsync(request);
-    }
-
-    private static async Task<(string? Code, string? Message)> EnvelopeAsync(HttpResponseMessage response)
-    {
-        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return (json.GetProperty("code").GetString(), json.GetProperty("msg").GetString());
-    }
-
-    private static List<string?> Strings(JsonElement element, string name) =>
-        element.GetProperty(name).EnumerateArray().Select(e => e.GetString()).ToList();
 }

@@ -1,38 +1,16 @@
 using System.Globalization;
-using System.Net;
 using CohortSync.Connectors.Iterable;
-using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Runs;
-using CohortSync.Sandbox;
 using CohortSync.Sandbox.Iterable;
 using CohortSync.TestHelpers;
 
 namespace CohortSync.IntegrationTests.Connectors.Iterable;
 
-/// <summary>Whole runs on Azurite through the Iterable connector, against the Iterable sandbox over HTTP.</summary>
+/// <summary>Whole runs on Azurite through the Iterable connector, against the Iterable sandbox over HTTP: lists and membership.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class IterableSyncTests(AzuriteFixture azurite) : IterableSyncTestBase(azurite)
 {
-    private const string SecretName = "iterable-key";
-    private readonly string _prefix = AzuriteFixture.NewTablePrefix();
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-iterable-").FullName;
-    private SandboxHost _sandbox = null!;
-
-    private IterableSandbox Iterable => _sandbox.Get<IterableSandbox>();
-
-    public async Task InitializeAsync()
-    {
-        _sandbox = await SandboxHost.StartAsync();
-        Iterable.ListUpdates.PermitsPerSecond = 100;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     [Fact]
     public async Task Run_ThreeRunsOfOneSync_CreateTheListOnceAndReuseIt()
     {
@@ -119,7 +97,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = await Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         var bad = new[] { new string('x', 53), "café-1", "tab\tinside" };
         EngineHarness.WriteCsv(cohort, ["user_id"], Enumerable.Range(0, 200).Select(i => "user-" + i).Concat(bad).Select(id => new[] { id }));
         await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId);
@@ -142,7 +120,7 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
         // Arrange: an email-based project; three addresses pass the connector's check but end in a TLD Iterable does not know.
         var project = Iterable.AddProject("emails", "email-project-key", projectType: IterableProjectType.EmailBased);
         await using var host = await Harness(key: project.ApiKey);
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         var good = Enumerable.Range(0, 50).Select(i => $"person{i}@example.com").ToList();
         var unknownTld = Enumerable.Range(0, 3).Select(i => $"person{i}@example.notarealtld").ToList();
         var malformed = new[] { "no-at-sign", "two@@example.com" };
@@ -210,198 +188,4 @@ public sealed class IterableSyncTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal((0, 98), (second.Outcome!.Rejected, second.Outcome.BaselineAfter));
         Assert.Equal(EngineHarness.Keys(remaining), Iterable.DefaultProject.Members(ListId(first)));
     }
-
-    [Fact]
-    public async Task Run_UserIdsIntoAnEmailBasedProject_NeedPreferUserIdToBeCreated()
-    {
-        // Arrange
-        var project = Iterable.AddProject("emails", "email-project-key", projectType: IterableProjectType.EmailBased);
-        await using var host = await Harness(key: project.ApiKey);
-        var cohort = Cohort(Enumerable.Range(0, 20));
-        await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId, cohortName: "Placeholders");
-        await host.CreateSyncAsync("s2", Destination(("preferUserId", "false")) with { Id = "iterable-strict" }, cohort, ByUserId, cohortName: "Strict");
-
-        // Act: the strict sync first, while the project knows none of these users.
-        var strict = await host.RunAsync("s2");
-        var preferred = await host.RunAsync("s1");
-
-        // Assert
-        Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 20)), project.Members(ListId(preferred)));
-        Assert.EndsWith("@placeholder.email", project.EmailOf("user-3"), StringComparison.Ordinal);
-        Assert.Equal(0, preferred.Outcome!.Rejected);
-        Assert.Equal(20, strict.Outcome!.RejectReasons[IterableResponseMapper.NotFound]);
-        Assert.Empty(project.Members(ListId(strict)));
-    }
-
-    [Fact]
-    public async Task Run_CarriedFields_ReachTheProfileAndAChangedValueIsSentAgain()
-    {
-        // Arrange
-        await using var host = await Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCsv(cohort, ["user_id", "plan", "email"], Enumerable.Range(0, 10).Select(i => new[] { "user-" + i, "free", $"u{i}@example.com" }));
-        await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId, carry: [new CarriedField("plan", "plan"), new CarriedField("email", "email")]);
-        await host.RunAsync("s1");
-        EngineHarness.WriteCsv(cohort, ["user_id", "plan", "email"], Enumerable.Range(0, 10).Select(i => new[] { "user-" + i, i < 3 ? "pro" : "free", $"u{i}@example.com" }));
-
-        // Act
-        var second = await host.RunAsync("s1");
-
-        // Assert
-        Assert.Equal(3, second.Plan!.Updates);
-        Assert.Equal(new Dictionary<string, string> { ["plan"] = "pro" }, Iterable.DefaultProject.DataFieldsOf("user-1"));
-        Assert.Equal(new Dictionary<string, string> { ["plan"] = "free" }, Iterable.DefaultProject.DataFieldsOf("user-7"));
-        Assert.Null(Iterable.DefaultProject.EmailOf("user-1"));
-    }
-
-    [Fact]
-    public async Task Run_AtTheSandboxRateLimit_FinishesWithoutAViolation()
-    {
-        // Arrange: 80 requests at a limit of 50 a second, eight sends at once, the destination told the same limit. The
-        // bucket holds 5 requests (100 ms at this rate), room for scheduling jitter on a busy machine and no more: eight
-        // unpaced sends would go several times over it.
-        Iterable.ListUpdates.PermitsPerSecond = 50;
-        Iterable.ListUpdates.Burst = 5;
-        await using var host = await Harness();
-        var cohort = Cohort(Enumerable.Range(0, 4000));
-        await host.CreateSyncAsync("s1", Destination(("requestsPerSecond", "50")), cohort, ByUserId, batchSize: 50);
-
-        // Act
-        var run = await host.RunAsync("s1");
-
-        // Assert
-        Assert.Equal((RunStatus.Completed, 0), (run.Status, run.Outcome!.Failed));
-        Assert.Equal(0, Iterable.Violations);
-        Assert.Equal(80, Iterable.SubscribeRequests);
-        Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 4000)), Iterable.DefaultProject.Members(ListId(run)));
-    }
-
-    [Fact]
-    public async Task Run_KeyRotatedBehindTheCache_RecoversAfterOne401()
-    {
-        // Arrange
-        await using var host = await Harness();
-        var cohort = Cohort(Enumerable.Range(0, 100));
-        await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId);
-        await host.RunAsync("s1");
-        Iterable.DefaultProject.ApiKey = "rotated-iterable-key";
-        host.Configuration["Secrets:" + SecretName] = "rotated-iterable-key";
-        EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 150));
-
-        // Act
-        var run = await host.RunAsync("s1");
-
-        // Assert
-        Assert.Equal((RunStatus.Completed, null), (run.Status, run.Error));
-        Assert.Equal(1, Iterable.Unauthorized);
-        Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 150)), Iterable.DefaultProject.Members(ListId(run)));
-    }
-
-    [Fact]
-    public async Task Run_ServerErrorsThrottlingAndDroppedConnections_AreRetriedWithoutLossOrDuplicates()
-    {
-        // Arrange
-        await using var host = await Harness();
-        var cohort = Cohort(Enumerable.Range(0, 3000));
-        await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId, batchSize: 100);
-        Iterable.Faults.RetryAfterSeconds = 1;
-        Iterable.Faults.FailNext(1, HttpStatusCode.ServiceUnavailable);
-        Iterable.Faults.FailNext(1, HttpStatusCode.InternalServerError);
-        Iterable.Faults.FailNext(1, HttpStatusCode.TooManyRequests);
-        Iterable.Faults.DropRate = 0.1;
-        Iterable.Faults.ServerErrorRate = 0.05;
-
-        // Act
-        var run = await host.RunAsync("s1");
-
-        // Assert
-        Assert.Equal((RunStatus.Completed, null, 0), (run.Status, run.Error, run.Outcome!.Failed));
-        Assert.True(Iterable.Faults.Injected >= 5, $"only {Iterable.Faults.Injected} faults injected");
-        var listId = ListId(run);
-        Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 3000)), Iterable.DefaultProject.Members(listId));
-        Assert.All(Iterable.DefaultProject.Subscribes(listId).Values, n => Assert.Equal(1, n));
-        Assert.Equal(3000, run.Outcome.BaselineAfter);
-    }
-
-    [Fact]
-    public async Task Run_KeyOfTheOtherDataCenter_FailsWithAnAuthErrorUntilPointedAtItsOwn()
-    {
-        // Arrange
-        var eu = Iterable.AddProject("eu", "eu-project-key", IterableDataCenter.EU);
-        await using var host = await Harness(key: eu.ApiKey);
-        var cohort = Cohort(Enumerable.Range(0, 10));
-        await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId);
-        await host.CreateSyncAsync("s2", Destination(dataCenter: "eu") with { Id = "iterable-eu" }, cohort, ByUserId);
-
-        // Act
-        var wrong = await host.RunAsync("s1");
-        var right = await host.RunAsync("s2");
-
-        // Assert
-        Assert.Equal(RunStatus.Failed, wrong.Status);
-        Assert.Contains("401", wrong.Error, StringComparison.Ordinal);
-        Assert.DoesNotContain(eu.ApiKey, wrong.Error, StringComparison.Ordinal);
-        Assert.Equal(2, Iterable.Unauthorized);
-        Assert.Equal(RunStatus.Completed, right.Status);
-        Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 10)), eu.Members(ListId(right)));
-        Assert.Empty(Iterable.DefaultProject.Lists());
-    }
-
-    [Fact]
-    public async Task Run_SendsFailAfterTheFirstRequestLanded_MembersWhoThenLeaveAreRemovedByTheNextCleanRun()
-    {
-        // Arrange: 3,000 members in batches of one 1,000-subscriber request; the first lands and Iterable refuses every later one.
-        await using var host = await Harness();
-        var cohort = Cohort(Enumerable.Range(0, 3_000));
-        await host.CreateSyncAsync("s1", Destination(), cohort, ByUserId, batchSize: 3_000);
-        Iterable.Faults.FailAfter("lists/subscribe", 1, HttpStatusCode.BadRequest);
-
-        // Act: the failed run; then 100 members who landed and 100 who did not leave the cohort, and a clean run.
-        var failed = await host.RunAsync("s1");
-        var landed = Iterable.DefaultProject.Members(ListId(failed));
-        Iterable.Faults.Reset();
-        var all = EngineHarness.Keys(Enumerable.Range(0, 3_000));
-        var leavers = landed.Take(100).Concat(all.Except(landed).Take(100)).ToHashSet();
-        var remaining = Enumerable.Range(0, 3_000).Where(i => !leavers.Contains($"userId:user-{i}")).ToList();
-        EngineHarness.WriteCohort(cohort, remaining);
-        var clean = await host.RunAsync("s1");
-
-        // Assert
-        Assert.Equal(1_000, landed.Count);
-        Assert.Equal((1_000, 2_000, failed.Plan!.BatchCount - 1), (failed.Outcome!.Accepted, failed.Outcome.Failed, failed.Outcome.FailedBatches));
-        Assert.Equal((1_000, 2_000), (failed.Outcome.BaselineAfter, failed.Outcome.UncertainAfter));
-        Assert.Equal(EngineHarness.Keys(remaining), Iterable.DefaultProject.Members(ListId(clean)));
-        Assert.Equal((2_800, 0, 0), (clean.Outcome!.BaselineAfter, clean.Outcome.UncertainAfter, clean.Outcome.FailedBatches));
-    }
-
-    private static IReadOnlyList<IdentifierMapping> ByUserId => [new IdentifierMapping("user_id", KeyKind.UserId)];
-
-    private Task<EngineHarness> Harness(string key = IterableSandbox.DefaultApiKey) =>
-        EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { [SecretName] = key });
-
-    private DestinationDefinition Destination(params (string Name, string Value)[] settings) => Destination("us", settings);
-
-    private DestinationDefinition Destination(string dataCenter, params (string Name, string Value)[] settings)
-    {
-        var all = new Dictionary<string, string>
-        {
-            ["baseUrl"] = new Uri(_sandbox.BaseAddress, $"iterable/{dataCenter}/").ToString(),
-            ["requestsPerSecond"] = "100",
-        };
-        foreach (var (name, value) in settings)
-        {
-            all[name] = value;
-        }
-
-        return new DestinationDefinition { Id = "iterable", Name = "Iterable sandbox", Type = IterableConnector.TypeName, SecretName = SecretName, Settings = all };
-    }
-
-    private string Cohort(IEnumerable<int> ids)
-    {
-        var path = Path.Combine(_dir, "cohort.csv");
-        EngineHarness.WriteCohort(path, ids);
-        return path;
-    }
-
-    private static long ListId(RunRecord run) => long.Parse(run.Plan!.ContainerId!, CultureInfo.InvariantCulture);
 }
