@@ -13,9 +13,6 @@ namespace CohortSync.Connectors.Common;
 /// </summary>
 public abstract class HttpConnector : IDestinationConnector
 {
-    /// <summary>Tries of one member within a batch (each with the handler's retries) before the batch fails.</summary>
-    protected const int MemberAttempts = 3;
-
     private readonly RateLimitRegistry _limits;
 
     /// <summary>Creates the connector on its typed client.</summary>
@@ -164,32 +161,6 @@ public abstract class HttpConnector : IDestinationConnector
             }
 
             return response;
-        }
-    }
-
-    /// <summary>
-    /// One member's requests, for a destination that takes members one at a time (Productboard; Pushwoosh below its bulk
-    /// minimum): when they still fail transiently after the handler's own tries, they are tried again, up to
-    /// <see cref="MemberAttempts"/> times in all, instead of failing the batch, which the runner would resend from its first
-    /// member (at 45% failed requests a one-member-a-request batch of 100 would almost never complete).
-    /// </summary>
-    /// <param name="send">The member's requests; returns its refusal reason (or null) and the requests it made.</param>
-    /// <returns>The refusal and the requests made over all the tries.</returns>
-    protected static async Task<(T Result, int Requests)> SendMemberAsync<T>(Func<Task<(T Result, int Requests)>> send)
-    {
-        ArgumentNullException.ThrowIfNull(send);
-        var failed = 0;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var (result, requests) = await send();
-                return (result, requests + failed);
-            }
-            catch (RetryableDestinationException) when (attempt < MemberAttempts)
-            {
-                failed++;
-            }
         }
     }
 
