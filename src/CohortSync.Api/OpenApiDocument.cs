@@ -138,6 +138,8 @@ public static class OpenApiDocument
                             ["failed"] = Type("integer", "Changes of batches that failed after retries for which the destination gave no answer: pending for the next run."),
                             ["failedBatches"] = Type("integer", "Batches that failed after retries."),
                             ["baselineAfter"] = Type("integer", "Members the destination holds after the run, as far as CohortSync knows: every change for them settled."),
+                            ["skipped"] = Type("integer", "Changes the destination settled without applying, for good (a user Iterable has forgotten under GDPR): kept in the baseline so they are not sent again; not a rejection."),
+                            ["skippedReasons"] = new JsonObject { ["type"] = "object", ["additionalProperties"] = Type("integer"), ["description"] = "Skipped changes by reason." },
                             ["dataPoints"] = Type("integer", "Units the vendor bills that the run asked it to write (Braze's data points, one per attribute written; ids Braze ignores are not billed); absent for a vendor that bills none."),
                             ["uncertainAfter"] = Type("integer", "Members whose delivery is uncertain after the run (a change for them did not settle): the next run sends each again, as an add while it is in the cohort and as a remove once it is not."),
                         },

@@ -92,7 +92,7 @@ public sealed class IterableConnector : HttpConnector
                 ? "Iterable: users it does not know are not created (updateExistingUsersOnly); they are rejected as 'not found in Iterable' and tried again next run."
                 : "Iterable: users it does not know are created when subscribed.",
             "Iterable: removing a user it does not know counts as done.",
-            "Iterable: users it has forgotten (GDPR) are skipped, not rejected: counted among the accepted (the run log gives their number, event 2204) and not sent again while they stay in the cohort.",
+            "Iterable: users it has forgotten (GDPR) are skipped, not rejected: counted as skipped with that reason and not sent again while they stay in the cohort.",
         };
         return new DestinationCapabilities(SubscribersPerRequest, Kinds, notes);
     }
@@ -157,29 +157,30 @@ public sealed class IterableConnector : HttpConnector
         request.Settled(plan.Rejections.Select(r => r.Index), plan.Rejections);
         var pacer = Pacer(destination, request);
         var requests = 0;
+        var skipped = new List<MemberRejection>();
         foreach (var chunk in plan.Subscribes.Chunk(SubscribersPerRequest))
         {
             var answer = await client.SubscribeAsync(
                 new IterableSubscribeRequest(listId, [.. chunk.Select(c => c.Subscriber)], updateExistingUsersOnly), pacer, cancellationToken);
             requests++;
-            rejections.AddRange(Settle(destination, request, chunk, answer, unsubscribe: false));
+            rejections.AddRange(Settle(destination, request, chunk, answer, unsubscribe: false, skipped));
         }
 
         foreach (var chunk in plan.Unsubscribes.Chunk(SubscribersPerRequest))
         {
             var answer = await client.UnsubscribeAsync(new IterableUnsubscribeRequest(listId, [.. chunk.Select(c => c.Subscriber)]), pacer, cancellationToken);
             requests++;
-            rejections.AddRange(Settle(destination, request, chunk, answer, unsubscribe: true));
+            rejections.AddRange(Settle(destination, request, chunk, answer, unsubscribe: true, skipped));
         }
 
         await pacer.CompleteAsync(cancellationToken);
         rejections.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return Result(rejections, requests, pacer);
+        return Result(rejections, requests, pacer) with { Skipped = skipped };
     }
 
     // Maps one answer and records it as settled at once, so a later request's failure leaves no ghost of this one.
     private IReadOnlyList<MemberRejection> Settle(
-        DestinationDefinition destination, SendRequest request, IterablePlannedSubscriber[] chunk, IterableBulkUpdateResponse answer, bool unsubscribe)
+        DestinationDefinition destination, SendRequest request, IterablePlannedSubscriber[] chunk, IterableBulkUpdateResponse answer, bool unsubscribe, List<MemberRejection> skipped)
     {
         var outcome = IterableResponseMapper.Map([.. chunk.Select(c => (c.Index, c.Key))], answer, unsubscribe);
         request.Settled(chunk.Select(c => c.Index), outcome.Rejections);
@@ -188,6 +189,7 @@ public sealed class IterableConnector : HttpConnector
             _logger.AbsentOnRemove(destination.Id, outcome.AbsentOnRemove);
         }
 
+        skipped.AddRange(outcome.Skipped ?? []);
         if (outcome.Forgotten > 0)
         {
             _logger.ForgottenSkipped(destination.Id, outcome.Forgotten);

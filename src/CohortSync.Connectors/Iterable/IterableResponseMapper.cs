@@ -7,9 +7,13 @@ namespace CohortSync.Connectors.Iterable;
 /// <param name="Rejections">Refused changes, by their index in the send request, with reasons free of identifiers.</param>
 /// <param name="AbsentOnRemove">Removes of users Iterable does not know (or has forgotten): counted as done.</param>
 /// <param name="Unattributed">Failures Iterable counted but did not name under any identifier that was sent.</param>
-/// <param name="Forgotten">Subscribes of users Iterable has forgotten (GDPR): settled as accepted, not rejected, so they
-/// are not sent again while they stay in the cohort (see README.md, "Forgotten users").</param>
-public sealed record IterableBulkOutcome(IReadOnlyList<MemberRejection> Rejections, int AbsentOnRemove, int Unattributed, int Forgotten = 0);
+/// <param name="Skipped">Subscribes of users Iterable has forgotten (GDPR), with that reason: settled as skipped, not
+/// rejected, so they are not sent again while they stay in the cohort (see README.md, "Forgotten users").</param>
+public sealed record IterableBulkOutcome(IReadOnlyList<MemberRejection> Rejections, int AbsentOnRemove, int Unattributed, IReadOnlyList<MemberRejection>? Skipped = null)
+{
+    /// <summary>How many subscribes were skipped as forgotten.</summary>
+    public int Forgotten => Skipped?.Count ?? 0;
+}
 
 /// <summary>
 /// Maps <c>failedUpdates</c> of a bulk list update back to the changes that were sent. Iterable answers 200 with the failed
@@ -82,7 +86,7 @@ public static class IterableResponseMapper
         var rejections = new List<MemberRejection>();
         var settled = new HashSet<int>();
         var absent = 0;
-        var forgotten = 0;
+        var forgotten = new List<MemberRejection>();
         foreach (var (values, email, reason) in categories)
         {
             foreach (var value in values ?? [])
@@ -100,7 +104,7 @@ public static class IterableResponseMapper
                     }
                     else if (reason is Forgotten)
                     {
-                        forgotten++;
+                        forgotten.Add(new MemberRejection(index, reason));
                     }
                     else
                     {
@@ -111,6 +115,7 @@ public static class IterableResponseMapper
         }
 
         rejections.Sort((a, b) => a.Index.CompareTo(b.Index));
+        forgotten.Sort((a, b) => a.Index.CompareTo(b.Index));
         return new IterableBulkOutcome(rejections, absent, Math.Max(0, response.FailCount - settled.Count), forgotten);
     }
 }

@@ -62,7 +62,11 @@ public sealed record SendRequest(
 /// has a fixed rate or no limiter, or has learned nothing: it was never refused).</param>
 /// <param name="DataPoints">Units the vendor bills that the send wrote (Braze's data points: one per attribute written);
 /// null for a vendor that bills none.</param>
-public sealed record SendResult(IReadOnlyList<MemberRejection> Rejections, int Requests, double? RequestsPerSecond = null, int? DataPoints = null);
+/// <param name="Skipped">Changes the destination settled without applying, for good (for example a user Iterable has
+/// forgotten under GDPR), with the reason: kept in the baseline so they are not sent again while the member stays in the
+/// cohort, and counted apart from accepted and rejected ones.</param>
+public sealed record SendResult(
+    IReadOnlyList<MemberRejection> Rejections, int Requests, double? RequestsPerSecond = null, int? DataPoints = null, IReadOnlyList<MemberRejection>? Skipped = null);
 
 /// <summary>
 /// A destination connector. Transient failures throw <see cref="Errors.RetryableDestinationException"/> (the engine retries);

@@ -92,6 +92,9 @@ public sealed record BatchOutcome
     /// <summary>The rate the destination's credential had learned when the batch finished (<see cref="SendResult.RequestsPerSecond"/>).</summary>
     public double? RequestsPerSecond { get; init; }
 
+    /// <summary>Changes the destination settled without applying, for good, with the reason (<see cref="SendResult.Skipped"/>).</summary>
+    public IReadOnlyList<MemberRejection> Skipped { get; init; } = [];
+
     /// <summary>Units the vendor bills that the batch wrote (<see cref="SendResult.DataPoints"/>), or null.</summary>
     public int? DataPoints { get; init; }
 }

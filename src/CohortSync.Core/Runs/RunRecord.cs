@@ -184,6 +184,13 @@ public sealed record RunOutcome
     /// run, which sends each again (see <see cref="UncertainAfter"/>).</summary>
     public int Failed { get; init; }
 
+    /// <summary>Changes the destination settled without applying, for good (a user Iterable has forgotten): kept in the
+    /// baseline so they are not sent again, counted apart from accepted and rejected ones.</summary>
+    public int Skipped { get; init; }
+
+    /// <summary>Skipped changes by reason.</summary>
+    public IReadOnlyDictionary<string, int> SkippedReasons { get; init; } = new Dictionary<string, int>();
+
     /// <summary>Rejections by reason.</summary>
     public IReadOnlyDictionary<string, int> RejectReasons { get; init; } = new Dictionary<string, int>();
 

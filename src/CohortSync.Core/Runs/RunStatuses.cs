@@ -21,7 +21,7 @@ public static class RunStatuses
         ArgumentNullException.ThrowIfNull(outcome);
         return outcome switch
         {
-            { FailedBatches: > 0, Accepted: 0 } => RunStatus.Failed,
+            { FailedBatches: > 0, Accepted: 0, Skipped: 0 } => RunStatus.Failed,
             { FailedBatches: > 0 } => RunStatus.PartlyFailed,
             { Rejected: > 0 } => RunStatus.CompletedWithRejections,
             _ => RunStatus.Completed,

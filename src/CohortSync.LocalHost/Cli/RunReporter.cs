@@ -125,6 +125,11 @@ internal sealed class RunReporter
         Add(table, "invalid", plan.Invalid, Reasons(plan.SkipReasons.Where(r => !r.Key.StartsWith("no value", StringComparison.Ordinal))) is { Length: > 0 } invalid ? "never sent: " + invalid : string.Empty);
         Add(table, "rejected", outcome.Rejected, Reasons(outcome.RejectReasons));
         Add(table, "failed", outcome.Failed, outcome.FailedBatches > 0 ? $"{outcome.FailedBatches} batch(es); pending for the next run" : string.Empty);
+        if (outcome.Skipped > 0)
+        {
+            Add(table, "skipped", outcome.Skipped, "settled for good, not sent again: " + Reasons(outcome.SkippedReasons));
+        }
+
         if (outcome.DataPoints is { } points)
         {
             Add(table, "data points", points, "asked of the vendor, which bills them (one per attribute written)");

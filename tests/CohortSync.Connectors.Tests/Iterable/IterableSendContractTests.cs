@@ -65,7 +65,7 @@ public sealed class IterableSendContractTests : IterableConnectorTestBase
     }
 
     [Fact]
-    public async Task SendAsync_ForgottenSubscriber_IsSettledAsAcceptedAndLoggedByCountWithoutTheId()
+    public async Task SendAsync_ForgottenSubscriber_IsSettledAsSkippedWithTheReasonAndLoggedByCountWithoutTheId()
     {
         // Arrange
         var (connector, _) = Create((_, _, _) => StubHttpMessageHandler.Status(
@@ -83,6 +83,7 @@ public sealed class IterableSendContractTests : IterableConnectorTestBase
 
         // Assert
         Assert.Equal([new MemberRejection(2, IterableResponseMapper.NotFound)], result.Rejections);
+        Assert.Equal([new MemberRejection(1, IterableResponseMapper.Forgotten)], result.Skipped);
         Assert.Equal([0, 1, 2], log.SettledIndexes());
         Assert.Equal(2, Assert.Single(log.Rejections()).Index);
         var line = Assert.Single(Logs.Lines, l => l.Contains("forgotten in Iterable (GDPR)", StringComparison.Ordinal));

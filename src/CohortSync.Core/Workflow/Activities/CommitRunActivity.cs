@@ -95,6 +95,8 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
         var planned = run.Plan?.BatchCount ?? int.MaxValue;
         double? learned = null; // the credential's rate the last batch to report one had learned
         int? dataPoints = null;
+        var skipReasons = new Dictionary<string, int>(StringComparer.Ordinal);
+        var skipped = 0;
         await foreach (var batch in _store.ReadBatchesAsync(run.RunId, cancellationToken))
         {
             // A Prepare that was interrupted and ran again on a changed source may have left rows past the plan: not this run's.
@@ -108,6 +110,7 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
             failedBatches += settled is null ? 0 : 1;
             var refused = (batch.Outcome?.Rejections ?? batch.Progress?.Rejections ?? []).ToDictionary(r => r.Index, r => r.Reason);
             learned = batch.Outcome?.RequestsPerSecond ?? learned;
+            var skips = (batch.Outcome?.Skipped ?? []).ToDictionary(r => r.Index, r => r.Reason);
             dataPoints = batch.Outcome?.DataPoints is { } points ? (dataPoints ?? 0) + points : dataPoints;
             for (var i = 0; i < batch.Changes.Count; i++)
             {
@@ -120,6 +123,13 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
                 {
                     rejected++;
                     reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
+                }
+                else if (skips.TryGetValue(i, out var skip))
+                {
+                    // Settled for good without being applied: in the baseline, so it is not sent again, but not accepted.
+                    accepted.Add(batch.Changes[i]);
+                    skipped++;
+                    skipReasons[skip] = skipReasons.GetValueOrDefault(skip) + 1;
                 }
                 else
                 {
@@ -140,6 +150,8 @@ public sealed class CommitRunActivity : IWorkflowActivity<CommitRunInput, RunRes
             Accepted = acceptedCount,
             Rejected = rejected,
             Failed = failed,
+            Skipped = skipped,
+            SkippedReasons = skipReasons,
             DataPoints = dataPoints,
             FailedBatches = failedBatches,
             RejectReasons = reasons,

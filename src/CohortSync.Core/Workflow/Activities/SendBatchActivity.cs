@@ -76,14 +76,16 @@ public sealed class SendBatchActivity : IWorkflowActivity<SendBatchInput, BatchS
             .Select(g => g.First())
             .OrderBy(r => r.Index)
             .ToList();
+        List<MemberRejection> skipped = [.. (result.Skipped ?? []).Select(r => r with { Index = unsettled[r.Index] }).OrderBy(r => r.Index)];
         var outcome = new BatchOutcome
         {
             Number = batch.Number,
-            Accepted = batch.Changes.Count - rejections.Count,
+            Accepted = batch.Changes.Count - rejections.Count - skipped.Count,
             Rejections = rejections,
             Requests = result.Requests,
             RequestsPerSecond = result.RequestsPerSecond,
             DataPoints = result.DataPoints,
+            Skipped = skipped,
         };
         await _store.SaveBatchOutcomeAsync(input.RunId, outcome, cancellationToken);
         _logger.BatchSent(input.RunId, batch.Number, outcome.Accepted, rejections.Count, outcome.Requests);

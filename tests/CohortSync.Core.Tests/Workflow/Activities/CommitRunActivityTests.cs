@@ -139,4 +139,31 @@ public sealed class CommitRunActivityTests
         };
         _store.Setup(s => s.ReadBatchesAsync(RunId, It.IsAny<CancellationToken>())).Returns(new[] { Batch(0, first), Batch(1, second) }.ToAsyncEnumerable());
     }
+
+    [Fact]
+    public async Task RunAsync_SkippedChanges_EnterTheBaselineAndAreCountedByReasonApartFromTheAccepted()
+    {
+        // Arrange: one settled batch of three adds; the destination skipped the second for good.
+        var changes = Enumerable.Range(0, 3).Select(i => new SnapshotChange(ChangeKind.Add, SnapshotEntry.Create($"u::{i}", null)))
+            .Order(Comparer<SnapshotChange>.Create((a, b) => SnapshotEntry.Compare(a.Entry, b.Entry))).ToList();
+        var batch = new BatchRecord
+        {
+            RunId = RunId,
+            Number = 0,
+            Changes = changes,
+            Outcome = new BatchOutcome { Number = 0, Accepted = 2, Skipped = [new MemberRejection(1, "forgotten")] },
+        };
+        _run = _run with { Plan = new RunPlan { Adds = 3, BatchCount = 1 } };
+        _store.Setup(s => s.ReadBatchesAsync(RunId, It.IsAny<CancellationToken>())).Returns(new[] { batch }.ToAsyncEnumerable());
+        var activity = new CommitRunActivity(_store.Object, new BaselineRepository(_snapshots.Object), new RunRecords(_store.Object, new FakeTimeProvider(DateTimeOffset.UnixEpoch)), NullLogger<CommitRunActivity>.Instance);
+
+        // Act
+        var result = await activity.RunAsync(new CommitRunInput(RunId), CancellationToken.None);
+
+        // Assert: all three are in the baseline, so the skipped one is not sent again; the run is Completed.
+        Assert.Equal(RunStatus.Completed, result.Status);
+        Assert.Equal((2, 1, 0, 3), (_run.Outcome!.Accepted, _run.Outcome.Skipped, _run.Outcome.Rejected, _run.Outcome.BaselineAfter));
+        Assert.Equal(1, _run.Outcome.SkippedReasons["forgotten"]);
+        Assert.Equal(changes, SnapshotCodec.Decode(Assert.Single(_segments)));
+    }
 }

@@ -98,6 +98,22 @@ public sealed class SendBatchActivityTests
     }
 
     [Fact]
+    public async Task RunAsync_DestinationSkipsSomeForGood_RecordsThemAtTheirBatchPositionsApartFromTheAccepted()
+    {
+        // Arrange: an earlier send settled changes 0-2; this one skips its second change (batch position 4).
+        _batch = _batch with { Progress = new BatchProgress { Number = 0, Settled = [0, 1, 2] } };
+        _connector.Script.Enqueue(_ => new SendResult([], 1, Skipped: [new MemberRejection(1, "forgotten")]));
+
+        // Act
+        var summary = await Activity().RunAsync(new SendBatchInput(RunId, 0), CancellationToken.None);
+
+        // Assert
+        Assert.Equal([new MemberRejection(4, "forgotten")], _batch.Outcome!.Skipped);
+        Assert.Equal(5, _batch.Outcome.Accepted);
+        Assert.Equal(new BatchSummary(0, 5, 0), summary);
+    }
+
+    [Fact]
     public async Task RunAsync_SettledBatch_ReturnsItsOutcomeWithoutSending()
     {
         // Arrange

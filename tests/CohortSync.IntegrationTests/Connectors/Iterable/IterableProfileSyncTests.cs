@@ -31,7 +31,9 @@ public sealed class IterableProfileSyncTests(AzuriteFixture azurite) : IterableS
         var third = await host.RunAsync("s1");
 
         // Assert
-        Assert.Equal((RunStatus.Completed, 10, 0), (first.Status, first.Outcome!.Accepted, first.Outcome.Rejected));
+        Assert.Equal((RunStatus.Completed, 9, 0, 1), (first.Status, first.Outcome!.Accepted, first.Outcome.Rejected, first.Outcome.Skipped));
+        Assert.Equal(1, first.Outcome.SkippedReasons[IterableResponseMapper.Forgotten]);
+        Assert.Equal(10, first.Outcome.BaselineAfter);
         Assert.Contains(first.Plan!.Notes, n => n.Contains("forgotten (GDPR)", StringComparison.Ordinal));
         var skipped = Assert.Single(Logs.Lines, l => l.Contains("forgotten in Iterable (GDPR)", StringComparison.Ordinal));
         Assert.Contains("Count=1", skipped, StringComparison.Ordinal);
