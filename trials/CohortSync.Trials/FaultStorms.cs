@@ -112,7 +112,7 @@ public static class FaultStorms
     // One request per batch where the vendor allows it, so a batch retried by the engine repeats one request, not many.
     // Productboard sends a request or two per member; a member that still fails after the handler's retries fails the batch,
     // and the engine's retry resends only the members not yet answered (the batch's delivery log). Batches of 5 settle
-    // within the run's five attempts at 45% faults; batches of 20 left a few members pending for the next run.
+    // within the activity's eight attempts at 45% faults (five left one member pending about one storm in ten); batches of 20 left a few members pending for the next run.
     private static int BatchSizeFor(string destination) => destination switch
     {
         "braze" => 1000,

@@ -22,7 +22,7 @@ public static class Settings
             ["Engine:PartitionCount"] = "1",
             ["Engine:RecoveryTimeout"] = RecoveryTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             ["Engine:MaxQueuePollingInterval"] = "00:00:00.250",
-            ["Workflow:Retry:MaxAttempts"] = "5",
+            ["Workflow:Retry:MaxAttempts"] = "8",
             ["Workflow:Retry:FirstInterval"] = "00:00:01",
             ["Workflow:Retry:MaxInterval"] = "00:00:04",
         };
