@@ -122,6 +122,7 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
         var full = input.Mode == RunMode.Full;
         int adds = 0, removes = 0, updates = 0, baselineCount, batchCount = 0;
         string? containerId = null;
+        double? learned = null;
         using (var cursor = baseline.Open())
         {
             if (dryRun)
@@ -145,14 +146,22 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
                     pending.Add(change);
                     if (pending.Count >= SpillChanges)
                     {
-                        containerId ??= await EnsureContainerAsync(connector, destination, sync, cancellationToken);
+                        if (containerId is null)
+                        {
+                            (containerId, learned) = await EnsureContainerAsync(connector, destination, sync, cancellationToken);
+                        }
+
                         var spilled = Cut(input.RunId, pending, batchCount, _ => batchSize, keepTail: true);
                         await _store.SaveBatchesAsync(input.RunId, spilled, cancellationToken);
                         batchCount += spilled.Count;
                     }
                 }
 
-                containerId ??= await EnsureContainerAsync(connector, destination, sync, cancellationToken);
+                if (containerId is null)
+                {
+                    (containerId, learned) = await EnsureContainerAsync(connector, destination, sync, cancellationToken);
+                }
+
                 var last = batchCount == 0 ? Cut(input.RunId, pending, 0, EvenSizes(pending.Count, batchSize), keepTail: false)
                     : Cut(input.RunId, pending, batchCount, _ => batchSize, keepTail: false);
                 await _store.SaveBatchesAsync(input.RunId, last, cancellationToken);
@@ -179,7 +188,7 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
             Guarded = guarded,
             ContainerId = containerId,
             Notes = capabilities.Notes,
-            LearnedRequestsPerSecond = dryRun ? null : (await _store.GetSyncStateAsync(sync.Id, cancellationToken))?.Value.LearnedRequestsPerSecond,
+            LearnedRequestsPerSecond = learned,
         };
 
         var stored = await _runs.UpdateAsync(
@@ -194,19 +203,20 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
         return stored.Plan!;
     }
 
-    private async Task<string> EnsureContainerAsync(IDestinationConnector connector, Definitions.DestinationDefinition destination, Definitions.SyncDefinition sync, CancellationToken cancellationToken)
+    // Returns the container and, from the same read of the sync's state, the rate its last runs learned.
+    private async Task<(string ContainerId, double? Learned)> EnsureContainerAsync(
+        IDestinationConnector connector, Definitions.DestinationDefinition destination, Definitions.SyncDefinition sync, CancellationToken cancellationToken)
     {
-        var state = await _store.GetSyncStateAsync(sync.Id, cancellationToken);
-        var existing = state?.Value.ContainerId;
+        var state = (await _store.GetSyncStateAsync(sync.Id, cancellationToken))?.Value;
+        var existing = state?.ContainerId;
         var request = new ContainerRequest(sync.Id, sync.Source.CohortName ?? sync.Name, existing, sync.CreatedAt);
         var containerId = await connector.EnsureContainerAsync(destination, request, cancellationToken);
-        if (string.Equals(existing, containerId, StringComparison.Ordinal))
+        if (!string.Equals(existing, containerId, StringComparison.Ordinal))
         {
-            return containerId;
+            await _store.UpdateSyncStateAsync(sync.Id, s => s with { ContainerId = containerId }, cancellationToken);
         }
 
-        await _store.UpdateSyncStateAsync(sync.Id, s => s with { ContainerId = containerId }, cancellationToken);
-        return containerId;
+        return (containerId, state?.LearnedRequestsPerSecond);
     }
 
     // Batch sizes when all the changes are known: at most batchSize, evenly; when there are more batches than parallel
