@@ -161,7 +161,7 @@ public sealed class BaselineRepositoryTests
             var changes = new List<SnapshotChange>();
             using (var cursor = (await _baselines.ReadAsync(SyncId)).Open())
             {
-                SnapshotDiff.Compute(cursor, Packed(cohort), full: random.Next(10) == 0, changes);
+                SnapshotDiff.Compute(cursor, SnapshotTestData.Packed(cohort.Select(p => (p.Key, p.Value))), full: random.Next(10) == 0, changes);
             }
 
             var writer = new ChangeSetWriter();
@@ -242,17 +242,6 @@ public sealed class BaselineRepositoryTests
         }
 
         Assert.Equal(unsettled.Select(c => c.Entry.Key).Order(StringComparer.Ordinal), uncertain.Order(StringComparer.Ordinal));
-    }
-
-    private static PackedSnapshot Packed(Dictionary<string, string?> members)
-    {
-        var builder = new SnapshotBuilder(16);
-        foreach (var (key, payload) in members)
-        {
-            builder.Add(key, payload);
-        }
-
-        return builder.BuildPacked();
     }
 
     private sealed class MemorySnapshotStore : ISnapshotStore

@@ -61,4 +61,16 @@ internal static class SnapshotTestData
 
         return new string(chars);
     }
+
+    /// <summary>The compact form planning diffs a stored baseline against, built from members.</summary>
+    public static PackedSnapshot Packed(IEnumerable<(string Key, string? Payload)> members)
+    {
+        var builder = new SnapshotBuilder(16);
+        foreach (var (key, payload) in members)
+        {
+            builder.Add(key, payload);
+        }
+
+        return builder.BuildPacked();
+    }
 }

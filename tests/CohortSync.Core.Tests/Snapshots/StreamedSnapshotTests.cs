@@ -28,7 +28,7 @@ public sealed class StreamedSnapshotTests
             var changes = new List<SnapshotChange>();
 
             // Act
-            var counts = SnapshotDiff.Compute(cursor, Packed(currentMembers), full, changes);
+            var counts = SnapshotDiff.Compute(cursor, SnapshotTestData.Packed(currentMembers), full, changes);
 
             // Assert
             Assert.Equal(expected, changes);
@@ -280,7 +280,7 @@ public sealed class StreamedSnapshotTests
         var changes = new List<SnapshotChange>();
 
         // Act: the cohort now holds a, b and d (c left), all with unchanged payloads.
-        var counts = SnapshotDiff.Compute(cursor, Packed(new[] { "u::a", "u::b", "u::d" }.Select(k => (k, (string?)("email=" + k)))), full: false, changes);
+        var counts = SnapshotDiff.Compute(cursor, SnapshotTestData.Packed(new[] { "u::a", "u::b", "u::d" }.Select(k => (k, (string?)("email=" + k)))), full: false, changes);
 
         // Assert: a is in step; b and d are added again; c is removed.
         var expected = new[]
@@ -292,17 +292,6 @@ public sealed class StreamedSnapshotTests
         Assert.Equal(expected, changes);
         Assert.Equal(new DiffCounts(2, 1, 0), counts);
         Assert.Equal(4, cursor.Yielded);
-    }
-
-    private static PackedSnapshot Packed(IEnumerable<(string Key, string? Payload)> members)
-    {
-        var builder = new SnapshotBuilder(16);
-        foreach (var (key, payload) in members)
-        {
-            builder.Add(key, payload);
-        }
-
-        return builder.BuildPacked();
     }
 
     private static List<(string Key, string? Payload)> RandomMembers(Random random)
