@@ -130,10 +130,9 @@ public sealed class FaultPlan
                 else
                 {
                     _seen++;
-                    Injected++;
-                    var kind = ((int)target.Status).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    _byKind[kind] = _byKind.GetValueOrDefault(kind) + 1;
-                    return Task.FromResult<Fault?>(new Fault(target.Status, false));
+                    var fault = new Fault(target.Status, false);
+                    CountInjected(fault, timeout: false);
+                    return Task.FromResult<Fault?>(fault);
                 }
             }
         }
@@ -220,9 +219,7 @@ public sealed class FaultPlan
 
             if (fault is not null)
             {
-                Injected++;
-                var kind = timeout ? "timeout" : fault.Drop ? "drop" : ((int)fault.Status!.Value).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                _byKind[kind] = _byKind.GetValueOrDefault(kind) + 1;
+                CountInjected(fault, timeout);
             }
         }
 
@@ -252,6 +249,14 @@ public sealed class FaultPlan
         }
 
         return fault;
+    }
+
+    // Counts a fault by kind; the caller holds the gate.
+    private void CountInjected(Fault fault, bool timeout)
+    {
+        Injected++;
+        var kind = timeout ? "timeout" : fault.Drop ? "drop" : ((int)fault.Status!.Value).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _byKind[kind] = _byKind.GetValueOrDefault(kind) + 1;
     }
 
     /// <summary>Writes a fault as the response (or aborts the connection).</summary>
