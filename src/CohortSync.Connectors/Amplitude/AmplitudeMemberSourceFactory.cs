@@ -30,7 +30,7 @@ public sealed class AmplitudeMemberSourceFactory : ITypedMemberSourceFactory
     public string SourceType => AmplitudeConnection.SourceType;
 
     /// <inheritdoc/>
-    public async Task<IEnumerable<MemberRecord>> OpenAsync(SourceDefinition source, IReadOnlyCollection<string> fields, ExportTicket? exportTicket, CancellationToken cancellationToken)
+    public async Task<MemberReader> OpenAsync(SourceDefinition source, IReadOnlyCollection<string> fields, ExportTicket? exportTicket, CancellationToken cancellationToken)
     {
         var connection = AmplitudeConnection.From(source);
         if (exportTicket is not { State: ExportState.Ready, RequestId: { } requestId })
@@ -58,6 +58,14 @@ public sealed class AmplitudeMemberSourceFactory : ITypedMemberSourceFactory
         }
 
         var file = await _exports.OpenFileAsync(connection.CohortKey, requestId, cancellationToken);
-        return MemberFileReader.Read(file, MemberFileFormat.Csv);
+        try
+        {
+            return MemberFileReader.Open(file, MemberFileFormat.Csv);
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
     }
 }

@@ -46,6 +46,13 @@ public abstract class HttpConnector : IDestinationConnector
     public abstract string? Validate(DestinationKey key, string? payload);
 
     /// <inheritdoc/>
+    public virtual string? Validate(ResolvedMember member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        return Validate(member.ToKey(), member.PayloadString());
+    }
+
+    /// <inheritdoc/>
     public abstract Task<string> EnsureContainerAsync(DestinationDefinition destination, ContainerRequest request, CancellationToken cancellationToken);
 
     /// <inheritdoc/>

@@ -30,6 +30,9 @@ public sealed class FileConnector : IDestinationConnector
     public string? Validate(DestinationKey key, string? payload) => null;
 
     /// <inheritdoc/>
+    public string? Validate(ResolvedMember member) => null;
+
+    /// <inheritdoc/>
     public Task<string> EnsureContainerAsync(DestinationDefinition destination, ContainerRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

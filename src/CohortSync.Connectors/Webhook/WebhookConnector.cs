@@ -48,6 +48,9 @@ public sealed class WebhookConnector : HttpConnector
     public override string? Validate(DestinationKey key, string? payload) => null;
 
     /// <inheritdoc/>
+    public override string? Validate(ResolvedMember member) => null;
+
+    /// <inheritdoc/>
     public override Task<string> EnsureContainerAsync(DestinationDefinition destination, ContainerRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -32,7 +32,8 @@ public sealed class IdentifierChain
     private int[] _mappingIndexes = [];
     private int[] _carriedIndexes = [];
     private readonly string _noValueReason;
-    private readonly System.Text.StringBuilder _payload = new();
+    private readonly string[] _prefixes;
+    private readonly ResolvedMember _scratch = new();
 
     /// <summary>Creates a chain.</summary>
     public IdentifierChain(IEnumerable<IdentifierMapping> mappings, IEnumerable<CarriedField>? carried = null)
@@ -46,6 +47,9 @@ public sealed class IdentifierChain
 
         _carried = carried?.ToArray() ?? [];
         _noValueReason = "no value for " + string.Join(", ", _mappings.Select(m => m.SourceField));
+
+        // Each mapping's stored key starts the same way: DestinationKey.Encode of an empty value.
+        _prefixes = [.. _mappings.Select(m => new DestinationKey(m.Kind, string.Empty, m.Label).Encode())];
     }
 
     /// <summary>The mappings in priority order.</summary>
@@ -58,42 +62,45 @@ public sealed class IdentifierChain
     public IEnumerable<string> SourceFields =>
         _mappings.Select(m => m.SourceField).Concat(_carried.Select(c => c.SourceField)).Distinct(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Resolves one member. Not thread-safe: use one chain per reading thread.</summary>
-    public KeyResolution Resolve(in MemberRecord member)
+    /// <summary>Why a member without a value in any field of the chain is unmatched (names the fields tried).</summary>
+    public string UnmatchedReason => _noValueReason;
+
+    /// <summary>Resolves one member into strings. Not thread-safe: use one chain per reading thread.</summary>
+    public KeyResolution Resolve(in MemberRecord member) =>
+        TryResolve(member, _scratch)
+            ? new KeyResolution(_scratch.ToKey(), _scratch.PayloadString(), null)
+            : new KeyResolution(default, null, _noValueReason);
+
+    /// <summary>
+    /// Resolves one member into <paramref name="into"/>'s buffers, making no string: false when no field of the chain has a
+    /// value (the member is unmatched, for <see cref="UnmatchedReason"/>). Not thread-safe: use one chain per reading thread.
+    /// </summary>
+    public bool TryResolve<TRow>(in TRow member, ResolvedMember into)
+        where TRow : IMemberRow
     {
+        ArgumentNullException.ThrowIfNull(into);
         Bind(member.Schema);
         for (var i = 0; i < _mappings.Length; i++)
         {
-            var value = member[_mappingIndexes[i]];
-            if (value is not null)
+            var value = member.Value(_mappingIndexes[i]);
+            if (!value.IsEmpty)
             {
                 var mapping = _mappings[i];
-                return new KeyResolution(new DestinationKey(mapping.Kind, value, mapping.Label), BuildPayload(member), null);
+                into.SetKey(mapping.Kind, mapping.Label, _prefixes[i], value);
+                for (var c = 0; c < _carried.Length; c++)
+                {
+                    var carried = member.Value(_carriedIndexes[c]);
+                    if (!carried.IsEmpty)
+                    {
+                        into.AppendField(_carried[c].Name, carried);
+                    }
+                }
+
+                return true;
             }
         }
 
-        return new KeyResolution(default, null, _noValueReason);
-    }
-
-    private string? BuildPayload(in MemberRecord member)
-    {
-        if (_carried.Length == 0)
-        {
-            return null;
-        }
-
-        // One reused builder and one string per member: this runs a million times in a plan (MemberPayload's format).
-        _payload.Clear();
-        for (var i = 0; i < _carried.Length; i++)
-        {
-            var value = member[_carriedIndexes[i]];
-            if (value is not null)
-            {
-                MemberPayload.Append(_payload, _carried[i].Name, value);
-            }
-        }
-
-        return _payload.Length == 0 ? null : _payload.ToString();
+        return false;
     }
 
     private void Bind(MemberSchema schema)

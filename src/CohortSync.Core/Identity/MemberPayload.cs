@@ -6,7 +6,8 @@ namespace CohortSync.Core.Identity;
 /// </summary>
 public static class MemberPayload
 {
-    private const char Separator = '\u001f';
+    /// <summary>Separates the fields (U+001F, the unit separator); a value's own separators become spaces.</summary>
+    internal const char Separator = '\u001f';
 
     /// <summary>Encodes fields; returns null for none.</summary>
     public static string? Encode(IReadOnlyList<KeyValuePair<string, string>> fields)

@@ -14,13 +14,33 @@ public static class ValueCleaner
             return null;
         }
 
-        var span = raw.AsSpan();
+        var span = Clean(raw.AsSpan());
+        if (span.IsEmpty)
+        {
+            return null;
+        }
+
+        return span.Length == raw.Length ? raw : span.ToString();
+    }
+
+    /// <summary>
+    /// Strips a leading tab, surrounding whitespace and one pair of surrounding quotes, without making a string; empty means
+    /// no value. The result is a slice of <paramref name="raw"/>.
+    /// </summary>
+    public static ReadOnlySpan<char> Clean(ReadOnlySpan<char> raw)
+    {
+        var span = raw;
         if (span.Length > 0 && span[0] == '\t')
         {
             span = span[1..];
         }
 
-        span = span.Trim();
+        // The common case (an id or an email) has nothing around it to trim.
+        if (span.Length > 0 && (char.IsWhiteSpace(span[0]) || char.IsWhiteSpace(span[^1])))
+        {
+            span = span.Trim();
+        }
+
         if (span.Length >= 2 && span[0] == '"' && span[^1] == '"')
         {
             span = span[1..^1];
@@ -32,11 +52,6 @@ public static class ValueCleaner
             span = span.Trim();
         }
 
-        if (span.IsEmpty)
-        {
-            return null;
-        }
-
-        return span.Length == raw.Length ? raw : span.ToString();
+        return span;
     }
 }

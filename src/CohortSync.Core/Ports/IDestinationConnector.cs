@@ -83,6 +83,13 @@ public interface IDestinationConnector
     /// <summary>Checks one key before it is sent; returns the reason it would be refused, or null.</summary>
     string? Validate(DestinationKey key, string? payload);
 
+    /// <summary>
+    /// Checks one member as Prepare resolved it, in buffers (planning checks millions): the reason it would be refused, or
+    /// null. By default the key and payload are made into strings for <see cref="Validate(DestinationKey, string?)"/>; a
+    /// connector that can check spans, or checks nothing, overrides it.
+    /// </summary>
+    string? Validate(ResolvedMember member) => Validate(member.ToKey(), member.PayloadString());
+
     /// <summary>Finds or creates the container for a cohort and returns its id. Idempotent.</summary>
     Task<string> EnsureContainerAsync(DestinationDefinition destination, ContainerRequest request, CancellationToken cancellationToken);
 

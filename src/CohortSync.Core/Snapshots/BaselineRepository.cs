@@ -39,6 +39,18 @@ public sealed class BaselineRepository
         return manifest is null ? StoredBaseline.None : await ReadSegmentsAsync(manifest.Value, cancellationToken);
     }
 
+    /// <summary>
+    /// Reads the manifest now and the segments in the background (Prepare parses the cohort meanwhile): the member count the
+    /// manifest records, and the segments to come. The caller awaits <see cref="PendingBaseline.Segments"/>, also on failure.
+    /// </summary>
+    public async Task<PendingBaseline> BeginReadAsync(string syncId, CancellationToken cancellationToken = default)
+    {
+        var manifest = await _store.GetManifestAsync(syncId, cancellationToken);
+        return manifest is null
+            ? new PendingBaseline(0, Task.FromResult(StoredBaseline.None))
+            : new PendingBaseline(manifest.Value.MemberCount, Task.Run(() => ReadSegmentsAsync(manifest.Value, cancellationToken), cancellationToken));
+    }
+
     /// <summary>Whether the baseline holds an encoded key, streaming it rather than loading it.</summary>
     public async Task<bool> ContainsAsync(string syncId, string key, CancellationToken cancellationToken = default)
     {
@@ -236,6 +248,11 @@ public sealed class StoredBaseline
     /// <summary>Streams the baseline with one more delta applied after its own (a run's changes, encoded).</summary>
     public SnapshotCursor Open(IReadOnlyList<byte[]> delta) => SnapshotCursor.Merge([.. _segments.Append(delta).Select(SnapshotCursor.Over)]);
 }
+
+/// <summary>A baseline being read: the member count its manifest records, and its segments once read.</summary>
+/// <param name="MemberCount">The member count the manifest records.</param>
+/// <param name="Segments">The stored segments, compressed.</param>
+public sealed record PendingBaseline(int MemberCount, Task<StoredBaseline> Segments);
 
 /// <summary>A run's accepted changes and uncertain members, encoded in snapshot order, with their counts.</summary>
 /// <param name="Chunks">The changes as <see cref="SnapshotCodec"/> chunks.</param>

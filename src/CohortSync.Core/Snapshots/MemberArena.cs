@@ -24,31 +24,32 @@ internal sealed class MemberArena
     public long AllocatedBytes { get; private set; }
 
     /// <summary>Appends a member and returns its reference.</summary>
-    public long Append(string key, string? payload)
+    public long Append(string key, string? payload) => Append(key, payload, payload is not null);
+
+    /// <summary>Appends a member and returns its reference; <paramref name="hasPayload"/> false stores no payload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public long Append(ReadOnlySpan<char> key, ReadOnlySpan<char> payload, bool hasPayload)
     {
-        var keyBytes = Encoding.UTF8.GetByteCount(key);
-        var payloadBytes = payload is null ? 0 : Encoding.UTF8.GetByteCount(payload);
-        var size = 10 + keyBytes + 10 + payloadBytes;
+        // Most keys and payloads are ASCII, one byte a character; the exact count is taken only when they may not fit.
+        var size = 20 + ((key.Length + payload.Length) * 3);
         if (_used + size > _current.Length)
         {
-            var next = _blocks.Count == 0 ? FirstBlockBytes : Math.Min(LargestBlockBytes, _current.Length * 2);
-            _current = new byte[Math.Max(next, size)];
-            _blocks.Add(_current);
-            _used = 0;
-            AllocatedBytes += _current.Length;
+            var exact = 20 + Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(payload);
+            if (_used + exact > _current.Length)
+            {
+                var next = _blocks.Count == 0 ? FirstBlockBytes : Math.Min(LargestBlockBytes, _current.Length * 2);
+                _current = new byte[Math.Max(next, exact)];
+                _blocks.Add(_current);
+                _used = 0;
+                AllocatedBytes += _current.Length;
+            }
         }
 
         var reference = ((long)(_blocks.Count - 1) << 32) | (uint)_used;
         var span = _current.AsSpan();
         var pos = _used;
-        SnapshotCodec.WriteVarint(span, ref pos, (ulong)keyBytes);
-        pos += Encoding.UTF8.GetBytes(key, span[pos..]);
-        SnapshotCodec.WriteVarint(span, ref pos, payload is null ? 0 : (ulong)payloadBytes + 1);
-        if (payload is not null)
-        {
-            pos += Encoding.UTF8.GetBytes(payload, span[pos..]);
-        }
-
+        pos = WriteText(span, pos, key, 0);
+        pos = hasPayload ? WriteText(span, pos, payload, 1) : WriteZero(span, pos);
         _used = pos;
         return reference;
     }
@@ -86,6 +87,36 @@ internal sealed class MemberArena
             var block = _blocks[(int)(reference >> 32)];
             Sse.Prefetch0(Unsafe.AsPointer(ref block[(int)(uint)reference]));
         }
+    }
+
+    // Writes a varint (the text's UTF-8 length plus bias) and the text. The length is written after the text, which is
+    // encoded straight into place behind a one-byte varint and moved when its length needs more bytes (texts over 127 bytes).
+    private static int WriteText(Span<byte> span, int pos, ReadOnlySpan<char> text, int bias)
+    {
+        var written = Encoding.UTF8.GetBytes(text, span[(pos + 1)..]);
+        var length = (ulong)(written + bias);
+        if (length < 0x80)
+        {
+            span[pos] = (byte)length;
+            return pos + 1 + written;
+        }
+
+        var prefix = 0;
+        for (var v = length; v >= 0x80; v >>= 7)
+        {
+            prefix++;
+        }
+
+        span.Slice(pos + 1, written).CopyTo(span[(pos + 1 + prefix)..]);
+        var at = pos;
+        SnapshotCodec.WriteVarint(span, ref at, length);
+        return pos + 1 + prefix + written;
+    }
+
+    private static int WriteZero(Span<byte> span, int pos)
+    {
+        span[pos] = 0;
+        return pos + 1;
     }
 
     private ReadOnlySpan<byte> Record(long reference, out int pos)

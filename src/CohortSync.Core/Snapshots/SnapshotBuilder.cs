@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace CohortSync.Core.Snapshots;
@@ -34,6 +35,13 @@ public sealed class SnapshotBuilder
     public void Add(string key, string? payload)
     {
         ArgumentNullException.ThrowIfNull(key);
+        Add(key, payload, payload is not null);
+    }
+
+    /// <summary>Adds a member given as spans (a key in its stored form; no payload when <paramref name="hasPayload"/> is false).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Add(ReadOnlySpan<char> key, ReadOnlySpan<char> payload, bool hasPayload)
+    {
         ObjectDisposedException.ThrowIf(_built, this);
         if (_count == _hashes.Length)
         {
@@ -43,7 +51,7 @@ public sealed class SnapshotBuilder
         }
 
         _hashes[_count] = KeyHasher.Hash(key);
-        _references[_count] = _arena.Append(key, payload);
+        _references[_count] = _arena.Append(key, payload, hasPayload);
         _count++;
     }
 

@@ -19,7 +19,7 @@ public sealed class FileMemberSourceFactory : ITypedMemberSourceFactory
     public string SourceType => "file";
 
     /// <inheritdoc/>
-    public Task<IEnumerable<MemberRecord>> OpenAsync(SourceDefinition source, IReadOnlyCollection<string> fields, Workflow.ExportTicket? exportTicket, CancellationToken cancellationToken)
+    public Task<MemberReader> OpenAsync(SourceDefinition source, IReadOnlyCollection<string> fields, Workflow.ExportTicket? exportTicket, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (!string.Equals(source.Type, "file", StringComparison.OrdinalIgnoreCase))
@@ -32,15 +32,16 @@ public sealed class FileMemberSourceFactory : ITypedMemberSourceFactory
             throw new NotFoundException($"source file '{source.Location}' does not exist");
         }
 
-        return Task.FromResult(Read(source.Location));
-    }
-
-    private static IEnumerable<MemberRecord> Read(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        foreach (var record in MemberFileReader.Read(stream, MemberFileReader.FormatOf(path)))
+        // The reader buffers 1 MiB at a time, so the file stream needs no buffer of its own.
+        var stream = new FileStream(source.Location, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+        try
         {
-            yield return record;
+            return Task.FromResult(MemberFileReader.Open(stream, MemberFileReader.FormatOf(source.Location)));
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
         }
     }
 }
@@ -55,7 +56,7 @@ public sealed class MemberSourceRouter : IMemberSourceFactory
         _factories = factories.ToDictionary(f => f.SourceType, f => (IMemberSourceFactory)f, StringComparer.OrdinalIgnoreCase);
 
     /// <inheritdoc/>
-    public Task<IEnumerable<MemberRecord>> OpenAsync(SourceDefinition source, IReadOnlyCollection<string> fields, Workflow.ExportTicket? exportTicket, CancellationToken cancellationToken)
+    public Task<MemberReader> OpenAsync(SourceDefinition source, IReadOnlyCollection<string> fields, Workflow.ExportTicket? exportTicket, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         return _factories.TryGetValue(source.Type, out var factory)

@@ -23,10 +23,6 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
     private const int ParallelSends = 4;
     private const int DefaultBatchSize = 1000;
 
-    // Members handed over at a time by the thread that parses the file: 2,048 records of 24 bytes stay under the 85,000
-    // bytes of the large object heap, whose allocations would each count towards a full (gen2) collection.
-    private const int ReadBlock = 2048;
-
     // Changes held as strings before batches are stored as they come (about 10 MB of them).
     private const int SpillChanges = 65_536;
     private readonly ISyncStore _store;
@@ -76,45 +72,28 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
             throw new ValidationException($"destination type '{destination.Type}' does not take keys of kind {string.Join(", ", unsupported)}");
         }
 
-        // The stored baseline, compressed (about 10 bytes a member): its count sizes the builder; it is streamed through the
-        // diff below, never decoded whole.
-        var baseline = await _baselines.ReadAsync(sync.Id, cancellationToken);
-
-        // Read, resolve and validate every member before anything is written.
-        var members = await _sources.OpenAsync(sync.Source, chain.SourceFields.ToList(), run.Value.Export, cancellationToken);
-        var builder = new SnapshotBuilder((int)Math.Min(Array.MaxLength, baseline.MemberCount + (baseline.MemberCount / 16L) + 1024));
-        var skipReasons = new Dictionary<string, int>(StringComparer.Ordinal);
-        int total = 0, unmatched = 0, invalid = 0;
-        MemberSchema? columns = null;
-
-        // The file is parsed on another core while this one resolves and packs the members already read.
-        await foreach (var block in ReadAhead.BlocksAsync(members, ReadBlock, depth: 4, cancellationToken))
+        // The stored baseline, compressed (about 10 bytes a member): its manifest sizes the builder; its segments are read
+        // from storage while this thread parses the cohort, and streamed through the diff below, never decoded whole.
+        var reading = await _baselines.BeginReadAsync(sync.Id, cancellationToken);
+        StoredBaseline baseline;
+        Packed packed;
+        try
         {
-            foreach (var member in block)
+            // Read, resolve and validate every member before anything is written.
+            using (var members = await _sources.OpenAsync(sync.Source, chain.SourceFields.ToList(), run.Value.Export, cancellationToken))
             {
-                total++;
-                columns = member.Schema; // JSON lines add columns as they appear: the last member's schema holds them all
-                var resolution = chain.Resolve(member);
-                if (!resolution.IsMatched)
-                {
-                    unmatched++;
-                    Count(skipReasons, resolution.UnmatchedReason!);
-                    continue;
-                }
-
-                var encoded = resolution.Key.Encode();
-                var reason = connector.Validate(resolution.Key, resolution.Payload) ?? CheckLength(encoded, resolution.Payload);
-                if (reason is not null)
-                {
-                    invalid++;
-                    Count(skipReasons, reason);
-                    continue;
-                }
-
-                builder.Add(encoded, resolution.Payload);
+                packed = Pack(members, chain, connector, reading.MemberCount, cancellationToken);
             }
+
+            baseline = await reading.Segments;
+        }
+        catch
+        {
+            await ((Task)reading.Segments).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
 
+        var (builder, skipReasons, total, unmatched, invalid, columns) = packed;
         CheckFit(chain, columns, total, unmatched);
         var current = builder.BuildPacked();
         var dryRun = input.Mode == RunMode.DryRun;
@@ -201,6 +180,43 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
             cancellationToken);
         _logger.RunPrepared(input.RunId, total, adds, removes, updates, unmatched, invalid, batchCount, guarded);
         return stored.Plan!;
+    }
+
+    // Reads, resolves, validates and packs every member, making no string a member: the file is parsed in place (Sep), the
+    // key and payload are written into reused buffers, hashed and copied into the builder's UTF-8 arena.
+    private static Packed Pack(MemberReader members, IdentifierChain chain, IDestinationConnector connector, int expected, CancellationToken cancellationToken)
+    {
+        var builder = new SnapshotBuilder((int)Math.Min(Array.MaxLength, expected + (expected / 16L) + 1024));
+        var skipReasons = new Dictionary<string, int>(StringComparer.Ordinal);
+        var resolved = new ResolvedMember();
+        int total = 0, unmatched = 0, invalid = 0;
+        while (members.Read())
+        {
+            if ((++total & 0xFFFF) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (!chain.TryResolve(members, resolved))
+            {
+                unmatched++;
+                Count(skipReasons, chain.UnmatchedReason);
+                continue;
+            }
+
+            var reason = connector.Validate(resolved) ?? CheckLength(resolved);
+            if (reason is not null)
+            {
+                invalid++;
+                Count(skipReasons, reason);
+                continue;
+            }
+
+            builder.Add(resolved.EncodedKey, resolved.Payload, resolved.HasPayload);
+        }
+
+        // JSON lines add columns as they appear: the schema at the end holds them all.
+        return new Packed(builder, skipReasons, total, unmatched, invalid, total == 0 ? null : members.Schema);
     }
 
     // Returns the container and, from the same read of the sync's state, the rate its last runs learned.
@@ -301,10 +317,12 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
         }
     }
 
-    private static string? CheckLength(string key, string? payload) =>
-        Encoding.UTF8.GetByteCount(key) > SnapshotCodec.MaxFieldBytes || (payload is not null && Encoding.UTF8.GetByteCount(payload) > SnapshotCodec.MaxFieldBytes)
-            ? "identifier or carried fields longer than 64 KiB"
-            : null;
+    private static string? CheckLength(ResolvedMember member) =>
+        TooLong(member.EncodedKey) || TooLong(member.Payload) ? "identifier or carried fields longer than 64 KiB" : null;
+
+    // At most 3 UTF-8 bytes a character: only long text is counted.
+    private static bool TooLong(ReadOnlySpan<char> text) =>
+        text.Length * 3L > SnapshotCodec.MaxFieldBytes && Encoding.UTF8.GetByteCount(text) > SnapshotCodec.MaxFieldBytes;
 
     private static void Count(Dictionary<string, int> reasons, string reason)
     {
@@ -317,4 +335,7 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
             reasons["other reasons"] = reasons.GetValueOrDefault("other reasons") + 1;
         }
     }
+
+    private sealed record Packed(
+        SnapshotBuilder Builder, Dictionary<string, int> SkipReasons, int Total, int Unmatched, int Invalid, MemberSchema? Columns);
 }

@@ -2,6 +2,7 @@ using System.Text;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Members;
+using CohortSync.Core.Tests.Members;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.Core.Snapshots;
@@ -191,7 +192,7 @@ public sealed class PrepareRunActivityTests
     {
         var records = rows.Select((values, i) => new MemberRecord(Schema, values, i + 2)).ToList();
         _sources.Setup(s => s.OpenAsync(It.IsAny<SourceDefinition>(), It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<ExportTicket?>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(records);
+            .ReturnsAsync(() => new RecordsMemberReader(records, Schema));
     }
 
     private PrepareRunActivity CreateActivity()
