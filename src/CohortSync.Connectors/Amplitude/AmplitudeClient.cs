@@ -11,14 +11,6 @@ using CohortSync.Core.Ports;
 
 namespace CohortSync.Connectors.Amplitude;
 
-/// <summary>A cohort as Amplitude lists it.</summary>
-/// <param name="Id">The cohort id.</param>
-/// <param name="Name">Its name.</param>
-/// <param name="Size">Its member count at the last computation.</param>
-/// <param name="LastComputed">When Amplitude last computed it.</param>
-/// <param name="Archived">True when archived.</param>
-public sealed record AmplitudeCohort(string Id, string Name, long Size, DateTimeOffset LastComputed, bool Archived);
-
 /// <summary>
 /// The Behavioral Cohorts API (destination-apis.md section 5): list cohorts, request an export, read its status, download
 /// its file. Basic auth with <c>api_key:secret_key</c> from the secret store. Keeps Amplitude's limits on this side:

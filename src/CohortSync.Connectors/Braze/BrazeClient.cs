@@ -7,14 +7,6 @@ using CohortSync.Core.Ports;
 
 namespace CohortSync.Connectors.Braze;
 
-/// <summary>Sends one vendor request through the connector's limiter, pacer and secret re-read (<c>HttpConnector.SendVendorRequestAsync</c>).</summary>
-/// <param name="destination">The destination.</param>
-/// <param name="build">Builds the request from the destination's secret.</param>
-/// <param name="pacer">The send's pacer, or null outside a send.</param>
-/// <param name="cancellationToken">Cancels the call.</param>
-public delegate Task<HttpResponseMessage> BrazeTransport(
-    DestinationDefinition destination, Func<string?, HttpRequestMessage> build, SharePacer? pacer, CancellationToken cancellationToken);
-
 /// <summary>
 /// Braze's API, one method per endpoint: auth (a Bearer REST API key, or the partner keys in the body), serialisation,
 /// response parsing, and every failure mapped through <see cref="HttpStatusMapper"/> with a message made safe by

@@ -2,16 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace CohortSync.Connectors.Braze;
 
-/// <summary>Which of CohortSync's two partner API keys a cluster takes.</summary>
-public enum BrazeKeyRegion
-{
-    /// <summary>The key Braze issues for every US cluster.</summary>
-    Us,
-
-    /// <summary>The key Braze issues for the EU clusters.</summary>
-    Eu,
-}
-
 /// <summary>
 /// A Braze REST endpoint cluster (<c>US-01</c> … <c>US-08</c>, <c>US-10</c>, <c>EU-01</c>, <c>EU-02</c>, <c>AU-01</c>,
 /// <c>ID-01</c>, <c>JP-01</c>, <c>KR-01</c>), its REST host, and which partner key it takes in partner mode.

@@ -4,16 +4,6 @@ using CohortSync.Core.Snapshots;
 
 namespace CohortSync.Connectors.Braze;
 
-/// <summary>The <c>cohort_changes</c> of one request, and the batch indexes they carry.</summary>
-/// <param name="Changes">At most one remove object, then at most one add object.</param>
-/// <param name="Indexes">The indexes, in the batch, of the changes in this request.</param>
-public sealed record BrazeRequestChanges(IReadOnlyList<BrazeCohortChange> Changes, IReadOnlyList<int> Indexes);
-
-/// <summary>A batch split into requests, with the changes that could not be sent.</summary>
-/// <param name="Requests">The requests, each with at most <see cref="BrazeCohortChanges.MaxIdentifiersPerRequest"/> identifiers.</param>
-/// <param name="Rejections">Changes refused before sending, by batch index.</param>
-public sealed record BrazeSendPlan(IReadOnlyList<BrazeRequestChanges> Requests, IReadOnlyList<MemberRejection> Rejections);
-
 /// <summary>
 /// Turns a batch of snapshot changes into <c>cohort_changes</c> requests. Each request carries at most 1,000 identifiers
 /// (Braze counts <c>user_ids</c>, <c>device_ids</c> and <c>aliases</c> together); in each, the remove object comes first and

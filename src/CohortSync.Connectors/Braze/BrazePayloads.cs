@@ -1,28 +1,6 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace CohortSync.Connectors.Braze;
-
-/// <summary>
-/// The body of <c>POST /partners/{partner}/cohorts</c>: creates the cohort, or renames it when <c>cohort_id</c> is known.
-/// Auth travels in the body (no header). <see cref="ToString"/> leaves the keys out.
-/// </summary>
-/// <param name="PartnerApiKey">CohortSync's partner key for the cluster.</param>
-/// <param name="ClientSecret">The customer's Data Import Key.</param>
-/// <param name="CohortId">The cohort's id, unique per client.</param>
-/// <param name="Name">The name shown in the Braze dashboard; must not be empty.</param>
-/// <param name="CreatedAt">ISO-8601 time.</param>
-public sealed record BrazeCohortRequest(
-    [property: JsonPropertyName("partner_api_key")] string PartnerApiKey,
-    [property: JsonPropertyName("client_secret")] string ClientSecret,
-    [property: JsonPropertyName("cohort_id")] string CohortId,
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("created_at")] string CreatedAt)
-{
-    /// <inheritdoc/>
-    public override string ToString() => $"BrazeCohortRequest {{ CohortId = {CohortId}, credentials redacted }}";
-}
 
 /// <summary>
 /// The body of <c>POST /partners/{partner}/cohorts/users</c>: membership changes, at most
@@ -75,21 +53,4 @@ public sealed record BrazeUserAlias(
 {
     /// <inheritdoc/>
     public override string ToString() => "BrazeUserAlias { redacted }";
-}
-
-/// <summary>How bodies are written: UTF-8 as is, so an identifier's size on the wire is what <see cref="BrazeIdentifierRules"/> measured.</summary>
-public static class BrazeJson
-{
-    /// <summary>The serializer options for Braze bodies.</summary>
-    /// <remarks>
-    /// The relaxed encoder writes non-ASCII text as UTF-8 instead of <c>\uXXXX</c> escapes; these bodies go to an API, never
-    /// into HTML, which is what the stricter default encoder protects.
-    /// </remarks>
-    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
-    /// <summary>Serializes a body to UTF-8 JSON.</summary>
-    public static byte[] Serialize<T>(T body) => JsonSerializer.SerializeToUtf8Bytes(body, Options);
 }

@@ -4,17 +4,6 @@ using CohortSync.Core.Snapshots;
 
 namespace CohortSync.Connectors.Braze;
 
-/// <summary>One <c>/users/track</c> request: its attributes objects and, for each, the batch index of its change.</summary>
-/// <param name="Attributes">At most <see cref="BrazeTrackPlan.MaxObjectsPerRequest"/> objects.</param>
-/// <param name="Indexes">The batch index of each object's change, in the same order.</param>
-public sealed record BrazeTrackRequest(IReadOnlyList<BrazeAttributeUpdate> Attributes, IReadOnlyList<int> Indexes);
-
-/// <summary>A batch planned for <c>/users/track</c>.</summary>
-/// <param name="Requests">The requests to send.</param>
-/// <param name="Unchanged">Updates (carried fields changed, membership did not): settled as accepted, nothing sent.</param>
-/// <param name="Rejections">Changes that cannot be expressed, refused before sending.</param>
-public sealed record BrazeTrackSendPlan(IReadOnlyList<BrazeTrackRequest> Requests, IReadOnlyList<int> Unchanged, IReadOnlyList<MemberRejection> Rejections);
-
 /// <summary>
 /// Turns a batch into <c>/users/track</c> requests for the attribute modes: one attributes object per member that entered or
 /// left (one data point each), at most 75 objects a request, each request's removals before its additions (a profile whose

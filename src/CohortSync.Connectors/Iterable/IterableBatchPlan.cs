@@ -5,12 +5,6 @@ using CohortSync.Core.Snapshots;
 
 namespace CohortSync.Connectors.Iterable;
 
-/// <summary>One change planned as a subscriber: its index in the send request, its key, and what is sent for it.</summary>
-/// <param name="Index">Its position in the request's changes.</param>
-/// <param name="Key">The destination key (to match <c>failedUpdates</c> back).</param>
-/// <param name="Subscriber">The subscriber sent.</param>
-public sealed record IterablePlannedSubscriber(int Index, DestinationKey Key, IterableSubscriber Subscriber);
-
 /// <summary>
 /// What a batch becomes, before anything is sent: subscribers for adds and updates, subscribers for removes, and the
 /// changes refused here (a carried value that does not fit its declared type). Keys are not checked again: Prepare ran

@@ -6,15 +6,6 @@ using CohortSync.Core.Errors;
 namespace CohortSync.Connectors.Iterable;
 
 /// <summary>
-/// Sends one request built from the secret (the connector's <see cref="HttpConnector"/> send: the credential's limiter,
-/// the activity's pacer, the secret read per request and re-read once after a 401, transport failures as retryable).
-/// </summary>
-/// <param name="build">Builds the request from the secret.</param>
-/// <param name="pacer">The send activity's pacer, or null outside a send.</param>
-/// <param name="cancellationToken">Cancels the call.</param>
-public delegate Task<HttpResponseMessage> IterableTransport(Func<string?, HttpRequestMessage> build, SharePacer? pacer, CancellationToken cancellationToken);
-
-/// <summary>
 /// Iterable's Lists API, one method per endpoint: the <c>Api-Key</c> header, the JSON bodies, the answers parsed, and a
 /// failed answer mapped to Core's errors by <see cref="HttpStatusMapper"/> (the one mapping), naming Iterable's error
 /// <c>code</c> but never its <c>msg</c>, which may echo member data. The connector plans; this only talks.

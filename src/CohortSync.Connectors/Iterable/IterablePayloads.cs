@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
@@ -102,15 +101,3 @@ public sealed record IterableFailedUpdates(
 /// <summary>Iterable's error envelope (<c>IterableApiResponse</c>): <c>{"code","msg","params"}</c>.</summary>
 /// <param name="Code">The error code (<c>BadApiKey</c>, <c>BadParams</c>, <c>RateLimitExceeded</c>, ...).</param>
 public sealed record IterableApiResponse([property: JsonPropertyName("code")] string? Code);
-
-/// <summary>The serializer settings for Iterable's wire shapes.</summary>
-internal static class IterableJson
-{
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-
-        // Bodies go to an API, never into HTML: dates keep their '+' ("2016-08-02 18:53:45 +00:00") instead of \u002B.
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-}

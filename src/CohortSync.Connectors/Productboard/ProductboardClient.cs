@@ -5,34 +5,6 @@ using CohortSync.Core.Errors;
 
 namespace CohortSync.Connectors.Productboard;
 
-/// <summary>Why Productboard refused a user write that the connector decides about (everything else throws).</summary>
-public enum ProductboardRefusal
-{
-    /// <summary>Not refused: the write landed.</summary>
-    None,
-
-    /// <summary>409: an email or external id is another user's (for a create: the user may exist already).</summary>
-    Conflict,
-
-    /// <summary>400 or 422 pointing into the body (<c>/data/...</c>): the member's own field.</summary>
-    Field,
-
-    /// <summary>404: the user (PATCH) or the linked company is gone.</summary>
-    NotFound,
-}
-
-/// <summary>The answer to a user write.</summary>
-/// <param name="Refusal">Why it was refused, or <see cref="ProductboardRefusal.None"/>.</param>
-/// <param name="UserId">Productboard's id of the user written, when it landed and the answer named it.</param>
-/// <param name="Reason">The rejection reason for a conflict or a field refusal: fixed text and sanitised codes only.</param>
-public sealed record ProductboardWrite(ProductboardRefusal Refusal, string? UserId, string? Reason);
-
-/// <summary>A page of a Productboard list: its items and the absolute <c>links.next</c> (null at the end).</summary>
-/// <typeparam name="T">The item.</typeparam>
-/// <param name="Items">The page's items.</param>
-/// <param name="Next">The next page's address, or null.</param>
-public sealed record ProductboardPage<T>(IReadOnlyList<T> Items, Uri? Next);
-
 /// <summary>
 /// The Productboard v1 Companies &amp; Users API, one method per endpoint: auth headers (<c>Authorization: Bearer</c>,
 /// <c>X-Version: 1</c>, optional <c>Productboard-Partner-Id</c>), bodies (<see cref="ProductboardPayloads"/>), answers

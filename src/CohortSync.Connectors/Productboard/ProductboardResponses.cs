@@ -5,25 +5,6 @@ using System.Text.RegularExpressions;
 
 namespace CohortSync.Connectors.Productboard;
 
-/// <summary>A Productboard user as the public v1 schema gives it (<c>id</c>, <c>email</c>, <c>externalId</c>, <c>name</c>): no company.</summary>
-/// <param name="Id">Productboard's own id of the user.</param>
-/// <param name="Email">The email, if set.</param>
-/// <param name="ExternalId">The external id, if set.</param>
-public sealed record ProductboardUser(string Id, string? Email, string? ExternalId);
-
-/// <summary>A Productboard company as the connector reads it.</summary>
-/// <param name="Id">Productboard's id of the company.</param>
-/// <param name="Name">Its name.</param>
-/// <param name="ExternalId">Its external id, if set.</param>
-public sealed record ProductboardCompany(string Id, string? Name, string? ExternalId);
-
-/// <summary>One entry of a Productboard error body.</summary>
-/// <param name="Code">The error code (for example <c>validation.request.body</c>).</param>
-/// <param name="Detail">The human detail; may quote member data, so it never leaves the connector.</param>
-/// <param name="Source">The JSON pointer of the offending field (<c>/data/email</c>), if given.</param>
-/// <param name="Parameter">The offending parameter or header, if given.</param>
-public sealed record ProductboardError(string? Code, string? Detail, string? Source, string? Parameter);
-
 /// <summary>
 /// Reads Productboard responses and turns refusals into reasons. Reasons are built here from fixed text and sanitised
 /// codes, never from the vendor's detail, which can quote the email it refused.

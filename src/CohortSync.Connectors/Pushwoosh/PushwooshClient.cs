@@ -134,6 +134,3 @@ public sealed class PushwooshClient
         return message;
     }
 }
-
-/// <summary>Sends one request built from the destination's secret, with the activity's pacer (or none), and returns the response.</summary>
-public delegate Task<HttpResponseMessage> PushwooshSend(Func<string?, HttpRequestMessage> build, SharePacer? pacer, CancellationToken cancellationToken);

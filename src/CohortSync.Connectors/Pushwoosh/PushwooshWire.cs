@@ -3,41 +3,6 @@ using System.Text.Json;
 
 namespace CohortSync.Connectors.Pushwoosh;
 
-/// <summary>A list tag operation on one user: the change's position in its batch, the Pushwoosh user id and the operator.</summary>
-/// <param name="Index">The change's index in <see cref="Core.Ports.SendRequest.Changes"/>.</param>
-/// <param name="UserId">The Pushwoosh user id: the member's email or user id, as the destination's <c>identifier</c> says.</param>
-/// <param name="Operator"><c>append</c> (add, update) or <c>remove</c>.</param>
-public readonly record struct TagChange(int Index, string UserId, string Operator);
-
-/// <summary>One device a bulk job did not update, as its detailed status names it.</summary>
-/// <param name="UserId">The device's <c>user_id</c>, if it had one.</param>
-/// <param name="Code">The vendor's code (sandbox: <c>user_not_found</c>, or the skip reason), or null.</param>
-/// <param name="Skipped">True when listed among the skipped devices rather than the errors.</param>
-public sealed record DeviceFailure(string? UserId, string? Code, bool Skipped = false);
-
-/// <summary>A bulk request's status: its state, the devices it names as failed or skipped, and the counts it reports.</summary>
-/// <param name="Status">The state as sent (<c>Pending</c>, <c>Processing</c>, <c>Completed</c>, <c>Failed</c>, ...).</param>
-/// <param name="Failures">Devices named in <c>errors</c> and <c>skipped_devices</c>.</param>
-/// <param name="Unsettled">How many devices the counts <c>failed</c> and <c>skipped</c> report (null when neither is sent).</param>
-public sealed record BulkStatus(string Status, IReadOnlyList<DeviceFailure> Failures, int? Unsettled = null)
-{
-    /// <summary>True when the job finished, with or without device failures.</summary>
-    public bool IsCompleted => Status.ToUpperInvariant() is "COMPLETED" or "DONE" or "FINISHED" or "SUCCESS" or "SUCCEEDED";
-
-    /// <summary>True when the job failed as a whole.</summary>
-    public bool IsFailed => Status.ToUpperInvariant() is "FAILED" or "ERROR" or "CANCELLED" or "CANCELED";
-}
-
-/// <summary>The json/1.3 response envelope: <c>{"status_code","status_message","response"}</c>.</summary>
-/// <param name="StatusCode">The envelope's status code (200 is success).</param>
-/// <param name="StatusMessage">The envelope's message.</param>
-public sealed record Envelope(int StatusCode, string? StatusMessage);
-
-/// <summary>A tag as <c>listTags</c> returns it.</summary>
-/// <param name="Name">The tag's name.</param>
-/// <param name="Type">Its type: 1 integer, 2 string, 3 list, 4 date, 5 boolean, 6 decimal, 7 version.</param>
-public sealed record TagInfo(string Name, int Type);
-
 /// <summary>
 /// Pushwoosh request bodies and response readers. Bodies are written with <see cref="Utf8JsonWriter"/> so their byte size is
 /// known exactly (requests must stay under 2 MB); the Server API token goes in the body's <c>auth</c> field, never a header.

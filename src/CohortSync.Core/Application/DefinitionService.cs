@@ -5,9 +5,6 @@ using CohortSync.Core.Scheduling;
 
 namespace CohortSync.Core.Application;
 
-/// <summary>A saved definition, with its version tag and any warnings for the person who saved it.</summary>
-public sealed record Saved<T>(T Value, string ETag, IReadOnlyList<string> Warnings);
-
 /// <summary>
 /// Creates, replaces and deletes destinations and syncs for both hosts. Everything is checked before anything is stored:
 /// a bad field is a <see cref="ValidationException"/> naming it, and nothing changes. A destination's key goes to the

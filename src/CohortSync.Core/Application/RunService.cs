@@ -8,16 +8,6 @@ using Microsoft.Extensions.Logging;
 
 namespace CohortSync.Core.Application;
 
-/// <summary>The outcome of a start request.</summary>
-/// <param name="Run">The run that holds the sync: the new one, or the one already under way.</param>
-/// <param name="Started">True when this call started it.</param>
-public sealed record StartRunResult(RunRecord Run, bool Started);
-
-/// <summary>A run with its progress.</summary>
-/// <param name="Run">The run record.</param>
-/// <param name="BatchesSettled">Batches sent and recorded so far.</param>
-public sealed record RunProgress(RunRecord Run, int BatchesSettled);
-
 /// <summary>
 /// Starts runs, reports their progress and takes approval decisions. The one application service both hosts (Functions
 /// and LocalHost) call. A sync holds at most one run: the start that wins the sync's state (by ETag) starts it; every

@@ -2,41 +2,6 @@ using CohortSync.Core.Identity;
 
 namespace CohortSync.Core.Definitions;
 
-/// <summary>Where a sync's members come from.</summary>
-/// <param name="Type"><c>file</c> (CSV or JSONL at <paramref name="Location"/>) or <c>amplitude</c> (cohort id in <paramref name="Location"/>).</param>
-/// <param name="Location">A file path, or a cohort id.</param>
-/// <param name="CohortName">The cohort's display name, used to name the destination's list or cohort.</param>
-/// <param name="Settings">Source settings (for Amplitude: <c>region</c>, <c>baseUrl</c>, <c>exportDeadlineMinutes</c>). Never secrets.</param>
-/// <param name="SecretName">The secret holding the source's credentials (for Amplitude: <c>api_key:secret_key</c>).</param>
-public sealed record SourceDefinition(
-    string Type,
-    string Location,
-    string? CohortName = null,
-    IReadOnlyDictionary<string, string>? Settings = null,
-    string? SecretName = null)
-{
-    /// <summary>Reads a setting, or returns the fallback.</summary>
-    public string? Setting(string name, string? fallback = null) =>
-        Settings is not null && Settings.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value : fallback;
-}
-
-/// <summary>
-/// The removal guardrail: a run whose removals exceed <see cref="MaxRemovalFraction"/> of a baseline of at least
-/// <see cref="MinBaseline"/> members is held until approved.
-/// </summary>
-/// <param name="Enabled">Whether the guardrail applies.</param>
-/// <param name="MaxRemovalFraction">The largest share of the baseline a run may remove unheld. Default 0.2.</param>
-/// <param name="MinBaseline">The smallest baseline the guardrail applies to. Default 1,000.</param>
-public sealed record GuardrailSettings(bool Enabled = true, double MaxRemovalFraction = 0.2, int MinBaseline = 1000)
-{
-    /// <summary>The defaults.</summary>
-    public static GuardrailSettings Default { get; } = new();
-
-    /// <summary>True when removing <paramref name="removals"/> of <paramref name="baseline"/> members must wait for approval.</summary>
-    public bool Holds(int baseline, int removals) =>
-        Enabled && baseline >= MinBaseline && removals > (decimal)MaxRemovalFraction * baseline;
-}
-
 /// <summary>A sync: one cohort to one destination, with its cadence and identifier mapping.</summary>
 public sealed record SyncDefinition
 {

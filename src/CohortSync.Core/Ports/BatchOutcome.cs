@@ -24,8 +24,3 @@ public sealed record BatchOutcome
     /// <summary>Units the vendor bills that the batch wrote (<see cref="SendResult.DataPoints"/>), or null.</summary>
     public int? DataPoints { get; init; }
 }
-
-/// <summary>One refused change.</summary>
-/// <param name="Index">Its position in the batch.</param>
-/// <param name="Reason">Why, in the destination's words where it gave some; never the identifier itself.</param>
-public sealed record MemberRejection(int Index, string Reason);

@@ -1,72 +1,7 @@
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
-using CohortSync.Core.Snapshots;
 
 namespace CohortSync.Core.Ports;
-
-/// <summary>What a destination can take.</summary>
-/// <param name="MaxBatchSize">The most changes one batch may hold (the vendor's per-request cap, or a multiple the connector splits).</param>
-/// <param name="KeyKinds">The key kinds it accepts.</param>
-/// <param name="Notes">Facts for the run report (for example "Braze never creates users").</param>
-/// <param name="PreferredBatchSize">The batch size that keeps a send's requests full, used when a sync sets none.</param>
-public sealed record DestinationCapabilities(int MaxBatchSize, IReadOnlyList<KeyKind> KeyKinds, IReadOnlyList<string> Notes, int? PreferredBatchSize = null);
-
-/// <summary>What Prepare asks of a destination before sending: a container for the cohort.</summary>
-/// <param name="SyncId">The sync.</param>
-/// <param name="CohortName">The cohort's name, to name the list or cohort.</param>
-/// <param name="ExistingContainerId">The container created before, if any.</param>
-/// <param name="CreatedAt">When the sync was created.</param>
-public sealed record ContainerRequest(string SyncId, string CohortName, string? ExistingContainerId, DateTimeOffset CreatedAt);
-
-/// <summary>One batch to send.</summary>
-/// <param name="SyncId">The sync.</param>
-/// <param name="RunId">The run.</param>
-/// <param name="BatchNumber">The batch.</param>
-/// <param name="ContainerId">The destination container (list, cohort, tag) id.</param>
-/// <param name="Changes">The changes, in snapshot order.</param>
-/// <param name="SenderShare">This send's share of the destination's rate limit (1 / the sends the workflow runs at once).</param>
-/// <param name="StartedAt">When the send activity began (a <see cref="TimeProvider"/> timestamp), so pacing counts its
-/// storage work too and a slot's rate stays at its share; 0 for "now".</param>
-/// <param name="LearnedRequestsPerSecond">The destination credential's rate the sync's last runs learned
-/// (<see cref="SyncState.LearnedRequestsPerSecond"/>): a credential with nothing learned in this process starts near it.</param>
-/// <param name="Delivery">Where the connector records, request by request, which changes the destination has answered
-/// for; null when nobody listens.</param>
-public sealed record SendRequest(
-    string SyncId,
-    string RunId,
-    int BatchNumber,
-    string ContainerId,
-    IReadOnlyList<SnapshotChange> Changes,
-    double SenderShare = 1.0,
-    long StartedAt = 0,
-    double? LearnedRequestsPerSecond = null,
-    DeliveryLog? Delivery = null)
-{
-    private IReadOnlyList<MemberChange>? _members;
-
-    /// <summary>The changes decoded (keys and carried fields), once for the request, in the same order.</summary>
-    public IReadOnlyList<MemberChange> Members => _members ??= MemberChange.DecodeAll(Changes);
-
-    /// <summary>Records that the destination answered for these changes (positions in <see cref="Changes"/>): accepted
-    /// unless among <paramref name="rejections"/>.</summary>
-    public void Settled(IEnumerable<int> indexes, IEnumerable<MemberRejection>? rejections = null) => Delivery?.Settle(indexes, rejections);
-
-    /// <summary>Records that the destination answered for one change.</summary>
-    public void Settled(int index, MemberRejection? rejection) => Delivery?.Settle([index], rejection is null ? null : [rejection]);
-}
-
-/// <summary>The destination's verdict on a batch: refused changes with reasons; the rest were accepted.</summary>
-/// <param name="Rejections">Refused changes.</param>
-/// <param name="Requests">Requests the send took.</param>
-/// <param name="RequestsPerSecond">The rate the destination's credential had learned when the batch finished (null when it
-/// has a fixed rate or no limiter, or has learned nothing: it was never refused).</param>
-/// <param name="DataPoints">Units the vendor bills that the send wrote (Braze's data points: one per attribute written);
-/// null for a vendor that bills none.</param>
-/// <param name="Skipped">Changes the destination settled without applying, for good (for example a user Iterable has
-/// forgotten under GDPR), with the reason: kept in the baseline so they are not sent again while the member stays in the
-/// cohort, and counted apart from accepted and rejected ones.</param>
-public sealed record SendResult(
-    IReadOnlyList<MemberRejection> Rejections, int Requests, double? RequestsPerSecond = null, int? DataPoints = null, IReadOnlyList<MemberRejection>? Skipped = null);
 
 /// <summary>
 /// A destination connector. Transient failures throw <see cref="Errors.RetryableDestinationException"/> (the engine retries);
@@ -95,14 +30,4 @@ public interface IDestinationConnector
 
     /// <summary>Sends one batch.</summary>
     Task<SendResult> SendAsync(DestinationDefinition destination, SendRequest request, CancellationToken cancellationToken);
-}
-
-/// <summary>Finds connectors by type.</summary>
-public interface IDestinationRegistry
-{
-    /// <summary>The connector for a type; throws <see cref="Errors.NotFoundException"/> for an unknown type.</summary>
-    IDestinationConnector Resolve(string type);
-
-    /// <summary>The known types.</summary>
-    IReadOnlyCollection<string> Types { get; }
 }

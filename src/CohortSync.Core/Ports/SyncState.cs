@@ -42,9 +42,3 @@ public sealed record SyncState
     /// <summary>The destination credential's rate (requests a second) the last run learned from 429s; the next run starts near it.</summary>
     public double? LearnedRequestsPerSecond { get; init; }
 }
-
-/// <summary>A scheduled slot for which the scheduler found the source unchanged and started no run.</summary>
-/// <param name="At">When it checked.</param>
-/// <param name="Slot">The schedule slot it checked for.</param>
-/// <param name="Note">What it found, for people.</param>
-public sealed record SourceCheck(DateTimeOffset At, DateTimeOffset Slot, string Note);

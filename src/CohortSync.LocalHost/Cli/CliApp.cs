@@ -182,14 +182,14 @@ internal static class CliApp
             return exitCode;
         }
 
-        var syncIds = await SandboxDemo.PrepareAsync(services, sandbox, cancellationToken);
+        var syncIds = await SandboxSyncSetup.PrepareAsync(services, sandbox, cancellationToken);
         foreach (var syncId in syncIds)
         {
-            SandboxDemo.Title(console, $"Amplitude cohort -> {syncId[4..]} ({syncId})");
+            SandboxSyncSetup.Title(console, $"Amplitude cohort -> {syncId[4..]} ({syncId})");
             exitCode = Math.Max(exitCode, await RunOneAsync(services, console, syncId, RunMode.Incremental, cancellationToken));
         }
 
-        SandboxDemo.Title(console, $"{syncIds[0]} again: Amplitude has not recomputed the cohort, so nothing is downloaded or sent");
+        SandboxSyncSetup.Title(console, $"{syncIds[0]} again: Amplitude has not recomputed the cohort, so nothing is downloaded or sent");
         exitCode = Math.Max(exitCode, await RunOneAsync(services, console, syncIds[0], RunMode.Incremental, cancellationToken));
         return exitCode;
     }

@@ -11,11 +11,12 @@ using Spectre.Console;
 namespace CohortSync.LocalHost.Cli;
 
 /// <summary>
-/// The second half of the demo: one Amplitude cohort (in the sandbox) synced to Braze, Iterable, Pushwoosh, Productboard
-/// and a webhook, each through its own sync and identifier chain, then one sync again to show an unchanged cohort costs no
-/// download. The sandbox says which throwaway credentials it was seeded with; they go to the secret store like real keys.
+/// Sets up the second half of the demo from what the sandbox seeded (its <c>GET /_sandbox/demo</c>, written by the
+/// sandbox's own <c>SandboxDemo</c>): the throwaway credentials go to the secret store like real keys, and one Amplitude
+/// cohort gets a sync to each of Braze, Iterable, Pushwoosh, Productboard and a webhook, each with its own identifier
+/// chain. The CLI then runs each sync, and one again to show an unchanged cohort costs no download.
 /// </summary>
-internal static class SandboxDemo
+internal static class SandboxSyncSetup
 {
     public static async Task<IReadOnlyList<string>> PrepareAsync(IServiceProvider services, Uri sandbox, CancellationToken cancellationToken)
     {
