@@ -66,7 +66,7 @@ public sealed class SnapshotBuilder
 
         // Arena references grow with insertion, so they double as insertion numbers to settle duplicates; sorting them
         // with the hashes lets the diff reach each member's bytes with one lookup, in one pass.
-        Array.Sort(_hashes, _references, 0, _count);
+        SortByHash(_hashes, _references, _count);
         var n = 0;
         for (var i = 0; i < _count;)
         {
@@ -90,6 +90,64 @@ public sealed class SnapshotBuilder
         }
 
         return new PackedSnapshot(_hashes, _references, _arena, n);
+    }
+
+    /// <summary>
+    /// Sorts hashes with their references: in place by the top byte into 256 ranges (an American flag sort: one pass that
+    /// counts and one that swaps each member into its range), then the ranges on every core. Hashes are uniform, so the
+    /// ranges are even; each sort is of N/256 members (about 40% fewer comparisons than one sort of N), and both cores
+    /// work. Small inputs are sorted in one go.
+    /// </summary>
+    internal static void SortByHash(ulong[] hashArray, long[] referenceArray, int count)
+    {
+        const int Shift = 56;
+        var hashes = hashArray.AsSpan(0, count);
+        var references = referenceArray.AsSpan(0, count);
+        if (count < 1 << 16)
+        {
+            hashes.Sort(references);
+            return;
+        }
+
+        var counts = new int[257];
+        foreach (var hash in hashes)
+        {
+            counts[(int)(hash >> Shift) + 1]++;
+        }
+
+        var starts = new int[257];
+        for (var b = 0; b < 256; b++)
+        {
+            starts[b + 1] = starts[b] + counts[b + 1];
+        }
+
+        var next = starts[..256];
+        for (var b = 0; b < 256; b++)
+        {
+            var end = starts[b + 1];
+            while (next[b] < end)
+            {
+                var i = next[b];
+                var hash = hashes[i];
+                var target = (int)(hash >> Shift);
+                if (target == b)
+                {
+                    next[b]++;
+                    continue;
+                }
+
+                // Swap the member into its range; what was there is looked at next, from position i.
+                var j = next[target]++;
+                (hashes[i], hashes[j]) = (hashes[j], hash);
+                (references[i], references[j]) = (references[j], references[i]);
+            }
+        }
+
+        Parallel.For(0, 256, b =>
+        {
+            var (start, length) = (starts[b], starts[b + 1] - starts[b]);
+            hashArray.AsSpan(start, length).Sort(referenceArray.AsSpan(start, length));
+        });
     }
 
     // Members i..end share a hash: order them by key (ordinal UTF-16, as SnapshotEntry.Compare), then by insertion, keep

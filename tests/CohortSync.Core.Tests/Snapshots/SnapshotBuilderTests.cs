@@ -119,4 +119,29 @@ public sealed class SnapshotBuilderTests
         Assert.Equal(0, builder.Duplicates);
         Assert.Null(snapshot.Find("u::a"));
     }
+
+    [Fact]
+    public void SortByHash_LargeInput_SortsHashesAndCarriesEachReferenceWithItsHash()
+    {
+        // Arrange: above the size where the ranges are sorted in parallel; hashes crowd one top byte and repeat.
+        const int Count = 300_000;
+        var random = new Random(42);
+        var hashes = new ulong[Count + 7];
+        var references = new long[Count + 7];
+        for (var i = 0; i < Count; i++)
+        {
+            hashes[i] = i % 5 == 0 ? 0x7F00_0000_0000_0000UL + (uint)random.Next(1000) : (ulong)random.NextInt64();
+            references[i] = unchecked((long)(hashes[i] * 31)) ^ (long)i;
+        }
+
+        var expected = hashes.Take(Count).Zip(references).OrderBy(p => p.First).ThenBy(p => p.Second).ToList();
+
+        // Act
+        SnapshotBuilder.SortByHash(hashes, references, Count);
+
+        // Assert: sorted, the same pairs, and nothing past the count touched.
+        Assert.True(hashes.AsSpan(0, Count).SequenceEqual(expected.Select(p => p.First).ToArray()));
+        Assert.Equal(expected, hashes.Take(Count).Zip(references).OrderBy(p => p.First).ThenBy(p => p.Second));
+        Assert.All(hashes.Skip(Count), h => Assert.Equal(0UL, h));
+    }
 }
