@@ -20,7 +20,7 @@ namespace CohortSync.Connectors.Amplitude;
 public sealed record AmplitudeCohort(string Id, string Name, long Size, DateTimeOffset LastComputed, bool Archived);
 
 /// <summary>
-/// The Behavioral Cohorts API (destination-apis.md section 5): list cohorts, request an export, read its status, download
+/// The Behavioral Cohorts API (https://amplitude.com/docs/apis/analytics/behavioral-cohorts): list cohorts, request an export, read its status, download
 /// its file. Basic auth with <c>api_key:secret_key</c> from the secret store. Keeps Amplitude's limits on this side:
 /// at most 4 requests at once per project (Amplitude allows 5 across the project and 4 parallel per app) and at most 60
 /// export requests per 10 minutes. A 429 throws a retryable error with the wait, so the run waits instead of failing.
