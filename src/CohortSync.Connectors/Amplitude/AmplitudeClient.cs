@@ -12,7 +12,7 @@ using CohortSync.Core.Ports;
 namespace CohortSync.Connectors.Amplitude;
 
 /// <summary>
-/// The Behavioral Cohorts API (destination-apis.md section 5): list cohorts, request an export, read its status, download
+/// The Behavioral Cohorts API (https://amplitude.com/docs/apis/analytics/behavioral-cohorts): list cohorts, request an export, read its status, download
 /// its file. Basic auth with <c>api_key:secret_key</c> from the secret store. Keeps Amplitude's limits on this side:
 /// at most 4 requests at once per project (Amplitude allows 5 across the project and 4 parallel per app) and at most 60
 /// export requests per 10 minutes. A 429 throws a retryable error with the wait, so the run waits instead of failing.

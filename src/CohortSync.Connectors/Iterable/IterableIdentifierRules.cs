@@ -12,7 +12,7 @@ namespace CohortSync.Connectors.Iterable;
 /// </summary>
 /// <remarks>
 /// <para>User ids: Iterable refuses a <c>userId</c> that is "empty, too long, or containing non-ASCII or non-printable
-/// characters or a trailing space", at most 52 characters (destination-apis.md §2.3).</para>
+/// characters or a trailing space", at most 52 characters (https://support.iterable.com/hc/en-us/articles/9216719179796-Project-Types-and-Unique-Identifiers).</para>
 /// <para>Emails: Iterable validates with Apache Commons <c>EmailValidator</c> and a valid-TLD check. This is a port of that
 /// validator's rules (commons-validator 1.x, <c>routines.EmailValidator</c> with <c>DomainValidator</c>, local addresses
 /// not allowed) with one deliberate difference: Commons accepts only top-level domains on IANA's list as of its release,

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace CohortSync.Connectors.Iterable;
 
-// Wire shapes of Iterable's Lists API ("Iterable API" v1.8 Swagger; destination-apis.md §2.2). Only the fields this
+// Wire shapes of Iterable's Lists API ("Iterable API" v1.8 Swagger, Iterable/api-client api-docs.json). Only the fields this
 // connector sends or reads are modelled.
 
 /// <summary>One subscriber of <c>POST /api/lists/subscribe</c> (<c>OptionalApiUser</c>): an email or a user id, not both.</summary>

@@ -5,7 +5,7 @@ namespace CohortSync.Core.Scheduling;
 
 /// <summary>
 /// Warns when a sync's cadence could spend more of the source's download quota than it has. Amplitude allows 500 cohort
-/// downloads a month (destination-apis.md 5.4); a run whose cohort was not recomputed downloads nothing, so the figure is
+/// downloads a month (https://amplitude.com/docs/apis/analytics/behavioral-cohorts); a run whose cohort was not recomputed downloads nothing, so the figure is
 /// the worst case, one download per scheduled slot.
 /// </summary>
 public static class QuotaAdvisor

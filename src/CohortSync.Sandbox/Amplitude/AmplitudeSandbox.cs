@@ -10,7 +10,7 @@ namespace CohortSync.Sandbox.Amplitude;
 public sealed record AmplitudeMember(string? UserId, long AmplitudeId, IReadOnlyDictionary<string, string>? Properties = null);
 
 /// <summary>
-/// Amplitude's Behavioral Cohorts API as destination-apis.md section 5 describes it, under
+/// Amplitude's Behavioral Cohorts API as https://amplitude.com/docs/apis/analytics/behavioral-cohorts describes it, under
 /// <c>/amplitude/{region}/</c> (<c>us</c> and <c>eu</c> serve disjoint projects): Basic auth; the cohort list with size,
 /// lastComputed and archived; the export state machine (202 on request, 202 while running, 200 when done, after a
 /// configurable duration); the file inline below a size threshold, else a 302 to a pre-signed link that expires; the limits

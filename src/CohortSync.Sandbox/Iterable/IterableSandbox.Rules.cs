@@ -5,7 +5,7 @@ namespace CohortSync.Sandbox.Iterable;
 /// <summary>One subscriber of a subscribe, by the project-type matrix, and the typed-field rules.</summary>
 public sealed partial class IterableSandbox
 {
-    // One subscriber of a subscribe, by the project-type matrix of destination-apis.md §2.3. Called under the project's lock.
+    // One subscriber of a subscribe, by project type (https://support.iterable.com/hc/en-us/articles/9216719179796-Project-Types-and-Unique-Identifiers). Called under the project's lock.
     private bool Subscribe(IterableProject project, SandboxList list, JsonElement subscriber, bool updateExistingUsersOnly, FailedUpdates failed)
     {
         if (!Identify(project, subscriber, failed, out var email, out var userId))

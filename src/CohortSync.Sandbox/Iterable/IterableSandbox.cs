@@ -5,7 +5,7 @@ using CohortSync.Sandbox.Faults;
 namespace CohortSync.Sandbox.Iterable;
 
 /// <summary>
-/// Iterable's Lists API as destination-apis.md §2 records it. The two data centers are served under <c>/iterable/us/</c>
+/// Iterable's Lists API as its Swagger document records it (Iterable/api-client api-docs.json, "Iterable API" v1.8). The two data centers are served under <c>/iterable/us/</c>
 /// (<c>api.iterable.com</c>) and <c>/iterable/eu/</c> (<c>api.eu.iterable.com</c>); a key works only on its project's data
 /// center. It enforces the <c>Api-Key</c> header (401 <c>BadApiKey</c>), required parameters (400 <c>BadParams</c>), a
 /// per-request subscriber cap (400 <c>BatchTooLarge</c>), per-subscriber validation reported in <c>failedUpdates</c> with

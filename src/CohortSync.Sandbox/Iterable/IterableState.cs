@@ -12,7 +12,7 @@ public enum IterableDataCenter
     EU,
 }
 
-/// <summary>How an Iterable project identifies users (destination-apis.md §2.3).</summary>
+/// <summary>How an Iterable project identifies users (https://support.iterable.com/hc/en-us/articles/9216719179796-Project-Types-and-Unique-Identifiers).</summary>
 public enum IterableProjectType
 {
     /// <summary>userId is the unique id; subscribe creates unknown users unless <c>updateExistingUsersOnly</c>.</summary>

@@ -12,7 +12,7 @@ namespace CohortSync.IntegrationTests.Connectors.Braze;
 
 /// <summary>
 /// Whole runs through the engine on Azurite, the Braze connector talking real HTTP to the Braze sandbox, which enforces
-/// the partner cohort-import contract (destination-apis.md §1.7): destinations in <c>partnerCohort</c> mode.
+/// the partner cohort-import contract (https://braze.com/docs/partners/isv_partners/cohort_import): destinations in <c>partnerCohort</c> mode.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
