@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using System.Text;
@@ -24,11 +25,15 @@ internal sealed class MemberArena
     public long AllocatedBytes { get; private set; }
 
     /// <summary>Appends a member and returns its reference.</summary>
-    public long Append(string key, string? payload) => Append(key, payload, payload is not null);
+    public long Append(string key, string? payload) => Append(key, payload, payload is not null, out _);
 
-    /// <summary>Appends a member and returns its reference; <paramref name="hasPayload"/> false stores no payload.</summary>
+    /// <summary>
+    /// Appends a member and returns its reference; <paramref name="hasPayload"/> false stores no payload.
+    /// <paramref name="record"/> is the XxHash3 of the record's bytes, as a stored chunk holds them (see
+    /// <see cref="PackedMember.Record"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public long Append(ReadOnlySpan<char> key, ReadOnlySpan<char> payload, bool hasPayload)
+    public long Append(ReadOnlySpan<char> key, ReadOnlySpan<char> payload, bool hasPayload, out ulong record)
     {
         // Most keys and payloads are ASCII, one byte a character; the exact count is taken only when they may not fit.
         var size = 20 + ((key.Length + payload.Length) * 3);
@@ -50,6 +55,7 @@ internal sealed class MemberArena
         var pos = _used;
         pos = WriteText(span, pos, key, 0);
         pos = hasPayload ? WriteText(span, pos, payload, 1) : WriteZero(span, pos);
+        record = XxHash3.HashToUInt64(span[_used..pos]);
         _used = pos;
         return reference;
     }

@@ -11,13 +11,13 @@ namespace CohortSync.Core.Snapshots;
 public sealed class PackedSnapshot
 {
     private readonly ulong[] _hashes;
-    private readonly long[] _references;
+    private readonly PackedMember[] _members;
     private readonly MemberArena _arena;
 
-    internal PackedSnapshot(ulong[] hashes, long[] references, MemberArena arena, int count)
+    internal PackedSnapshot(ulong[] hashes, PackedMember[] members, MemberArena arena, int count)
     {
         _hashes = hashes;
-        _references = references;
+        _members = members;
         _arena = arena;
         Count = count;
     }
@@ -64,12 +64,15 @@ public sealed class PackedSnapshot
     {
         if ((uint)index < (uint)Count)
         {
-            _arena.Prefetch(_references[index]);
+            _arena.Prefetch(_members[index].Reference);
         }
     }
 
-    internal ReadOnlySpan<byte> Key(int index) => _arena.Key(_references[index]);
+    internal ReadOnlySpan<byte> Key(int index) => _arena.Key(_members[index].Reference);
+
+    /// <summary>The hash of a member's record bytes (see <see cref="PackedMember.Record"/>).</summary>
+    internal ulong Record(int index) => _members[index].Record;
 
     internal ReadOnlySpan<byte> Read(int index, out ReadOnlySpan<byte> payload, out bool hasPayload) =>
-        _arena.Read(_references[index], out payload, out hasPayload);
+        _arena.Read(_members[index].Reference, out payload, out hasPayload);
 }

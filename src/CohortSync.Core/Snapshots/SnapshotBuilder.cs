@@ -13,7 +13,7 @@ public sealed class SnapshotBuilder
 {
     private readonly MemberArena _arena = new();
     private ulong[] _hashes;
-    private long[] _references;
+    private PackedMember[] _members;
     private int _count;
     private bool _built;
 
@@ -22,7 +22,7 @@ public sealed class SnapshotBuilder
     {
         var size = Math.Max(16, capacity);
         _hashes = new ulong[size];
-        _references = new long[size];
+        _members = new PackedMember[size];
     }
 
     /// <summary>How many members were added (duplicates included).</summary>
@@ -47,11 +47,12 @@ public sealed class SnapshotBuilder
         {
             var size = (int)Math.Min(Array.MaxLength, _hashes.Length * 2L);
             Array.Resize(ref _hashes, size);
-            Array.Resize(ref _references, size);
+            Array.Resize(ref _members, size);
         }
 
         _hashes[_count] = KeyHasher.Hash(key);
-        _references[_count] = _arena.Append(key, payload, hasPayload);
+        var reference = _arena.Append(key, payload, hasPayload, out var record);
+        _members[_count] = new PackedMember(reference, record);
         _count++;
     }
 
@@ -66,7 +67,7 @@ public sealed class SnapshotBuilder
 
         // Arena references grow with insertion, so they double as insertion numbers to settle duplicates; sorting them
         // with the hashes lets the diff reach each member's bytes with one lookup, in one pass.
-        SortByHash(_hashes, _references, _count);
+        SortByHash(_hashes, _members, _count);
         var n = 0;
         for (var i = 0; i < _count;)
         {
@@ -79,7 +80,7 @@ public sealed class SnapshotBuilder
             if (end - i == 1)
             {
                 _hashes[n] = _hashes[i];
-                _references[n++] = _references[i];
+                _members[n++] = _members[i];
             }
             else
             {
@@ -89,7 +90,7 @@ public sealed class SnapshotBuilder
             i = end;
         }
 
-        return new PackedSnapshot(_hashes, _references, _arena, n);
+        return new PackedSnapshot(_hashes, _members, _arena, n);
     }
 
     /// <summary>
@@ -98,7 +99,7 @@ public sealed class SnapshotBuilder
     /// ranges are even; each sort is of N/256 members (about 40% fewer comparisons than one sort of N), and both cores
     /// work. Small inputs are sorted in one go.
     /// </summary>
-    internal static void SortByHash(ulong[] hashArray, long[] referenceArray, int count)
+    internal static void SortByHash<T>(ulong[] hashArray, T[] referenceArray, int count)
     {
         const int Shift = 56;
         var hashes = hashArray.AsSpan(0, count);
@@ -155,16 +156,16 @@ public sealed class SnapshotBuilder
     private int SettleEqualHashes(int start, int end, int n)
     {
         var hash = _hashes[start];
-        var run = new (string Key, long Reference)[end - start];
+        var run = new (string Key, PackedMember Member)[end - start];
         for (var k = start; k < end; k++)
         {
-            run[k - start] = (Encoding.UTF8.GetString(_arena.Key(_references[k])), _references[k]);
+            run[k - start] = (Encoding.UTF8.GetString(_arena.Key(_members[k].Reference)), _members[k]);
         }
 
         Array.Sort(run, static (a, b) =>
         {
             var c = string.CompareOrdinal(a.Key, b.Key);
-            return c != 0 ? c : a.Reference.CompareTo(b.Reference);
+            return c != 0 ? c : a.Member.Reference.CompareTo(b.Member.Reference);
         });
         for (var k = 0; k < run.Length; k++)
         {
@@ -175,7 +176,7 @@ public sealed class SnapshotBuilder
             }
 
             _hashes[n] = hash;
-            _references[n++] = run[k].Reference;
+            _members[n++] = run[k].Member;
         }
 
         return n;

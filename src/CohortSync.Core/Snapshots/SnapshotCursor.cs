@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
+using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace CohortSync.Core.Snapshots;
@@ -17,6 +19,12 @@ public abstract class SnapshotCursor : IDisposable
 
     /// <summary>The current record's key hash.</summary>
     public ulong Hash { get; protected set; }
+
+    /// <summary>
+    /// The XxHash3 of the current record's bytes (its key and payload as stored): equal for a member of the cohort whose key
+    /// and payload are the same (<see cref="PackedMember.Record"/>).
+    /// </summary>
+    public ulong Record { get; protected set; }
 
     /// <summary>The current record's key, UTF-8.</summary>
     public abstract ReadOnlySpan<byte> Key { get; }
@@ -62,42 +70,42 @@ public abstract class SnapshotCursor : IDisposable
     {
     }
 
+    // Reads one segment. Each chunk is inflated and decoded on another core while the previous one is read: the decode
+    // finds every record, hashes its key (Utf8Keys) and its record bytes (XxHash3) and checks the order, so reading a
+    // record here is a step through an array.
     private sealed class ChunkCursor : SnapshotCursor
     {
         private readonly IReadOnlyList<byte[]> _chunks;
-        private char[] _scratch = new char[256];
         private byte[] _previousKey = new byte[256];
         private int _previousKeyLength = -1;
         private ulong _previousHash;
-        private Task<(byte[] Buffer, int Length)>? _next;
-        private byte[]? _buffer;
-        private int _length;
+        private Task<DecodedChunk>? _next;
+        private DecodedChunk? _chunk;
         private int _nextChunk;
-        private int _remaining;
-        private int _pos;
-        private int _keyStart;
-        private int _keyLength;
-        private int _payloadStart;
-        private int _payloadLength;
+        private int _index;
+        private int _decoded;
+        private StoredRecord _record;
 
         public ChunkCursor(IReadOnlyList<byte[]> chunks)
         {
             _chunks = chunks;
             if (chunks.Count > 0)
             {
-                _next = Inflate(chunks[0]);
+                _next = Decode(chunks[0], 0);
             }
         }
 
-        public override ReadOnlySpan<byte> Key => _buffer.AsSpan(_keyStart, _keyLength);
+        public override ReadOnlySpan<byte> Key => _chunk!.Buffer.AsSpan(_record.KeyStart, _record.KeyLength);
 
-        public override ReadOnlySpan<byte> Payload => _payloadLength > 0 ? _buffer.AsSpan(_payloadStart, _payloadLength - 1) : default;
+        public override ReadOnlySpan<byte> Payload =>
+            _record.PayloadLength > 0 ? _chunk!.Buffer.AsSpan(_record.PayloadStart, _record.PayloadLength - 1) : default;
 
-        public override bool HasPayload => _payloadLength > 0;
+        public override bool HasPayload => _record.PayloadLength > 0;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override bool MoveNext()
         {
-            while (_remaining == 0)
+            while (_chunk is null || _index == _chunk.Count)
             {
                 if (!NextChunk())
                 {
@@ -105,83 +113,22 @@ public abstract class SnapshotCursor : IDisposable
                 }
             }
 
-            try
-            {
-                ReadRecord();
-            }
-            catch (Exception ex) when (ex is ArgumentException or IndexOutOfRangeException or DecoderFallbackException)
-            {
-                throw new InvalidDataException("a snapshot chunk is truncated or corrupt", ex);
-            }
-
+            _record = _chunk.Records[_index++];
+            Kind = _record.Kind;
+            Hash = _record.Hash;
+            Record = _record.Record;
             Yielded++;
             return true;
         }
 
         protected override void Dispose(bool disposing)
         {
-            if (_buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = null;
-            }
+            _chunk?.Return();
+            _chunk = null;
 
-            // A prefetch still running returns its buffer to nobody; let it finish and drop it.
+            // A decode still running returns its buffers to nobody; let it finish and drop it.
             _next = null;
             base.Dispose(disposing);
-        }
-
-        private void ReadRecord()
-        {
-            var span = _buffer.AsSpan(0, _length);
-            Kind = (ChangeKind)span[_pos++];
-            if (Kind > ChangeKind.Uncertain)
-            {
-                throw new InvalidDataException("unknown record tag in a snapshot chunk");
-            }
-
-            _keyLength = (int)SnapshotCodec.ReadVarint(span, ref _pos);
-            _keyStart = _pos;
-            _pos += _keyLength;
-            _payloadLength = (int)SnapshotCodec.ReadVarint(span, ref _pos);
-            _payloadStart = _pos;
-            if (_payloadLength > 0)
-            {
-                _pos += _payloadLength - 1;
-            }
-
-            if (_pos > _length)
-            {
-                throw new InvalidDataException("a snapshot chunk is truncated or corrupt");
-            }
-
-            _remaining--;
-            if (_remaining == 0 && _pos != _length)
-            {
-                throw new InvalidDataException("trailing bytes in a snapshot chunk");
-            }
-
-            var key = Key;
-            Hash = Utf8Keys.Hash(key, ref _scratch);
-            CheckOrder(key);
-        }
-
-        // A bad order would corrupt every diff against this segment: refuse it, as Snapshot.FromSorted does.
-        private void CheckOrder(ReadOnlySpan<byte> key)
-        {
-            if (_previousKeyLength >= 0 && Utf8Keys.Compare(_previousHash, _previousKey.AsSpan(0, _previousKeyLength), Hash, key) >= 0)
-            {
-                throw new InvalidOperationException($"snapshot records are not strictly ordered at record {Yielded}");
-            }
-
-            if (_previousKey.Length < key.Length)
-            {
-                _previousKey = new byte[key.Length];
-            }
-
-            key.CopyTo(_previousKey);
-            _previousKeyLength = key.Length;
-            _previousHash = Hash;
         }
 
         private bool NextChunk()
@@ -191,69 +138,197 @@ public abstract class SnapshotCursor : IDisposable
                 return false;
             }
 
-            if (_buffer is not null)
+            if (_chunk is { Count: > 0 } done)
             {
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = null;
+                // The order across chunks is checked here, against the last key of the chunk before.
+                var last = done.Records[done.Count - 1];
+                var key = done.Buffer.AsSpan(last.KeyStart, last.KeyLength);
+                if (_previousKey.Length < key.Length)
+                {
+                    _previousKey = new byte[key.Length];
+                }
+
+                key.CopyTo(_previousKey);
+                _previousKeyLength = key.Length;
+                _previousHash = last.Hash;
             }
 
-            (_buffer, _length) = _next.GetAwaiter().GetResult();
+            _chunk?.Return();
+            _chunk = null;
+            var chunk = _next.GetAwaiter().GetResult();
             _nextChunk++;
+            _decoded += chunk.Count;
 
-            // Inflate the next chunk on another core while this one is read.
-            _next = _nextChunk < _chunks.Count ? Inflate(_chunks[_nextChunk]) : null;
-            var span = _buffer.AsSpan(0, _length);
+            // Inflate and decode the next chunk on another core while this one is read.
+            _next = _nextChunk < _chunks.Count ? Decode(_chunks[_nextChunk], _decoded) : null;
+            if (chunk.Count > 0 && _previousKeyLength >= 0)
+            {
+                var first = chunk.Records[0];
+                if (Utf8Keys.Compare(_previousHash, _previousKey.AsSpan(0, _previousKeyLength), first.Hash, chunk.Buffer.AsSpan(first.KeyStart, first.KeyLength)) >= 0)
+                {
+                    chunk.Return();
+                    throw new InvalidOperationException($"snapshot records are not strictly ordered at record {Yielded}");
+                }
+            }
+
+            _chunk = chunk;
+            _index = 0;
+            return true;
+        }
+
+        // Inflates a chunk and finds its records; firstRecord numbers them for the order error.
+        private static Task<DecodedChunk> Decode(byte[] chunk, int firstRecord) => Task.Run(() =>
+        {
+            var decoded = new DecodedChunk();
+            try
+            {
+                decoded.Inflate(chunk);
+                decoded.Index(firstRecord);
+                return decoded;
+            }
+            catch
+            {
+                decoded.Return();
+                throw;
+            }
+        });
+    }
+
+    // One stored record's place in its inflated chunk, and its hashes.
+    private struct StoredRecord
+    {
+        public ulong Hash;
+        public ulong Record;
+        public int KeyStart;
+        public int KeyLength;
+        public int PayloadStart;
+        public int PayloadLength; // the payload's length + 1; 0 for none
+        public ChangeKind Kind;
+    }
+
+    // An inflated chunk and its records, in pooled arrays.
+    private sealed class DecodedChunk
+    {
+        public byte[] Buffer { get; private set; } = [];
+
+        public int Length { get; private set; }
+
+        public StoredRecord[] Records { get; private set; } = [];
+
+        public int Count { get; private set; }
+
+        public void Inflate(byte[] chunk)
+        {
+            Buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
+            try
+            {
+                using var input = new ZLibStream(new MemoryStream(chunk, writable: false), CompressionMode.Decompress);
+                int read;
+                while ((read = input.Read(Buffer, Length, Buffer.Length - Length)) > 0)
+                {
+                    Length += read;
+                    if (Length == Buffer.Length)
+                    {
+                        var bigger = ArrayPool<byte>.Shared.Rent(Buffer.Length * 2);
+                        System.Buffer.BlockCopy(Buffer, 0, bigger, 0, Length);
+                        ArrayPool<byte>.Shared.Return(Buffer);
+                        Buffer = bigger;
+                    }
+                }
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new InvalidDataException("a snapshot chunk is truncated or corrupt", ex);
+            }
+        }
+
+        public void Index(int firstRecord)
+        {
+            var span = Buffer.AsSpan(0, Length);
             if (!span.StartsWith(SnapshotCodec.Magic))
             {
                 throw new InvalidDataException("not a CohortSync snapshot chunk");
             }
 
-            _pos = SnapshotCodec.Magic.Length;
+            var pos = SnapshotCodec.Magic.Length;
             try
             {
-                _remaining = checked((int)SnapshotCodec.ReadVarint(span, ref _pos));
+                var count = checked((int)SnapshotCodec.ReadVarint(span, ref pos));
+                Records = ArrayPool<StoredRecord>.Shared.Rent(Math.Max(1, Math.Min(count, Length)));
+                var scratch = new char[256];
+                for (var r = 0; r < count; r++)
+                {
+                    var kind = (ChangeKind)span[pos++];
+                    if (kind > ChangeKind.Uncertain)
+                    {
+                        throw new InvalidDataException("unknown record tag in a snapshot chunk");
+                    }
+
+                    var start = pos;
+                    var keyLength = (int)SnapshotCodec.ReadVarint(span, ref pos);
+                    var keyStart = pos;
+                    pos += keyLength;
+                    var payloadLength = (int)SnapshotCodec.ReadVarint(span, ref pos);
+                    var payloadStart = pos;
+                    if (payloadLength > 0)
+                    {
+                        pos += payloadLength - 1;
+                    }
+
+                    if (pos > Length || r >= Records.Length)
+                    {
+                        throw new InvalidDataException("a snapshot chunk is truncated or corrupt");
+                    }
+
+                    var key = span.Slice(keyStart, keyLength);
+                    var hash = Utf8Keys.Hash(key, ref scratch);
+                    if (r > 0)
+                    {
+                        ref var previous = ref Records[r - 1];
+                        if (Utf8Keys.Compare(previous.Hash, span.Slice(previous.KeyStart, previous.KeyLength), hash, key) >= 0)
+                        {
+                            throw new InvalidOperationException($"snapshot records are not strictly ordered at record {firstRecord + r}");
+                        }
+                    }
+
+                    Records[r] = new StoredRecord
+                    {
+                        Hash = hash,
+                        Record = XxHash3.HashToUInt64(span[start..pos]),
+                        KeyStart = keyStart,
+                        KeyLength = keyLength,
+                        PayloadStart = payloadStart,
+                        PayloadLength = payloadLength,
+                        Kind = kind,
+                    };
+                    Count = r + 1;
+                }
             }
-            catch (Exception ex) when (ex is IndexOutOfRangeException or OverflowException)
+            catch (Exception ex) when (ex is ArgumentException or IndexOutOfRangeException or OverflowException or DecoderFallbackException)
             {
                 throw new InvalidDataException("a snapshot chunk is truncated or corrupt", ex);
             }
 
-            if (_remaining == 0 && _pos != _length)
+            if (pos != Length)
             {
                 throw new InvalidDataException("trailing bytes in a snapshot chunk");
             }
-
-            return true;
         }
 
-        private static Task<(byte[] Buffer, int Length)> Inflate(byte[] chunk) => Task.Run(() =>
+        public void Return()
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
-            var length = 0;
-            try
+            if (Buffer.Length > 0)
             {
-                using var input = new ZLibStream(new MemoryStream(chunk, writable: false), CompressionMode.Decompress);
-                int read;
-                while ((read = input.Read(buffer, length, buffer.Length - length)) > 0)
-                {
-                    length += read;
-                    if (length == buffer.Length)
-                    {
-                        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                        Buffer.BlockCopy(buffer, 0, bigger, 0, length);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = bigger;
-                    }
-                }
+                ArrayPool<byte>.Shared.Return(Buffer);
+                Buffer = [];
+            }
 
-                return (buffer, length);
-            }
-            catch (InvalidDataException ex)
+            if (Records.Length > 0)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
-                throw new InvalidDataException("a snapshot chunk is truncated or corrupt", ex);
+                ArrayPool<StoredRecord>.Shared.Return(Records);
+                Records = [];
             }
-        });
+        }
     }
 
     // Merges segments oldest first; for equal keys the latest segment wins. Cursors that matched the yielded key are
@@ -337,6 +412,7 @@ public abstract class SnapshotCursor : IDisposable
 
                 Kind = _current.Kind == ChangeKind.Uncertain ? ChangeKind.Uncertain : ChangeKind.Add;
                 Hash = _current.Hash;
+                Record = _current.Record;
                 Yielded++;
                 return true;
             }

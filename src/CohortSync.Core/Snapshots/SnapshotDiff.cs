@@ -113,9 +113,11 @@ public static class SnapshotDiff
         var more = baseline.MoveNext();
         while (more || j < current.Count)
         {
-            var c = !more ? 1 : j == current.Count ? -1 : Utf8Keys.Compare(baseline.Hash, baseline.Key, current.Hash(j), current.Key(j));
-            if (c >= 0)
+            var same = false;
+            var c = !more ? 1 : j == current.Count ? -1 : Compare(baseline, current, j, out same);
+            if (c > 0)
             {
+                // Members ahead are likely adds too (a first sync adds them all): start loading their bytes.
                 current.Prefetch(j + PrefetchDistance);
             }
 
@@ -131,7 +133,7 @@ public static class SnapshotDiff
             {
                 yield return new SnapshotChange(ChangeKind.Add, materialize ? current[j] : default);
             }
-            else if (!SamePayload(baseline, current, j))
+            else if (!same)
             {
                 yield return new SnapshotChange(ChangeKind.Update, materialize ? current[j] : default);
             }
@@ -144,10 +146,27 @@ public static class SnapshotDiff
         }
     }
 
-    private static bool SamePayload(SnapshotCursor baseline, PackedSnapshot current, int index)
+    // Snapshot order of the baseline's record and the cohort's member j. Equal key hashes with equal record hashes (key and
+    // payload bytes) are the same member unchanged (same is true), told without reading the member's bytes, which sit in
+    // the arena in insertion order, so each read would be a cache miss; only different records are compared by key (a
+    // changed payload, or in about one case in 2^64 two keys with one hash). Different records of one key always differ in
+    // their payload, so same is false exactly when the payload changed.
+    private static int Compare(SnapshotCursor baseline, PackedSnapshot current, int j, out bool same)
     {
-        current.Read(index, out var payload, out var hasPayload);
-        return hasPayload == baseline.HasPayload && payload.SequenceEqual(baseline.Payload);
+        var (hash, other) = (baseline.Hash, current.Hash(j));
+        same = false;
+        if (hash != other)
+        {
+            return hash < other ? -1 : 1;
+        }
+
+        if (baseline.Record == current.Record(j))
+        {
+            same = true;
+            return 0;
+        }
+
+        return Utf8Keys.Compare(hash, baseline.Key, other, current.Key(j));
     }
 
     /// <summary>Counts the changes without materialising them.</summary>
