@@ -16,14 +16,16 @@ public sealed class ReadAheadTests
 
         // Act
         var items = new List<int>();
+        var lengths = new List<int>();
         await foreach (var block in ReadAhead.BlocksAsync(source, blockSize: 100, depth: 2))
         {
-            Assert.InRange(block.Length, 1, 100);
+            lengths.Add(block.Length);
             items.AddRange(block);
         }
 
-        // Assert
+        // Assert: full blocks, then the rest
         Assert.Equal(source, items);
+        Assert.Equal(Enumerable.Repeat(100, count / 100).Concat(count % 100 == 0 ? [] : [count % 100]), lengths);
     }
 
     [Fact]
