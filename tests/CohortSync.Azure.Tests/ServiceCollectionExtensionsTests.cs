@@ -51,9 +51,11 @@ public sealed class ServiceCollectionExtensionsTests
         services.GetRequiredService<IStartupValidator>().Validate();
         var gateway = services.GetRequiredService<TableGateway>();
 
-        // Assert: no token is asked for until a table is used
+        // Assert: both storage ports are the one state store, and no token is asked for until a table is used
         Assert.Equal(new Uri("https://account.table.core.windows.net/"), gateway.Endpoint);
-        Assert.NotNull(services.GetRequiredService<TableStateStore>());
+        var store = services.GetRequiredService<TableStateStore>();
+        Assert.Same(store, services.GetRequiredService<ISyncStore>());
+        Assert.Same(store, services.GetRequiredService<ISnapshotStore>());
         credential.VerifyNoOtherCalls();
     }
 
@@ -114,8 +116,26 @@ public sealed class ServiceCollectionExtensionsTests
         Assert.IsType<CachingSecretStore>(store);
         Assert.Equal(new Uri("https://cohortsync.vault.azure.net/"), services.GetRequiredService<SecretClient>().VaultUri);
         Assert.IsType<DefaultAzureCredential>(services.GetRequiredService<TokenCredential>());
-        Assert.NotNull(services.GetRequiredService<KeyVaultSecretStore>());
         Assert.Equal(TimeSpan.FromMinutes(1), services.GetRequiredService<IOptions<KeyVaultOptions>>().Value.CacheTtl);
+    }
+
+    [Fact]
+    public async Task AddCohortSyncKeyVault_SecretReadTwice_ReadsThroughTheRegisteredClientOnceThenFromTheCache()
+    {
+        // Arrange: a client registered first is kept (its members are virtual, so it is mocked).
+        var client = new Mock<SecretClient>(MockBehavior.Strict);
+        client.Setup(c => c.GetSecretAsync("braze-key", null, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(global::Azure.Response.FromValue(new KeyVaultSecret("braze-key", "sk-value"), new Secrets.FakeResponse(200)));
+        using var services = Build(new() { ["KeyVault:VaultUri"] = "https://cohortsync.vault.azure.net/" }, s => s.AddSingleton(client.Object));
+        var store = services.GetRequiredService<ISecretStore>();
+
+        // Act
+        var first = await store.GetSecretAsync("braze-key");
+        var second = await store.GetSecretAsync("braze-key");
+
+        // Assert
+        Assert.Equal(("sk-value", "sk-value"), (first, second));
+        client.Verify(c => c.GetSecretAsync("braze-key", null, It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]

@@ -44,8 +44,8 @@ public sealed class RunFunctionsTests : IDisposable
 
         // Assert: one orchestration, under the run's id.
         var scheduled = Assert.Single(_shell.Scheduled);
-        var runId = scheduled.Options?.InstanceId;
-        Assert.NotNull(runId);
+        var runId = scheduled.Options?.InstanceId ?? string.Empty;
+        Assert.Matches(@"^orders\.20260310T120005000\.m[0-9a-f]{4}$", runId);
         Assert.Equal(WorkflowNames.Orchestration, scheduled.Name.Name);
         Assert.Equal(new RunInput(runId, "orders", RunMode.Full), scheduled.Input);
         Assert.Equal(runId, Assert.Single(_shell.SavedRuns).RunId);

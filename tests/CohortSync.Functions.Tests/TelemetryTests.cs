@@ -20,8 +20,8 @@ public sealed class TelemetryTests
         services.AddCohortSyncFunctionsTelemetry();
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
-        // Assert
-        Assert.NotNull(provider.GetRequiredService<TelemetryClient>());
+        // Assert: one client for the process
+        Assert.Equal(ServiceLifetime.Singleton, Assert.Single(services, d => d.ServiceType == typeof(TelemetryClient)).Lifetime);
         var rules = provider.GetRequiredService<IOptions<LoggerFilterOptions>>().Value.Rules;
         Assert.DoesNotContain(rules, r => r.ProviderName == ServiceCollectionExtensions.ApplicationInsightsLoggerProvider && r.LogLevel > LogLevel.Information);
         Assert.Contains(provider.GetServices<ILoggerProvider>(), p => p.GetType().FullName == ServiceCollectionExtensions.ApplicationInsightsLoggerProvider);

@@ -85,6 +85,9 @@ public sealed class WebhookConnector : HttpConnector
             cancellationToken);
         HttpStatusMapper.ThrowIfFailed(TypeName, response);
         var rejections = await ReadRejectionsAsync(response, request.Changes.Count, cancellationToken);
+        // The receiver has answered for the whole batch: recorded, so a send that fails after the answer (cancelled while it
+        // paces) keeps the batch as delivered rather than uncertain.
+        request.Settled(Enumerable.Range(0, request.Changes.Count), rejections);
         await pacer.CompleteAsync(cancellationToken);
         return Result(rejections, 1, pacer);
     }

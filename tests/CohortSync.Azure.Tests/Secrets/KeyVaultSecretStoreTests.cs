@@ -164,7 +164,7 @@ public sealed class KeyVaultSecretStoreTests
 
         // Assert
         _client.Verify(c => c.SetSecretAsync("braze-key", Value, It.IsAny<CancellationToken>()), Times.Once);
-        Assert.NotEmpty(_logger.Lines);
+        Assert.StartsWith("Information 5101 Secret braze-key written to Key Vault", Assert.Single(_logger.Lines), StringComparison.Ordinal);
         Assert.DoesNotContain(_logger.Lines, l => l.Contains(Value, StringComparison.Ordinal));
     }
 
@@ -188,7 +188,8 @@ public sealed class KeyVaultSecretStoreTests
         // Assert
         Assert.IsNotType<RequestFailedException>(error);
         Assert.DoesNotContain(Value, error.ToString(), StringComparison.Ordinal);
-        Assert.NotEmpty(_logger.Lines);
+        var line = Assert.Single(_logger.Lines);
+        Assert.StartsWith(status == 404 ? "Warning 5102 Secret braze-key is not in Key Vault" : $"Warning 5103 Key Vault refused write of secret braze-key: {status}", line, StringComparison.Ordinal);
         Assert.DoesNotContain(_logger.Lines, l => l.Contains(Value, StringComparison.Ordinal));
     }
 

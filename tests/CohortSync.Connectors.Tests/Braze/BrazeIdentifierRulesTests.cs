@@ -117,7 +117,7 @@ public sealed class BrazeIdentifierRulesTests
         var reason = BrazeIdentifierRules.Check(new DestinationKey(KeyKind.UserId, value));
 
         // Assert
-        Assert.NotNull(reason);
+        Assert.Equal(BrazeIdentifierRules.TooLong, reason);
         Assert.DoesNotContain("secret-user", reason, StringComparison.Ordinal);
     }
 }

@@ -65,7 +65,7 @@ public sealed class AdaptiveRateLimiterTests
 
         // Assert
         Assert.Equal(AdaptiveRateLimiter.MinimumPermitsPerSecond, limiter.PermitsPerSecond, 9);
-        Assert.True(limiter.Floor > 0);
+        Assert.Equal(AdaptiveRateLimiter.MinimumPermitsPerSecond, limiter.Floor);
     }
 
     [Fact]

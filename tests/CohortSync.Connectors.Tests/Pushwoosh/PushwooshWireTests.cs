@@ -48,11 +48,12 @@ public sealed class PushwooshWireTests
     }
 
     [Theory]
-    [InlineData(1000, 1000, 1)]
-    [InlineData(1001, 1000, 2)]
-    [InlineData(2049, 1000, 3)]
-    [InlineData(50, 1000, 1)]
-    public void Split_ByDeviceCount_MakesEvenPartsWithinTheCap(int devices, int cap, int expectedParts)
+    [InlineData(1000, 1000, "1000")]
+    [InlineData(1001, 1000, "501,500")]
+    [InlineData(2049, 1000, "683,683,683")]
+    [InlineData(2050, 1000, "684,683,683")]
+    [InlineData(50, 1000, "50")]
+    public void Split_ByDeviceCount_MakesEvenPartsWithinTheCap(int devices, int cap, string expectedCounts)
     {
         // Arrange
         var sizes = Enumerable.Repeat(100, devices).ToList();
@@ -60,10 +61,8 @@ public sealed class PushwooshWireTests
         // Act
         var parts = PushwooshWire.Split(sizes, cap, 2_000_000);
 
-        // Assert
-        Assert.Equal(expectedParts, parts.Count);
-        Assert.Equal(devices, parts.Sum(p => p.Count));
-        Assert.All(parts, p => Assert.InRange(p.Count, devices / expectedParts, cap));
+        // Assert: the fewest parts within the cap, sizes differing by at most one (the larger first), in order
+        Assert.Equal(expectedCounts.Split(',').Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture)), parts.Select(p => p.Count));
         Assert.Equal(Enumerable.Range(0, devices), parts.SelectMany(p => Enumerable.Range(p.Start, p.Count)));
     }
 
@@ -76,10 +75,8 @@ public sealed class PushwooshWireTests
         // Act
         var parts = PushwooshWire.Split(sizes, 10_000, 2_000_000);
 
-        // Assert
-        Assert.Equal(2, parts.Count);
-        Assert.All(parts, p => Assert.True(p.Count * 2_001 <= 2_000_000));
-        Assert.All(parts, p => Assert.True(p.Count >= 50));
+        // Assert: two even halves, each 1,030,515 bytes
+        Assert.Equal([(0, 515), (515, 515)], parts);
     }
 
     [Fact]
@@ -91,9 +88,8 @@ public sealed class PushwooshWireTests
         // Act
         var parts = PushwooshWire.Split(sizes, 10_000, 50_000);
 
-        // Assert
-        Assert.All(parts, p => Assert.True(sizes.Skip(p.Start).Take(p.Count).Sum(s => s + 1) <= 50_000));
-        Assert.Equal(200, parts.Sum(p => p.Count));
+        // Assert: two parts would be 90,100 bytes and three 60,367 for the first; four of 50 are 45,050 at most.
+        Assert.Equal([(0, 50), (50, 50), (100, 50), (150, 50)], parts);
     }
 
     [Fact]

@@ -75,6 +75,57 @@ public sealed class DefinitionServiceTests
         _store.Verify(s => s.GetDestinationAsync("stored", It.IsAny<CancellationToken>()), Times.Once);
     }
 
+    [Fact]
+    public async Task CreateDestinationAsync_BadField_ThrowsNamingItAndStoresNeitherDefinitionNorSecret()
+    {
+        // Arrange: the strict mocks fail any read or write the service makes.
+        var secrets = new Mock<ISecretStore>(MockBehavior.Strict);
+        var store = new Mock<ISyncStore>(MockBehavior.Strict);
+        var service = new DefinitionService(store.Object, secrets.Object, _registry.Object, TimeProvider.System);
+
+        // Act
+        var error = await Assert.ThrowsAsync<ValidationException>(() =>
+            service.CreateDestinationAsync(Destination("hook") with { SecretName = "cohortsync-storage" }, "new-secret-value"));
+
+        // Assert
+        Assert.Equal(["secretName"], error.Errors.Keys);
+        Assert.DoesNotContain("new-secret-value", error.Message, StringComparison.Ordinal);
+        store.VerifyNoOtherCalls();
+        secrets.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task CreateSyncAsync_BadField_ThrowsNamingItAndStoresNothing()
+    {
+        // Arrange
+        var store = new Mock<ISyncStore>(MockBehavior.Strict);
+        var service = new DefinitionService(store.Object, Mock.Of<ISecretStore>(MockBehavior.Strict), _registry.Object, TimeProvider.System);
+
+        // Act
+        var error = await Assert.ThrowsAsync<ValidationException>(() => service.CreateSyncAsync(Sync("orders", "hook") with { BatchSize = 0 }));
+
+        // Assert
+        Assert.Equal(["batchSize"], error.Errors.Keys);
+        store.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task CreateSyncAsync_KeyKindTheDestinationCannotTake_ThrowsNamingTheIdentifiersAndStoresNothing()
+    {
+        // Arrange: the destination exists, but takes user ids only.
+        _store.Setup(s => s.GetDestinationAsync("hook", It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new Versioned<DestinationDefinition>(Destination("hook"), "etag"));
+
+        // Act
+        var error = await Assert.ThrowsAsync<ValidationException>(() =>
+            Service().CreateSyncAsync(Sync("orders", "hook") with { Identifiers = [new IdentifierMapping("email", KeyKind.Email)] }));
+
+        // Assert: the strict store saw the destination read and nothing else.
+        Assert.Equal(["destination type 'webhook' takes keys of kind UserId, not Email"], error.Errors["identifiers"]);
+        _store.Verify(s => s.GetDestinationAsync("hook", It.IsAny<CancellationToken>()), Times.Once);
+        _store.VerifyNoOtherCalls();
+    }
+
     private DefinitionService Service() => new(_store.Object, Mock.Of<ISecretStore>(), _registry.Object, TimeProvider.System);
 
     private static DestinationDefinition Destination(string id) => new() { Id = id, Name = "Destination " + id, Type = "webhook" };

@@ -213,11 +213,11 @@ public sealed class CadenceTests
     }
 
     [Theory]
-    [InlineData("minute")]
-    [InlineData("hourly")]
-    [InlineData("daily")]
-    [InlineData("cron:*/7 * * * * *")]
-    public void DueSlot_SameNowTwice_SameSlotAndThenNothingNew(string text)
+    [InlineData("minute", "2026-03-12T13:14:00Z")]
+    [InlineData("hourly", "2026-03-12T13:00:00Z")]
+    [InlineData("daily", "2026-03-12T00:00:00Z")]
+    [InlineData("cron:*/7 * * * * *", "2026-03-12T13:14:14Z")]
+    public void DueSlot_SameNowTwice_SameSlotAndThenNothingNew(string text, string expected)
     {
         // Arrange
         var cadence = Cadence.Parse(text);
@@ -229,8 +229,8 @@ public sealed class CadenceTests
         var second = cadence.DueSlot(Created, lastSlot, now);
         var afterRecording = cadence.DueSlot(Created, first, now);
 
-        // Assert
-        Assert.NotNull(first);
+        // Assert: the latest occurrence no later than now
+        Assert.Equal(DateTimeOffset.Parse(expected, CultureInfo.InvariantCulture), first);
         Assert.Equal(first, second);
         Assert.Null(afterRecording);
     }

@@ -57,7 +57,9 @@ public sealed class BaselineRepositoryTests
             compactions += manifest.Deltas.Count == 0 && run > 0 ? 1 : 0;
         }
 
-        Assert.InRange(compactions, 1, 29);
+        // About 110 changed records a run: the deltas pass 1,000 records (more than a quarter of the ~2,000 members) every
+        // ninth or tenth run, so 29 incremental runs compact 3 times (the seed fixes the churn).
+        Assert.Equal(3, compactions);
 
         // Compactions deleted the segments they replaced: only the base and the current deltas are stored.
         Assert.Equal(1 + (await _store.GetManifestAsync(SyncId))!.Value.Deltas.Count, _store.SegmentCount(SyncId));

@@ -136,7 +136,7 @@ public sealed class SnapshotTests
         // Assert
         Assert.Equal(3, result.Count);
         Assert.Equal("new", result.Find("u::a")?.Payload);
-        Assert.NotNull(result.Find("u::b"));
+        Assert.Equal(SnapshotEntry.Create("u::b", null), result.Find("u::b"));
         Assert.Equal("c", result.Find("u::c")?.Payload);
         Assert.Null(result.Find("u::gone"));
     }

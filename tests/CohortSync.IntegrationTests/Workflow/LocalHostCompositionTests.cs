@@ -34,7 +34,7 @@ public sealed class LocalHostCompositionTests
 
         // Assert: hosted services start in registration order, and the worker needs the sidecar listening.
         var hosted = services.Where(d => d.ServiceType == typeof(IHostedService)).ToList();
-        Assert.True(hosted.Count >= 2, $"{hosted.Count} hosted services");
+        Assert.Equal(2, hosted.Count);
         Assert.NotNull(hosted[0].ImplementationFactory);
         using var provider = services.AddLogging().BuildServiceProvider();
         Assert.IsType<DurableTaskSidecar>(hosted[0].ImplementationFactory!(provider));

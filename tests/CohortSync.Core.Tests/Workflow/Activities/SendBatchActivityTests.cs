@@ -18,6 +18,7 @@ public sealed class SendBatchActivityTests
     private readonly FakeConnector _connector = new();
     private readonly List<SnapshotChange> _changes;
     private BatchRecord _batch;
+    private RunRecord _run;
 
     public SendBatchActivityTests()
     {
@@ -25,7 +26,7 @@ public sealed class SendBatchActivityTests
             .Select(i => new SnapshotChange(i % 3 == 2 ? ChangeKind.Remove : ChangeKind.Add, SnapshotEntry.Create($"u::{i}", null)))
             .Order(Comparer<SnapshotChange>.Create((a, b) => SnapshotEntry.Compare(a.Entry, b.Entry)))];
         _batch = new BatchRecord { RunId = RunId, Number = 0, Changes = _changes };
-        var run = new RunRecord
+        _run = new RunRecord
         {
             RunId = RunId,
             SyncId = "orders",
@@ -43,7 +44,7 @@ public sealed class SendBatchActivityTests
         };
         var destination = new DestinationDefinition { Id = "dest", Name = "dest", Type = FakeConnector.TypeName };
         _store.Setup(s => s.GetBatchAsync(RunId, 0, It.IsAny<CancellationToken>())).ReturnsAsync(() => _batch);
-        _store.Setup(s => s.GetRunAsync(RunId, It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<RunRecord>(run, "etag"));
+        _store.Setup(s => s.GetRunAsync(RunId, It.IsAny<CancellationToken>())).ReturnsAsync(() => new Versioned<RunRecord>(_run, "etag"));
         _store.Setup(s => s.GetSyncAsync("orders", It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<SyncDefinition>(sync, "etag"));
         _store.Setup(s => s.GetDestinationAsync("dest", It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<DestinationDefinition>(destination, "etag"));
         _store.Setup(s => s.SaveBatchProgressAsync(RunId, It.IsAny<BatchProgress>(), It.IsAny<CancellationToken>()))
@@ -114,6 +115,111 @@ public sealed class SendBatchActivityTests
     }
 
     [Fact]
+    public async Task RunAsync_FirstSendSucceeds_StoresTheOutcomeWithTheRefusalsAndTheRestAccepted()
+    {
+        // Arrange
+        _connector.Script.Enqueue(_ => new SendResult([new MemberRejection(4, "bad email"), new MemberRejection(0, "unknown user")], 2));
+
+        // Act
+        var summary = await Activity().RunAsync(new SendBatchInput(RunId, 0), CancellationToken.None);
+
+        // Assert: refusals in batch order; a first send carries the whole batch, so positions are the connector's own.
+        Assert.Equal(_changes, Assert.Single(_connector.Sent));
+        Assert.Equal([new MemberRejection(0, "unknown user"), new MemberRejection(4, "bad email")], _batch.Outcome!.Rejections);
+        Assert.Equal(4, _batch.Outcome.Accepted);
+        Assert.Empty(_batch.Outcome.Skipped);
+        Assert.Equal(new BatchSummary(0, 4, 2), summary);
+        _store.Verify(s => s.SaveBatchProgressAsync(It.IsAny<string>(), It.IsAny<BatchProgress>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task RunAsync_Sent_StoresTheConnectorsRequestsLearnedRateAndDataPoints()
+    {
+        // Arrange
+        _connector.Script.Enqueue(_ => new SendResult([], 3, RequestsPerSecond: 12.5, DataPoints: 18));
+
+        // Act
+        await Activity().RunAsync(new SendBatchInput(RunId, 0), CancellationToken.None);
+
+        // Assert
+        var outcome = _batch.Outcome!;
+        Assert.Equal((6, 3, (double?)12.5, (int?)18), (outcome.Accepted, outcome.Requests, outcome.RequestsPerSecond, outcome.DataPoints));
+    }
+
+    [Theory]
+    [InlineData(10, 4, 0.25)] // more batches than parallel sends: four share the limit
+    [InlineData(2, 4, 0.5)] // fewer: the two that run share it
+    [InlineData(1, 4, 1.0)]
+    [InlineData(3, 0, 1.0)] // no parallelism set: one send at a time
+    public async Task RunAsync_Send_GivesTheConnectorTheRunsContainerLearnedRateAndItsShareOfTheLimit(int batchCount, int maxParallelSends, double share)
+    {
+        // Arrange
+        _run = _run with { Plan = _run.Plan! with { BatchCount = batchCount, MaxParallelSends = maxParallelSends, LearnedRequestsPerSecond = 7.5 } };
+        _connector.Script.Enqueue(_ => new SendResult([], 1));
+
+        // Act
+        await Activity().RunAsync(new SendBatchInput(RunId, 0), CancellationToken.None);
+
+        // Assert
+        var request = Assert.Single(_connector.Requests);
+        Assert.Equal(("orders", RunId, 0, "list-1"), (request.SyncId, request.RunId, request.BatchNumber, request.ContainerId));
+        Assert.Equal(share, request.SenderShare);
+        Assert.Equal(7.5, request.LearnedRequestsPerSecond);
+        Assert.NotNull(request.Delivery);
+    }
+
+    [Fact]
+    public async Task RunAsync_SecondSendFailsToo_AddsWhatItSettledToTheEarlierProgressAtBatchPositions()
+    {
+        // Arrange: an earlier send settled 0-2 (refusing 1); this one carries 3-5, settles its first and refuses its last.
+        _batch = _batch with { Progress = new BatchProgress { Number = 0, Settled = [0, 1, 2], Rejections = [new MemberRejection(1, "refused")] } };
+        _connector.Script.Enqueue(request =>
+        {
+            request.Settled([0], [new MemberRejection(2, "refused again")]);
+            throw new Errors.RetryableDestinationException(FakeConnector.TypeName, null, "connection failed");
+        });
+
+        // Act
+        await Assert.ThrowsAsync<Errors.RetryableDestinationException>(() => Activity().RunAsync(new SendBatchInput(RunId, 0), CancellationToken.None));
+
+        // Assert
+        Assert.Equal([0, 1, 2, 3, 5], _batch.Progress!.Settled);
+        Assert.Equal([new MemberRejection(1, "refused"), new MemberRejection(5, "refused again")], _batch.Progress.Rejections);
+        Assert.Null(_batch.Outcome);
+    }
+
+    [Fact]
+    public async Task RunAsync_HostStopsAfterSomeAnswers_StillStoresThemAndRethrows()
+    {
+        // Arrange: the send is cancelled after the destination answered for change 0.
+        using var stopping = new CancellationTokenSource();
+        _connector.Script.Enqueue(request =>
+        {
+            request.Settled([0]);
+            stopping.Cancel();
+            throw new OperationCanceledException(stopping.Token);
+        });
+
+        // Act
+        await Assert.ThrowsAsync<OperationCanceledException>(() => Activity().RunAsync(new SendBatchInput(RunId, 0), stopping.Token));
+
+        // Assert: saved with a token of its own, the host's being cancelled.
+        Assert.Equal([0], _batch.Progress!.Settled);
+        _store.Verify(s => s.SaveBatchProgressAsync(RunId, It.IsAny<BatchProgress>(), CancellationToken.None), Times.Once);
+    }
+
+    [Fact]
+    public async Task RunAsync_NoSuchBatch_ThrowsNotFoundWithoutSending()
+    {
+        // Act
+        var error = await Assert.ThrowsAsync<Errors.NotFoundException>(() => Activity().RunAsync(new SendBatchInput(RunId, 9), CancellationToken.None));
+
+        // Assert
+        Assert.Equal($"batch 9 of run '{RunId}' does not exist", error.Message);
+        Assert.Empty(_connector.Sent);
+    }
+
+    [Fact]
     public async Task RunAsync_SettledBatch_ReturnsItsOutcomeWithoutSending()
     {
         // Arrange
@@ -143,6 +249,8 @@ public sealed class SendBatchActivityTests
 
         public List<IReadOnlyList<SnapshotChange>> Sent { get; } = [];
 
+        public List<SendRequest> Requests { get; } = [];
+
         public string Type => TypeName;
 
         public DestinationCapabilities Describe(DestinationDefinition destination) => new(100, [KeyKind.UserId], []);
@@ -155,6 +263,7 @@ public sealed class SendBatchActivityTests
         public Task<SendResult> SendAsync(DestinationDefinition destination, SendRequest request, CancellationToken cancellationToken)
         {
             Sent.Add([.. request.Changes]);
+            Requests.Add(request);
             return Task.FromResult(Script.Dequeue()(request));
         }
     }
