@@ -1,4 +1,3 @@
-using System.Text;
 using CohortSync.Core.Errors;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Members;
@@ -16,7 +15,6 @@ namespace CohortSync.Core.Workflow.Activities;
 /// </summary>
 public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
 {
-    private const int MaxSkipReasons = 20;
     private const int BatchRawBytes = 384 * 1024;
 
     // Sends the workflow runs at once; each gets 1/ParallelSends of the destination's rate limit.
@@ -76,13 +74,13 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
         // from storage while this thread parses the cohort, and streamed through the diff below, never decoded whole.
         var reading = await _baselines.BeginReadAsync(sync.Id, cancellationToken);
         StoredBaseline baseline;
-        Packed packed;
+        CohortPacker.Result packed;
         try
         {
             // Read, resolve and validate every member before anything is written.
             using (var members = await _sources.OpenAsync(sync.Source, chain.SourceFields.ToList(), run.Value.Export, cancellationToken))
             {
-                packed = Pack(members, chain, connector, reading.MemberCount, cancellationToken);
+                packed = await CohortPacker.PackAsync(members, chain, connector, reading.MemberCount, cancellationToken);
             }
 
             baseline = await reading.Segments;
@@ -182,43 +180,6 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
         return stored.Plan!;
     }
 
-    // Reads, resolves, validates and packs every member, making no string a member: the file is parsed in place (Sep), the
-    // key and payload are written into reused buffers, hashed and copied into the builder's UTF-8 arena.
-    private static Packed Pack(MemberReader members, IdentifierChain chain, IDestinationConnector connector, int expected, CancellationToken cancellationToken)
-    {
-        var builder = new SnapshotBuilder((int)Math.Min(Array.MaxLength, expected + (expected / 16L) + 1024));
-        var skipReasons = new Dictionary<string, int>(StringComparer.Ordinal);
-        var resolved = new ResolvedMember();
-        int total = 0, unmatched = 0, invalid = 0;
-        while (members.Read())
-        {
-            if ((++total & 0xFFFF) == 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            if (!chain.TryResolve(members, resolved))
-            {
-                unmatched++;
-                Count(skipReasons, chain.UnmatchedReason);
-                continue;
-            }
-
-            var reason = connector.Validate(resolved) ?? CheckLength(resolved);
-            if (reason is not null)
-            {
-                invalid++;
-                Count(skipReasons, reason);
-                continue;
-            }
-
-            builder.Add(resolved.EncodedKey, resolved.Payload, resolved.HasPayload);
-        }
-
-        // JSON lines add columns as they appear: the schema at the end holds them all.
-        return new Packed(builder, skipReasons, total, unmatched, invalid, total == 0 ? null : members.Schema);
-    }
-
     // Returns the container and, from the same read of the sync's state, the rate its last runs learned.
     private async Task<(string ContainerId, double? Learned)> EnsureContainerAsync(
         IDestinationConnector connector, Definitions.DestinationDefinition destination, Definitions.SyncDefinition sync, CancellationToken cancellationToken)
@@ -316,26 +277,4 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
                 + $"({string.Join(", ", chain.Mappings.Select(m => $"'{m.SourceField}'"))}): check the sync's identifiers");
         }
     }
-
-    private static string? CheckLength(ResolvedMember member) =>
-        TooLong(member.EncodedKey) || TooLong(member.Payload) ? "identifier or carried fields longer than 64 KiB" : null;
-
-    // At most 3 UTF-8 bytes a character: only long text is counted.
-    private static bool TooLong(ReadOnlySpan<char> text) =>
-        text.Length * 3L > SnapshotCodec.MaxFieldBytes && Encoding.UTF8.GetByteCount(text) > SnapshotCodec.MaxFieldBytes;
-
-    private static void Count(Dictionary<string, int> reasons, string reason)
-    {
-        if (reasons.TryGetValue(reason, out var n) || reasons.Count < MaxSkipReasons)
-        {
-            reasons[reason] = n + 1;
-        }
-        else
-        {
-            reasons["other reasons"] = reasons.GetValueOrDefault("other reasons") + 1;
-        }
-    }
-
-    private sealed record Packed(
-        SnapshotBuilder Builder, Dictionary<string, int> SkipReasons, int Total, int Unmatched, int Invalid, MemberSchema? Columns);
 }
