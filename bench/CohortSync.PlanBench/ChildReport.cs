@@ -27,7 +27,16 @@ public sealed class ChildReport
 
     public void Set(string name, double value) => Values[name] = value;
 
-    public void Time(string name, TimeSpan elapsed, string? note = null) => Sections.Add(new Section(name, elapsed.TotalSeconds, note));
+    // Allocation since the previous section: each section's note says what it allocated.
+    private long _allocated = GC.GetTotalAllocatedBytes(precise: true);
+
+    public void Time(string name, TimeSpan elapsed, string? note = null)
+    {
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var mb = (allocated - _allocated) / 1048576.0;
+        _allocated = allocated;
+        Sections.Add(new Section(name, elapsed.TotalSeconds, note ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{mb:F0} MB allocated")));
+    }
 
     /// <summary>Adds the process-wide figures: peak working set, allocations, GC work.</summary>
     public void AddProcessFigures(long workingSetAtStart)

@@ -132,7 +132,7 @@ public static class Report
             Line($"breakdown (child 'profile': the planning steps one at a time on the same v2 file and stored baseline, cold as in a run)");
             foreach (var section in profile.Sections)
             {
-                Line($"  {section.Name,-84} {section.Seconds,6:F2} s");
+                Line($"  {section.Name,-84} {section.Seconds,6:F2} s  ({section.Note})");
             }
 
             Line($"  (peak working set {profile["peak_ws_mb"]:F0} MB: it holds the key arrays, the packed cohort and the changes at once, so not comparable to 'plan')");
