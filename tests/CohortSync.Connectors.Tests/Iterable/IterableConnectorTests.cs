@@ -232,4 +232,26 @@ public sealed class IterableConnectorTests : IterableConnectorTestBase
         // Assert
         Assert.Equal(40 * (1 + AdaptiveRateLimiter.SeedHeadroom), result.RequestsPerSecond!.Value, 9);
     }
+
+    [Theory]
+    [InlineData(KeyKind.UserId, "u1")]
+    [InlineData(KeyKind.UserId, " u1 x")]
+    [InlineData(KeyKind.UserId, "user-with-a-very-long-identifier-over-fifty-two-characters-long")]
+    [InlineData(KeyKind.UserId, "caf\u00e9")]
+    [InlineData(KeyKind.UserId, "tab\there")]
+    [InlineData(KeyKind.Email, "a@example.com")]
+    [InlineData(KeyKind.Email, "not an email")]
+    [InlineData(KeyKind.DeviceId, "d1")]
+    public void Validate_ResolvedMember_GivesTheReasonOfTheStringCheck(KeyKind kind, string value)
+    {
+        // Arrange
+        var (connector, _) = Create((_, _, _) => new HttpResponseMessage(HttpStatusCode.OK));
+        var member = Resolved.Member(kind, value);
+
+        // Act
+        var reason = connector.Validate(member);
+
+        // Assert
+        Assert.Equal(connector.Validate(new DestinationKey(kind, value), null), reason);
+    }
 }
