@@ -74,6 +74,36 @@ public sealed class SyncWorkflowTests
         Assert.Equal(batches, context.InputsOf<SendBatchInput>(WorkflowNames.SendBatch).Count);
     }
 
+    [Theory]
+    [InlineData(10, 3, null)]
+    [InlineData(25, 4, 99)]
+    [InlineData(40, 8, 7)]
+    [InlineData(5, 8, 3)]
+    public void RunAsync_ManyBatches_SendsBatchNOnlyAfterBatchNMinusLanesInItsLaneIsDone(int batches, int parallel, int? completionSeed)
+    {
+        // Arrange: SendBatchActivity paces batch n on lane n mod lanes, so two batches of a lane must never be in flight together.
+        var context = Script(new RunPlan { BatchCount = batches, MaxParallelSends = parallel }, completionSeed);
+        var lanes = Math.Min(parallel, batches);
+
+        // Act
+        Run(context, Incremental);
+
+        // Assert
+        for (var n = 0; n < batches; n++)
+        {
+            var call = IndexOf(context.Log, $"call {WorkflowNames.SendBatch} {{\"RunId\":\"{RunId}\",\"BatchNumber\":{n}}}");
+            if (n >= lanes)
+            {
+                var before = IndexOf(context.Log, $"done {WorkflowNames.SendBatch} {{\"RunId\":\"{RunId}\",\"BatchNumber\":{n - lanes}}}");
+                Assert.True(before < call, $"batch {n} was sent before batch {n - lanes} of its lane was done");
+            }
+            else
+            {
+                Assert.True(call < IndexOf(context.Log, "done " + WorkflowNames.SendBatch), $"batch {n} did not start with the first wave");
+            }
+        }
+    }
+
     [Fact]
     public void RunAsync_SomeBatchesFail_OtherBatchesStillSendAndCommitRuns()
     {

@@ -20,7 +20,7 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
     private const int BatchRawBytes = 384 * 1024;
 
     // Sends the workflow runs at once; each gets 1/ParallelSends of the destination's rate limit.
-    private const int ParallelSends = 4;
+    private const int ParallelSends = 8;
     private const int DefaultBatchSize = 1000;
 
     // Members handed over at a time by the thread that parses the file: 2,048 records of 24 bytes stay under the 85,000

@@ -14,12 +14,10 @@ public sealed class SendBatchActivity : IWorkflowActivity<SendBatchInput, BatchS
     private readonly IDestinationRegistry _destinations;
     private readonly RunRecords _runs;
     private readonly ILogger<SendBatchActivity> _logger;
-    private readonly TimeProvider _time;
 
     /// <summary>Creates the activity.</summary>
-    public SendBatchActivity(ISyncStore store, IDestinationRegistry destinations, RunRecords runs, TimeProvider time, ILogger<SendBatchActivity> logger)
+    public SendBatchActivity(ISyncStore store, IDestinationRegistry destinations, RunRecords runs, ILogger<SendBatchActivity> logger)
     {
-        _time = time;
         _store = store;
         _destinations = destinations;
         _runs = runs;
@@ -30,7 +28,6 @@ public sealed class SendBatchActivity : IWorkflowActivity<SendBatchInput, BatchS
     public async Task<BatchSummary> RunAsync(SendBatchInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var started = _time.GetTimestamp();
         var batch = await _store.GetBatchAsync(input.RunId, input.BatchNumber, cancellationToken)
             ?? throw new NotFoundException($"batch {input.BatchNumber} of run '{input.RunId}' does not exist");
         if (batch.Outcome is { } settled)
@@ -51,10 +48,12 @@ public sealed class SendBatchActivity : IWorkflowActivity<SendBatchInput, BatchS
         var unsettled = Unsettled(batch.Changes.Count, earlier);
         var changes = unsettled.Count == batch.Changes.Count ? batch.Changes : [.. unsettled.Select(i => batch.Changes[i])];
 
-        // With fewer batches than parallel sends, they all run at once and share the limit between them.
-        var share = 1.0 / Math.Max(1, Math.Min(plan.MaxParallelSends, plan.BatchCount));
+        // The workflow sends the batches in lanes (fewer when there are fewer batches than parallel sends): each lane takes
+        // its own moments of the destination's rate.
+        var lanes = SyncWorkflow.Lanes(plan);
         var delivery = new DeliveryLog();
-        var request = new SendRequest(sync.Id, run.RunId, batch.Number, plan.ContainerId ?? string.Empty, changes, share, started, plan.LearnedRequestsPerSecond, delivery);
+        var request = new SendRequest(
+            sync.Id, run.RunId, batch.Number, plan.ContainerId ?? string.Empty, changes, 1.0 / lanes, SyncWorkflow.LaneOf(plan, batch.Number), plan.LearnedRequestsPerSecond, delivery);
         SendResult result;
         try
         {

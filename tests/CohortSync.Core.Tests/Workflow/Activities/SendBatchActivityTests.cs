@@ -127,12 +127,45 @@ public sealed class SendBatchActivityTests
         Assert.Empty(_connector.Sent);
     }
 
+    [Theory]
+    [InlineData(12, 4, 6, 4, 2)]
+    [InlineData(12, 4, 3, 4, 3)]
+    [InlineData(3, 4, 2, 3, 2)]
+    [InlineData(16, 8, 13, 8, 5)]
+    public async Task RunAsync_OneOfManyBatches_SendsInTheWorkflowsLaneForItWithThatLanesShare(int batches, int parallel, int number, int lanes, int lane)
+    {
+        // Arrange: the run's plan and batch <number> of it.
+        var run = new RunRecord
+        {
+            RunId = RunId,
+            SyncId = "orders",
+            Trigger = "manual",
+            Status = RunStatus.Sending,
+            Plan = new RunPlan { BatchCount = batches, MaxParallelSends = parallel, ContainerId = "list-1" },
+        };
+        _store.Setup(s => s.GetRunAsync(RunId, It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<RunRecord>(run, "etag"));
+        _store.Setup(s => s.GetBatchAsync(RunId, number, It.IsAny<CancellationToken>())).ReturnsAsync(() => _batch with { Number = number });
+        SendRequest? sent = null;
+        _connector.Script.Enqueue(request =>
+        {
+            sent = request;
+            return new SendResult([], 1);
+        });
+
+        // Act
+        await Activity().RunAsync(new SendBatchInput(RunId, number), CancellationToken.None);
+
+        // Assert: the lane is the one SyncWorkflow sends the batch in, and the share is one lane's.
+        Assert.Equal(lane, sent!.SenderLane);
+        Assert.Equal(1.0 / lanes, sent.SenderShare, 12);
+    }
+
     private SendBatchActivity Activity()
     {
         var registry = new Mock<IDestinationRegistry>();
         registry.Setup(r => r.Resolve(FakeConnector.TypeName)).Returns(_connector);
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
-        return new SendBatchActivity(_store.Object, registry.Object, new RunRecords(_store.Object, time), time, NullLogger<SendBatchActivity>.Instance);
+        return new SendBatchActivity(_store.Object, registry.Object, new RunRecords(_store.Object, time), NullLogger<SendBatchActivity>.Instance);
     }
 
     private sealed class FakeConnector : IDestinationConnector
