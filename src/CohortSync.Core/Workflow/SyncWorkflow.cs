@@ -97,8 +97,9 @@ public static class SyncWorkflow
 
     // Fans batches out in Lanes(plan) lanes: lane s sends batches s, s + lanes, s + 2 x lanes, ... one after another, so at
     // most that many are in flight and each batch's lane is known to its send (SendBatchActivity), which paces its requests
-    // on the lane's moments of the rate. A batch that fails after its retries stays unsettled: Commit leaves its members
-    // pending for the next run, so nothing is lost and the lane goes on with its next batch.
+    // on the lane's moments of the rate. A send goes on with its lane's next batches for a while and says which it reached
+    // (BatchSummary.Through); the lane resumes after it. A batch that fails after its retries stays unsettled: Commit
+    // leaves its members pending for the next run, so nothing is lost and the lane goes on with its next batch.
     private static Task SendAllAsync(IWorkflowContext context, string runId, RunPlan plan)
     {
         var lanes = Lanes(plan);
@@ -109,21 +110,27 @@ public static class SyncWorkflow
     {
         for (var number = lane; number < batchCount; number += lanes)
         {
-            await SendOneAsync(context, runId, number);
+            var through = await SendOneAsync(context, runId, number, lanes);
+            if (through > number && (through - number) % lanes == 0)
+            {
+                number = through;
+            }
         }
     }
 
-    private static async Task<bool> SendOneAsync(IWorkflowContext context, string runId, int number)
+    // Returns the last batch of the lane the send settled (itself, or further when it went on), or the batch itself
+    // when it failed.
+    private static async Task<int> SendOneAsync(IWorkflowContext context, string runId, int number, int lanes)
     {
         try
         {
-            await context.CallActivityAsync<BatchSummary>(WorkflowNames.SendBatch, new SendBatchInput(runId, number));
-            return true;
+            var summary = await context.CallActivityAsync<BatchSummary>(WorkflowNames.SendBatch, new SendBatchInput(runId, number, lanes));
+            return summary?.Through ?? number;
         }
         catch (WorkflowActivityException)
         {
             // Commit records the batch as failed; its members stay pending for the next run.
-            return false;
+            return number;
         }
     }
 }
