@@ -41,10 +41,12 @@ public sealed class RateLimitRegistry : IDisposable
     public AdaptiveRateLimiter For(string credential, double vendorLimitPerSecond, double? learnedPermitsPerSecond = null, bool adaptive = true)
     {
         var key = credential + "@" + vendorLimitPerSecond.ToString("R", CultureInfo.InvariantCulture) + (adaptive ? string.Empty : "|fixed");
+        // No burst: the sends' lanes already come one moment of the rate apart, and a pair let through back to back (a late
+        // moment followed by an on-time one) is what empties a vendor's small bucket when the rate runs close to its limit.
         var limiter = _limiters.GetOrAdd(
             key,
             _ => new AdaptiveRateLimiter(
-                vendorLimitPerSecond * SafetyMargin, burst: 2, _time, adaptive, change => Log(credential, change)));
+                vendorLimitPerSecond * SafetyMargin, burst: 1, _time, adaptive, change => Log(credential, change)));
         if (learnedPermitsPerSecond is { } learned)
         {
             limiter.Seed(learned);
