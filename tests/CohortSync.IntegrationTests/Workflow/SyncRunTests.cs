@@ -3,6 +3,7 @@ using CohortSync.Core.Definitions;
 using CohortSync.Core.Runs;
 using CohortSync.Sandbox;
 using CohortSync.TestHelpers;
+using CohortSync.TestHelpers.Snapshots;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CohortSync.IntegrationTests.Workflow;
