@@ -21,7 +21,8 @@ public sealed record DeliveryResult(
     int Lost,
     bool Completed,
     string? Error,
-    double RunSeconds = 0)
+    double RunSeconds = 0,
+    long Transactions = 0)
 {
     /// <summary>Time of the run outside its send window: planning, the engine's dispatch of every activity, storage, commit.</summary>
     public double OutsideSendingSeconds => Math.Max(0, RunSeconds - Seconds);
@@ -49,7 +50,7 @@ public sealed record DeliveryResult(
 internal static class Delivery
 {
     public static async Task<DeliveryResult> RunAsync(
-        Scenario scenario, string storage, string tablePrefix, double seconds, CancellationToken cancellationToken, int? fixedMembers = null)
+        Scenario scenario, string storage, string tablePrefix, double seconds, CancellationToken cancellationToken, int? fixedMembers = null, double? limitOverride = null)
     {
         await using var sandbox = await RecordingSandbox.StartAsync();
         var work = Directory.CreateTempSubdirectory("cohortsync-scalebench-delivery-").FullName;
@@ -67,7 +68,7 @@ internal static class Delivery
             var configuration = builder.Configuration;
             var provider = host.Services;
 
-            var limit = scenario.ConnectorLimit(provider);
+            var limit = limitOverride ?? scenario.ConnectorLimit(provider);
             scenario.Limit(sandbox, limit);
             var members = fixedMembers ?? Size(limit * seconds / scenario.RequestsPerMember);
             var sync = await scenario.ArrangeAsync(
@@ -76,10 +77,13 @@ internal static class Delivery
 
             var runs = provider.GetRequiredService<RunService>();
             var engine = provider.GetRequiredService<DurableWorkflowEngine>();
+            var tables = provider.GetRequiredService<CohortSync.Azure.Tables.TableStateStore>();
+            var transactions = tables.Transactions;
             var runClock = Stopwatch.StartNew();
             var start = await runs.StartAsync(sync.Id, RunMode.Incremental, cancellationToken: cancellationToken);
-            await engine.WaitAsync(start.Run.RunId, cancellationToken).WaitAsync(TimeSpan.FromMinutes(10), cancellationToken);
+            await engine.WaitAsync(start.Run.RunId, cancellationToken).WaitAsync(TimeSpan.FromMinutes(30), cancellationToken);
             var runSeconds = runClock.Elapsed.TotalSeconds;
+            transactions = tables.Transactions - transactions;
             var run = (await store.GetRunAsync(start.Run.RunId, cancellationToken))!.Value;
 
             var membership = run.Plan?.ContainerId is { } container ? await scenario.MembershipAsync(sandbox, container) : new HashSet<string>();
@@ -87,7 +91,7 @@ internal static class Delivery
             var sends = sandbox.Arrivals.Where(scenario.IsSend).Select(a => a.At).Order().ToList();
             var window = sends.Count > 1 ? (sends[^1] - sends[0]) / (double)Stopwatch.Frequency : 0;
             await host.StopAsync(CancellationToken.None);
-            return new DeliveryResult(scenario.Type, limit, scenario.RequestsPerMember, members, sends.Count, window, scenario.Violations(sandbox), lost, run.Status == RunStatus.Completed, run.Error, runSeconds);
+            return new DeliveryResult(scenario.Type, limit, scenario.RequestsPerMember, members, sends.Count, window, scenario.Violations(sandbox), lost, run.Status == RunStatus.Completed, run.Error, runSeconds, transactions);
         }
         finally
         {

@@ -27,6 +27,9 @@ public sealed class ScaleOptions
     /// <summary>Members of the end-to-end first sync to the webhook on the Durable Task engine (0: skip).</summary>
     public int EngineMembers { get; private set; } = 1_000_000;
 
+    /// <summary>The webhook's request limit in the end-to-end first sync: high, so the engine and storage bound it.</summary>
+    public double EngineLimit { get; private set; } = 1000;
+
     public string? Storage { get; private set; }
 
     public bool Keep { get; private set; }
@@ -48,6 +51,7 @@ public sealed class ScaleOptions
           --naive-rows N       rows the naive baseline writes for real before extrapolating (default 5000)
           --delivery-seconds S length of each destination's send phase; sizes its sample cohort (default 5)
           --engine-members N   members of the end-to-end first sync to the webhook on the engine (default 1000000; 0 skips)
+          --engine-limit R     the webhook's requests a second in that sync (default 1000: high, so the engine and storage bound it)
           --no-delivery        skip the delivery measurements
           --storage CONN       Table Storage connection string (default: a private Azurite started with eng/azurite.sh)
           --timeout MIN        per-child time limit in minutes (default 20)
@@ -75,6 +79,7 @@ public sealed class ScaleOptions
                 case "--naive-rows": options.NaiveRows = Count(name, Value()); break;
                 case "--delivery-seconds": options.DeliverySeconds = Seconds(name, Value()); break;
                 case "--engine-members": options.EngineMembers = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--engine-limit": options.EngineLimit = double.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--no-delivery": options.Delivery = false; break;
                 case "--storage": options.Storage = Value(); break;
                 case "--timeout": options.ChildTimeout = TimeSpan.FromMinutes(Count(name, Value())); break;
