@@ -30,7 +30,7 @@ public sealed record DeliveryResult(
     /// <summary>The share of the run spent outside its send window.</summary>
     public double OutsideSendingShare => RunSeconds > 0 ? OutsideSendingSeconds / RunSeconds : 0;
 
-    public const double Goal = 0.90;
+    public const double Goal = 0.97;
 
     public double RequestsPerSecond => Seconds > 0 ? (Requests - 1) / Seconds : 0;
 
