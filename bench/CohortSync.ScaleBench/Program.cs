@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using Azure;
-using Azure.Data.Tables;
 using CohortSync.Bench;
 using CohortSync.Core.Runs;
 using CohortSync.DeliveryBench;
@@ -106,24 +104,13 @@ public static class Program
         var workDir = Directory.CreateTempSubdirectory("cohortsync-scalebench-").FullName;
         var tag = RandomNumberGenerator.GetHexString(8, lowercase: true);
         var prefix = "scale" + tag;
-        Azurite? azurite = null;
-        string? storage = null;
+        BenchStorage? benchStorage = null;
         using var load = new MachineLoad();
         try
         {
-            string storageNote;
-            if (options.Storage is null)
-            {
-                Log("starting a private Azurite (eng/azurite.sh)");
-                azurite = await Azurite.StartAsync(Azurite.FindRepoRoot(), Path.Combine(workDir, "azurite"), cancellationToken);
-                storage = azurite.ConnectionString;
-                storageNote = "a private Azurite (in-memory) on 127.0.0.1, started for this run";
-            }
-            else
-            {
-                storage = options.Storage;
-                storageNote = "the storage given with --storage";
-            }
+            benchStorage = await BenchStorage.OpenAsync(options.Storage, workDir, prefix, options.Keep, Log, cancellationToken);
+            var storage = benchStorage.ConnectionString;
+            var storageNote = benchStorage.Note;
 
             // Each size on tables of its own, so that the scheduler's tick sees only that size's syncs.
             var sizes = new List<SizeResult>();
@@ -173,14 +160,9 @@ public static class Program
         }
         finally
         {
-            if (azurite is not null)
+            if (benchStorage is not null)
             {
-                Log("stopping Azurite");
-                await azurite.DisposeAsync();
-            }
-            else if (storage is not null && !options.Keep)
-            {
-                await DropTablesAsync(storage, prefix);
+                await benchStorage.DisposeAsync();
             }
 
             if (options.Keep)
@@ -266,22 +248,6 @@ public static class Program
         catch (System.ComponentModel.Win32Exception)
         {
             return "unknown (no git)";
-        }
-    }
-
-    private static async Task DropTablesAsync(string storage, string prefix)
-    {
-        try
-        {
-            var client = new TableServiceClient(storage);
-            await foreach (var table in client.QueryAsync(TableClient.CreateQueryFilter($"TableName ge {prefix} and TableName lt {prefix + "~"}")))
-            {
-                await client.DeleteTableAsync(table.Name);
-            }
-        }
-        catch (RequestFailedException ex)
-        {
-            Log($"could not drop the tables {prefix}*: {ex.Message}");
         }
     }
 
