@@ -4,7 +4,7 @@ using CohortSync.Core.Snapshots;
 
 namespace CohortSync.Benchmarks;
 
-/// <summary>Snapshots of the benchmark cohort, built exactly as Prepare builds them: key <c>u::user-0000123</c>, payload <c>email=...</c>.</summary>
+/// <summary>Snapshots of the benchmark cohort, packed exactly as Prepare packs them: key <c>u::user-0000123</c>, payload <c>email=...</c>.</summary>
 public static class SnapshotData
 {
     public const int Seed = 20261122;
@@ -13,7 +13,8 @@ public static class SnapshotData
 
     public static string Payload(int n) => MemberPayload.Encode([new("email", CohortCsv.Email(n))])!;
 
-    public static Snapshot Build(IEnumerable<int> members, int capacity)
+    /// <summary>The members packed as Prepare packs the cohort (<see cref="SnapshotBuilder.BuildPacked"/>).</summary>
+    public static PackedSnapshot Build(IEnumerable<int> members, int capacity)
     {
         var builder = new SnapshotBuilder(capacity);
         foreach (var n in members)
@@ -21,7 +22,31 @@ public static class SnapshotData
             builder.Add(Key(n), Payload(n));
         }
 
-        return builder.Build();
+        return builder.BuildPacked();
+    }
+
+    /// <summary>The members of a packed snapshot as adds, in snapshot order: the records of a first run's commit.</summary>
+    public static SnapshotChange[] Adds(PackedSnapshot snapshot)
+    {
+        var adds = new SnapshotChange[snapshot.Count];
+        for (var i = 0; i < adds.Length; i++)
+        {
+            adds[i] = new SnapshotChange(ChangeKind.Add, snapshot[i]);
+        }
+
+        return adds;
+    }
+
+    /// <summary>A stored base segment of the members: their adds encoded by <see cref="SnapshotEncoder"/>.</summary>
+    public static IReadOnlyList<byte[]> Encode(PackedSnapshot snapshot)
+    {
+        var encoder = new SnapshotEncoder();
+        for (var i = 0; i < snapshot.Count; i++)
+        {
+            encoder.Write(new SnapshotChange(ChangeKind.Add, snapshot[i]));
+        }
+
+        return encoder.Finish();
     }
 
     /// <summary>

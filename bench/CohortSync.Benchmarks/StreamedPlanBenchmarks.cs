@@ -24,7 +24,7 @@ public class StreamedPlanBenchmarks
     public void Setup()
     {
         var churn = new ChurnPlan(Members, 0.01, SnapshotData.Seed);
-        _baseline = SnapshotCodec.Encode(SnapshotData.Build(churn.V1(), Members));
+        _baseline = SnapshotData.Encode(SnapshotData.Build(churn.V1(), Members));
         var after = churn.V2().ToArray();
         _keys = [.. after.Select(SnapshotData.Key)];
         _payloads = [.. after.Select(SnapshotData.Payload)];

@@ -27,7 +27,7 @@ if (options is null)
 var root = Azurite.FindRepositoryRoot();
 Console.WriteLine($"CohortSync delivery benchmark: {(options.Quick ? "quick" : "full")} mode, about {options.Seconds.ToString(CultureInfo.InvariantCulture)} s of sends a destination, "
     + $"sync batch size {(options.BatchSize?.ToString(CultureInfo.InvariantCulture) ?? "default (the destination's preferred size, else 1000)")}, {Environment.ProcessorCount} cores");
-Console.WriteLine("Baseline: each destination's rate limit itself (100%). Goal: at least 90% of it, no limit violation, no member lost.");
+Console.WriteLine("Baseline: each destination's rate limit itself (100%). Goal: at least 97% of it sustained, no request over it, no member lost.");
 Console.WriteLine();
 
 var rows = new List<Row>();
@@ -111,7 +111,7 @@ internal sealed record Row(
     int Lost,
     bool Completed)
 {
-    public const double Goal = 0.90;
+    public const double Goal = 0.97;
 
     public double Share => Limit > 0 ? RequestsPerSecond / Limit : 0;
 
@@ -125,7 +125,7 @@ internal sealed record Row(
     {
         static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
         var text = new StringBuilder();
-        text.AppendLine("| destination | limit (req/s) | members | requests | seconds | req/s | % of limit | members/s | violations | lost | goal (>= 90%, 0, 0) |");
+        text.AppendLine("| destination | limit (req/s) | members | requests | seconds | req/s | % of limit | members/s | violations | lost | goal (>= 97%, 0, 0) |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         text.AppendLine("| baseline: the limit | | | | | = limit | 100.0% | | 0 | 0 | |");
         foreach (var r in rows)
@@ -167,7 +167,10 @@ internal static class Bench
                 ["Engine:TaskHub"] = "hub" + prefix,
                 ["Engine:PartitionCount"] = "1",
             });
+            // The host logs at Warning and above; the breakdown reads CohortSync's Information events (run prepared, batch
+            // sent), so this provider alone takes them.
             builder.Logging.AddProvider(events);
+            builder.Logging.AddFilter<EngineEvents>("CohortSync", LogLevel.Information);
             var configuration = builder.Configuration;
             var services = builder.Services;
             services.AddSingleton<ISyncStore>(sp => TimedSyncStore.Wrap(sp.GetRequiredService<TableStateStore>(), calls));
@@ -201,7 +204,10 @@ internal static class Bench
 
             var sends = sandbox.Arrivals.Where(scenario.IsSend).OrderBy(a => a.At).ToList();
             var window = sends.Count > 1 ? Seconds(sends[^1].At - sends[0].At) : 0;
-            var rate = window > 0 ? (sends.Count - 1) / window : 0;
+            // The sustained rate: requests the vendor accepted (a refused one delivers nothing), between the first and last
+            // send request it saw.
+            var accepted = sends.Count(a => a.Status != 429);
+            var rate = window > 0 ? Math.Max(0, accepted - 1) / window : 0;
             var row = new Row(scenario.Type, limit, members, sends.Count, window, rate, scenario.Violations(sandbox), lost, run.Status == RunStatus.Completed);
 
             Console.WriteLine($"   run {run.Status} in {S(Seconds(finished - started))} s: plan {run.Plan?.Adds:N0} adds in {run.Plan?.BatchCount:N0} batches; "
@@ -231,10 +237,11 @@ internal static class Bench
 
 
     /// <summary>
-    /// Where the send phase's time went. The workflow runs P sends at once and gives each 1/P of the limit: each send's
-    /// SharePacer spaces its requests P / (0.95 x limit) apart and holds the send until that share of time has passed. So
-    /// the P send slots together can deliver at most 95% of the limit, and only while every slot is inside a pacer window;
-    /// slot time spent reading and writing state around the pacer, or with no batch to send, is lost throughput.
+    /// Where the send phase's time went. The workflow sends the batches in K lanes (RunPlan.MaxParallelSends, fewer for fewer
+    /// batches), one batch at a time in each, and each lane owns every K-th moment of a grid the credential's rate draws on
+    /// the clock (SharePacer): lane s sends at (m x K + s) / rate, with rate = SafetyMargin x limit. A lane misses a moment
+    /// when the engine's round trip between two of its batches, plus the next batch's reads before its first request, is
+    /// longer than the lane's period K / rate; a lane with no batch left offers moments nobody takes.
     /// </summary>
     private static void Explain(
         Scenario scenario,
@@ -256,8 +263,9 @@ internal static class Bench
         var prepared = log.FirstOrDefault(e => e.Id == 1000)?.At ?? started;
         var batchSent = log.Where(e => e.Id == 1001).ToList();
         var requestsByBatch = batchSent.ToDictionary(e => Convert.ToInt32(e.Values["Batch"], CultureInfo.InvariantCulture), e => Convert.ToInt32(e.Values["Requests"], CultureInfo.InvariantCulture));
-        var parallel = Math.Max(1, plan.MaxParallelSends);
-        var interval = parallel / (limit * RateLimitRegistry.SafetyMargin);
+        var lanes = Math.Max(1, Math.Min(plan.MaxParallelSends, plan.BatchCount));
+        var rate = limit * RateLimitRegistry.SafetyMargin;
+        var period = lanes / rate;
         var all = calls.ToList();
         var begins = all.Where(c => c.Method == nameof(ISyncStore.GetBatchAsync)).GroupBy(c => c.Batch).ToDictionary(g => g.Key, g => g.Min(c => c.Start));
         var ends = all.Where(c => c.Method == nameof(ISyncStore.SaveBatchOutcomeAsync)).GroupBy(c => c.Batch).ToDictionary(g => g.Key, g => g.Max(c => c.End));
@@ -270,24 +278,36 @@ internal static class Bench
         var first = spans.Min(s => s.Start);
         var last = spans.Max(s => s.End);
         var activityWindow = Seconds(last - first);
-        var slotTime = parallel * activityWindow;
-        var spanTime = spans.Sum(s => Seconds(s.End - s.Start));
-        var shareTime = spans.Sum(s => requestsByBatch.GetValueOrDefault(s.Batch) * interval);
-        var sendCalls = all.Where(c => c.Start >= first && c.End <= last).ToList();
-        var storageTime = sendCalls.Sum(c => Seconds(c.End - c.Start));
-        var (idleBetween, idleTail) = Idle(spans, parallel);
+        var sendWindow = Seconds(sends[^1].At - sends[0].At);
+        var offered = sendWindow * rate;
         var requests = requestsByBatch.Values.Sum();
+        var sendCalls = all.Where(c => c.Start >= first && c.End <= last && c.Batch >= 0).ToList();
+        var storageTime = sendCalls.Sum(c => Seconds(c.End - c.Start));
+
+        // Each batch's time on its lane, from the previous batch's outcome to its own, against its requests' moments: the
+        // excess is lane time lost between two batches (the engine's round trip, or the reads of a send that went on).
+        var byLane = spans.GroupBy(s => s.Batch % lanes).ToList();
+        var excess = byLane.SelectMany(l =>
+        {
+            var ordered = l.OrderBy(s => s.End).ToList();
+            return ordered.Zip(ordered.Skip(1), (a, b) => Seconds(b.End - a.End) - (requestsByBatch.GetValueOrDefault(b.Batch) * period));
+        }).Order().ToList();
+        var tail = byLane.Sum(l => Seconds(last - l.Max(s => s.End)));
 
         Console.WriteLine($"   phases: prepare {S(Seconds(prepared - started))} s, sends {S(activityWindow)} s (first to last send activity), "
             + $"commit {S(Seconds(finished - (batchSent.Count > 0 ? batchSent.Max(e => e.At) : prepared)))} s");
-        Console.WriteLine($"   sends: {spans.Count:N0} batches, {(requests / (double)spans.Count).ToString("0.00", CultureInfo.InvariantCulture)} requests a batch, {parallel} at once, "
-            + $"each paced at 1/{parallel} of {RateLimitRegistry.SafetyMargin.ToString(CultureInfo.InvariantCulture)} x limit = one request every {Ms(interval)} ms");
-        Console.WriteLine($"   slot time {S(slotTime)} s ({parallel} x {S(activityWindow)} s): pacer share {S(shareTime)} s ({Pct(shareTime, slotTime)}), "
-            + $"state-store calls {S(storageTime)} s ({Pct(storageTime, slotTime)}; {Ms(storageTime / spans.Count)} ms a batch in {(sendCalls.Count / (double)spans.Count).ToString("0.0", CultureInfo.InvariantCulture)} calls), "
-            + $"other in-send {S(spanTime - shareTime - storageTime)} s ({Pct(spanTime - shareTime - storageTime, slotTime)}), "
-            + $"idle between sends {S(idleBetween)} s ({Pct(idleBetween, slotTime)}), idle in the last wave {S(idleTail)} s ({Pct(idleTail, slotTime)})");
-        Console.WriteLine($"   hence {Pct(RateLimitRegistry.SafetyMargin * shareTime / slotTime * limit, limit)} of the limit over the send activities' window "
-            + $"(95% x the pacer's share of slot time); a send takes {Ms(spanTime / spans.Count)} ms for {Ms(shareTime / spans.Count)} ms of share");
+        Console.WriteLine($"   sends: {spans.Count:N0} batches, {(requests / (double)spans.Count).ToString("0.00", CultureInfo.InvariantCulture)} requests a batch, in {lanes} lanes; "
+            + $"the rate is {RateLimitRegistry.SafetyMargin.ToString(CultureInfo.InvariantCulture)} x limit = one moment every {Ms(1 / rate)} ms, each lane's every {Ms(period)} ms");
+        Console.WriteLine($"   moments the lanes offered between the first and last request: {offered.ToString("N0", CultureInfo.InvariantCulture)}; requests {sends.Count:N0} ({Pct(sends.Count - 1, offered)}): "
+            + $"missed {Math.Max(0, offered - sends.Count + 1).ToString("N0", CultureInfo.InvariantCulture)}");
+        if (excess.Count > 0)
+        {
+            Console.WriteLine($"   a batch's time on its lane beyond its requests' moments: median {Ms(excess[excess.Count / 2])} ms, 90th percentile {Ms(excess[excess.Count * 9 / 10])} ms, "
+                + $"longest {Ms(excess[^1])} ms; {Pct(excess.Count(e => e > period / 2), excess.Count)} of batches missed a moment of their lane");
+        }
+
+        Console.WriteLine($"   state-store calls of the sends: {Ms(storageTime / spans.Count)} ms a batch in {(sendCalls.Count / (double)spans.Count).ToString("0.0", CultureInfo.InvariantCulture)} calls; "
+            + $"lanes idle after their last batch: {S(tail)} lane-seconds ({Pct(tail, lanes * activityWindow)} of lane time)");
 
         // The busiest second of the send phase: requests in any one-second window, against the limit.
         var busiest = 0;
@@ -338,29 +358,5 @@ internal static class Bench
         {
             Console.WriteLine($"   container set-up (not in the send phase): {string.Join(", ", setUp.GroupBy(a => a.Method + " " + a.Path).Select(g => $"{g.Key} x{g.Count()}"))}");
         }
-    }
-
-    // Slot time with no send running, split into before and after the last batch started (the last wave).
-    private static (double Between, double Tail) Idle(List<(int Batch, long Start, long End)> spans, int parallel)
-    {
-        var lastStart = spans.Max(s => s.Start);
-        var points = spans.SelectMany(s => new[] { (At: s.Start, Delta: 1), (At: s.End, Delta: -1) }).OrderBy(p => p.At).ThenBy(p => p.Delta).ToList();
-        double between = 0, tail = 0;
-        var inFlight = 0;
-        for (var i = 0; i < points.Count - 1; i++)
-        {
-            inFlight += points[i].Delta;
-            var span = Seconds(points[i + 1].At - points[i].At) * Math.Max(0, parallel - inFlight);
-            if (points[i].At >= lastStart)
-            {
-                tail += span;
-            }
-            else
-            {
-                between += span;
-            }
-        }
-
-        return (between, tail);
     }
 }

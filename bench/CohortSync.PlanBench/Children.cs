@@ -82,9 +82,13 @@ public static class Children
             }
         }
 
-        var snapshot = builder.Build();
+        var snapshot = builder.BuildPacked();
         report.Time("build the v1 snapshot (parse, resolve, sort)", watch.Elapsed);
-        var adds = snapshot.Enumerate().Select(e => new SnapshotChange(ChangeKind.Add, e)).ToList();
+        var adds = new List<SnapshotChange>(snapshot.Count);
+        for (var i = 0; i < snapshot.Count; i++)
+        {
+            adds.Add(new SnapshotChange(ChangeKind.Add, snapshot[i]));
+        }
 
         // Creates the snapshot table (a transaction of its own) before counting what a full snapshot costs.
         _ = await host.Snapshots.GetManifestAsync(c.SyncId, cancellationToken);

@@ -102,8 +102,14 @@ public sealed class InProcessHost : IAsyncDisposable
     /// <summary>The destination key values (for example <c>user-7</c>) in the stored baseline.</summary>
     public async Task<HashSet<string>> BaselineValuesAsync(string syncId)
     {
-        var baseline = await Baselines.LoadAsync(syncId);
-        return baseline.Enumerate().Select(e => Core.Identity.DestinationKey.Decode(e.Key).Value).ToHashSet(StringComparer.Ordinal);
+        var values = new HashSet<string>(StringComparer.Ordinal);
+        using var cursor = (await Baselines.ReadAsync(syncId)).Open();
+        while (cursor.MoveNext())
+        {
+            values.Add(Core.Identity.DestinationKey.Decode(cursor.ToEntry().Key).Value);
+        }
+
+        return values;
     }
 
     /// <inheritdoc/>

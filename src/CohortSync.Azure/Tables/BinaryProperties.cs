@@ -29,13 +29,28 @@ internal static class BinaryProperties
 
     public static byte[] Read(TableEntity entity, string prefix)
     {
-        using var buffer = new MemoryStream();
-        for (var i = 0; i < MaxProperties && entity.TryGetValue(prefix + i, out _); i++)
+        var parts = new byte[MaxProperties][];
+        var count = 0;
+        var length = 0;
+        for (; count < MaxProperties && entity.TryGetValue(prefix + count, out _); count++)
         {
-            var bytes = entity.GetBinary(prefix + i) ?? [];
-            buffer.Write(bytes, 0, bytes.Length);
+            parts[count] = entity.GetBinary(prefix + count) ?? [];
+            length += parts[count].Length;
         }
 
-        return buffer.ToArray();
+        if (count == 1)
+        {
+            return parts[0];
+        }
+
+        var data = new byte[length];
+        var offset = 0;
+        foreach (var part in parts.AsSpan(0, count))
+        {
+            part.CopyTo(data, offset);
+            offset += part.Length;
+        }
+
+        return data;
     }
 }

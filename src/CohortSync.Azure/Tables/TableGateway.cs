@@ -210,6 +210,41 @@ public sealed class TableGateway
         return results;
     }
 
+    /// <summary>
+    /// Queries a table a page at a time (each page one transaction), so a large result is never held as one response:
+    /// the caller keeps what it needs of a page and lets the page go.
+    /// </summary>
+    public async IAsyncEnumerable<IReadOnlyList<TableEntity>> QueryPagesAsync(
+        string table, string filter, int maxPerPage, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var client = await TableAsync(table);
+        var pages = client.QueryAsync<TableEntity>(filter, maxPerPage, cancellationToken: cancellationToken).AsPages().GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await pages.MoveNextAsync())
+                    {
+                        yield break;
+                    }
+                }
+                catch (RequestFailedException ex)
+                {
+                    throw Translate(ex);
+                }
+
+                Interlocked.Increment(ref _transactions);
+                yield return pages.Current.Values;
+            }
+        }
+        finally
+        {
+            await pages.DisposeAsync();
+        }
+    }
+
     /// <summary>A filter on the partition key.</summary>
     public static string PartitionFilter(string partition) => TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
 

@@ -27,6 +27,9 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
     private const string Status = "Status";
     private const string Settled = "Settled";
 
+    // Chunks read a page when a segment is read: 100 chunks, about 12 MB (a chunk holds about 10,000 members, compressed).
+    private const int SegmentPage = 100;
+
     private const string DestinationsTable = "Destinations";
     private const string SyncsTable = "Syncs";
     private const string StatesTable = "SyncState";
@@ -228,11 +231,18 @@ public sealed class TableStateStore : ISyncStore, ISnapshotStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<byte[]>> ReadSegmentAsync(string syncId, string segmentId, CancellationToken cancellationToken = default) =>
-        (await _tables.QueryAsync(SnapshotsTable, TableGateway.PrefixFilter(syncId, "s|" + segmentId + "|"), cancellationToken))
-            .OrderBy(e => e.RowKey, StringComparer.Ordinal)
-            .Select(e => BinaryProperties.Read(e, "D"))
-            .ToList();
+    public async Task<IReadOnlyList<byte[]>> ReadSegmentAsync(string syncId, string segmentId, CancellationToken cancellationToken = default)
+    {
+        // Pages of SegmentPage chunks (about 12 MB): a segment of 10,000,000 members (957 chunks, 110 MB) read as one page
+        // was one response of 150 MB of base64 held at once, with its parsed entities, 13 times the bytes it carried.
+        var chunks = new List<(string Row, byte[] Data)>();
+        await foreach (var page in _tables.QueryPagesAsync(SnapshotsTable, TableGateway.PrefixFilter(syncId, "s|" + segmentId + "|"), SegmentPage, cancellationToken))
+        {
+            chunks.AddRange(page.Select(e => (e.RowKey, BinaryProperties.Read(e, "D"))));
+        }
+
+        return [.. chunks.OrderBy(c => c.Row, StringComparer.Ordinal).Select(c => c.Data)];
+    }
 
     /// <inheritdoc/>
     public async Task DeleteSegmentAsync(string syncId, string segmentId, CancellationToken cancellationToken = default)

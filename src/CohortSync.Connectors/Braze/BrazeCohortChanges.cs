@@ -20,7 +20,7 @@ public static class BrazeCohortChanges
     public const string UnsupportedKind = "the Braze partner cohort import takes external ids, user aliases and device ids only";
 
     /// <summary>
-    /// Plans the requests for a batch. Keys are not validated again: Prepare ran <see cref="BrazeIdentifierRules.Check"/> on
+    /// Plans the requests for a batch. Keys are not validated again: Prepare ran <see cref="BrazeIdentifierRules.Check(DestinationKey)"/> on
     /// every one; only a kind this endpoint cannot carry is refused (a destination switched to this mode after Prepare).
     /// </summary>
     /// <param name="members">The batch, decoded once by Core, in order.</param>

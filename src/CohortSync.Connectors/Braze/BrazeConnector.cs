@@ -85,6 +85,13 @@ public sealed class BrazeConnector : HttpConnector, IValidatesDestinationSetting
     /// <inheritdoc/>
     public override string? Validate(DestinationKey key, string? payload) => BrazeIdentifierRules.Check(key);
 
+    /// <inheritdoc/>
+    public override string? Validate(ResolvedMember member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        return BrazeIdentifierRules.Check(member.Kind, member.Value, member.Label);
+    }
+
     /// <summary>
     /// Partner mode names the cohort (Braze's cohort-name call creates it, or renames it; sent every run, one request).
     /// Attribute modes create nothing: the container is the cohort's value in the array (its name when first synced, kept

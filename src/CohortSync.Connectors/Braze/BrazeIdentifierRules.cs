@@ -43,33 +43,49 @@ public static class BrazeIdentifierRules
     public static IReadOnlyList<KeyKind> TrackKinds { get; } = [KeyKind.UserId, KeyKind.Alias, KeyKind.Email];
 
     /// <summary>Returns why a key cannot go to Braze, or null. Never echoes the identifier.</summary>
-    public static string? Check(DestinationKey key)
+    public static string? Check(DestinationKey key) => Check(key.Kind, key.Value, key.Label);
+
+    /// <summary>Returns why a key given as characters (as Prepare resolves it) cannot go to Braze, or null.</summary>
+    public static string? Check(KeyKind kind, ReadOnlySpan<char> value, string? label)
     {
-        switch (key.Kind)
+        switch (kind)
         {
             case KeyKind.UserId or KeyKind.DeviceId:
-                return CheckText(key.Value, null);
-            case KeyKind.Alias when string.IsNullOrWhiteSpace(key.Label):
+                return CheckText(value, null);
+            case KeyKind.Alias when string.IsNullOrWhiteSpace(label):
                 return MissingAliasLabel;
             case KeyKind.Alias:
-                return CheckText(key.Value, key.Label);
+                return CheckText(value, label);
             case KeyKind.Email:
-                return CheckText(key.Value, null) ?? (IsAddress(key.Value) ? null : NotAnEmail);
+                return CheckText(value, null) ?? (IsAddress(value) ? null : NotAnEmail);
             default:
                 return UnsupportedKind;
         }
     }
 
     // One '@' with text on both sides and no white space: Braze checks the rest and reports it per object.
-    private static bool IsAddress(string value)
+    private static bool IsAddress(ReadOnlySpan<char> value)
     {
-        var at = value.IndexOf('@', StringComparison.Ordinal);
-        return at > 0 && at == value.LastIndexOf('@') && at < value.Length - 1 && !value.Any(char.IsWhiteSpace);
+        var at = value.IndexOf('@');
+        if (at <= 0 || at != value.LastIndexOf('@') || at == value.Length - 1)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
-    private static string? CheckText(string value, string? label)
+    private static string? CheckText(ReadOnlySpan<char> value, string? label)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (value.IsWhiteSpace())
         {
             return Empty;
         }
@@ -85,7 +101,7 @@ public static class BrazeIdentifierRules
 
     // The common case (printable ASCII with nothing to escape) is measured without building the escaped copy; anything
     // else is measured as the serializer will write it (escapes, and non-BMP characters as surrogate escapes).
-    private static int EncodedLength(string text)
+    private static int EncodedLength(ReadOnlySpan<char> text)
     {
         foreach (var c in text)
         {
@@ -98,9 +114,9 @@ public static class BrazeIdentifierRules
         return text.Length;
     }
 
-    private static bool IsValidUnicode(string text)
+    private static bool IsValidUnicode(ReadOnlySpan<char> text)
     {
-        var span = text.AsSpan();
+        var span = text;
         while (!span.IsEmpty)
         {
             if (Rune.DecodeFromUtf16(span, out _, out var consumed) != OperationStatus.Done)

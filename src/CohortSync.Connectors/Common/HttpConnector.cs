@@ -96,11 +96,11 @@ public abstract class HttpConnector : IDestinationConnector
             AdaptiveRate(destination));
     }
 
-    /// <summary>A pacer for one send activity's share of the credential's current rate.</summary>
+    /// <summary>A pacer for one send activity's lane of the credential's current rate.</summary>
     protected SharePacer Pacer(DestinationDefinition destination, SendRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return new SharePacer(Limiter(destination, request.LearnedRequestsPerSecond), request.SenderShare, Time, request.StartedAt);
+        return new SharePacer(Limiter(destination, request.LearnedRequestsPerSecond), request.SenderShare, Time, request.SenderLane);
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ namespace CohortSync.Connectors.Common;
 public sealed class RateLimitRegistry : IDisposable
 {
     /// <summary>The share of a vendor's limit the limiter allows.</summary>
-    public const double SafetyMargin = 0.95;
+    public const double SafetyMargin = 0.99;
 
     private readonly ConcurrentDictionary<string, AdaptiveRateLimiter> _limiters = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
@@ -41,10 +41,12 @@ public sealed class RateLimitRegistry : IDisposable
     public AdaptiveRateLimiter For(string credential, double vendorLimitPerSecond, double? learnedPermitsPerSecond = null, bool adaptive = true)
     {
         var key = credential + "@" + vendorLimitPerSecond.ToString("R", CultureInfo.InvariantCulture) + (adaptive ? string.Empty : "|fixed");
+        // No burst: the sends' lanes already come one moment of the rate apart, and a pair let through back to back (a late
+        // moment followed by an on-time one) is what empties a vendor's small bucket when the rate runs close to its limit.
         var limiter = _limiters.GetOrAdd(
             key,
             _ => new AdaptiveRateLimiter(
-                vendorLimitPerSecond * SafetyMargin, burst: 2, _time, adaptive, change => Log(credential, change)));
+                vendorLimitPerSecond * SafetyMargin, burst: 1, _time, adaptive, change => Log(credential, change)));
         if (learnedPermitsPerSecond is { } learned)
         {
             limiter.Seed(learned);
@@ -74,61 +76,83 @@ public sealed class RateLimitRegistry : IDisposable
 }
 
 /// <summary>
-/// Paces one send activity at its share of a credential's rate. When the workflow fans a run out over N concurrent sends
-/// (on one machine or many, as in Azure), each send gets 1/N of the rate: it spaces its requests accordingly and does not
-/// return before its requests' share of time has passed, so N sends together cannot exceed it. The rate is the credential
-/// limiter's current one, read at each turn: when the limiter adapts, the share follows.
+/// Paces one send activity in its lane of a credential's rate. The workflow sends a run's batches in K lanes, one batch at a
+/// time in each (<c>SyncWorkflow</c>), and each lane owns every K-th moment of a grid that the credential's rate draws on
+/// the wall clock: lane s of K may send at <c>(m x K + s) / rate</c> seconds after the Unix epoch, for whole m. The lanes'
+/// moments never coincide and together come one every <c>1 / rate</c>, so K sends together cannot exceed the rate, on one
+/// machine or several (whose clocks NTP keeps within milliseconds of each other; the vendor's bucket absorbs that).
+/// <para>
+/// Because the moments are fixed on the clock rather than counted from the activity's start, a send does not hold its
+/// lane after its last request: the lane's next batch, whenever the engine starts it, takes the lane's next moment still
+/// ahead. The engine's round trip between two batches of a lane costs nothing while it is shorter than the lane's period
+/// (<c>K / rate</c>), and a request that leaves late takes nothing from the next one. The rate is the credential limiter's
+/// current one, read at each turn: when the limiter adapts, the grid follows, and a lane's requests stay at least (almost)
+/// one period apart across the change.
+/// </para>
 /// </summary>
 public sealed class SharePacer
 {
+    // A lane's next moment is at least this share of a period after its last one: exactly one period at a steady rate (the
+    // slack only absorbs rounding of the grid's arithmetic), a little less only across a change of rate.
+    private const double MinimumSpacing = 0.99;
+
     private readonly TimeProvider _time;
     private readonly AdaptiveRateLimiter _credential;
-    private readonly double _share;
-    private readonly long _start;
-    private double _due;
-    private int _requests;
+    private readonly int _lanes;
+    private readonly int _lane;
+    private double? _last;
 
     /// <summary>Creates a pacer for one activity.</summary>
-    /// <param name="credential">The credential's limiter, whose current rate is shared.</param>
-    /// <param name="share">This activity's share of it, in (0, 1].</param>
-    /// <param name="time">The clock.</param>
-    /// <param name="startedAt">When the activity began (a timestamp of <paramref name="time"/>), 0 for now: time spent
-    /// before the first request counts towards the activity's share.</param>
-    public SharePacer(AdaptiveRateLimiter credential, double share, TimeProvider time, long startedAt = 0)
+    /// <param name="credential">The credential's limiter, whose current rate draws the grid.</param>
+    /// <param name="share">This activity's share of it, in (0, 1]: 1 / K for K lanes.</param>
+    /// <param name="time">The clock (its wall clock, <see cref="TimeProvider.GetUtcNow"/>, places the grid).</param>
+    /// <param name="lane">The activity's lane, 0 to K - 1 (taken modulo K).</param>
+    public SharePacer(AdaptiveRateLimiter credential, double share, TimeProvider time, int lane = 0)
     {
         ArgumentNullException.ThrowIfNull(credential);
         ArgumentNullException.ThrowIfNull(time);
         _credential = credential;
         _time = time;
-        _share = Math.Clamp(share, 0.0001, 1);
-        _start = startedAt > 0 ? startedAt : time.GetTimestamp();
+        _lanes = Math.Max(1, (int)Math.Round(1 / Math.Clamp(share, 0.0001, 1)));
+        _lane = ((lane % _lanes) + _lanes) % _lanes;
     }
 
     /// <summary>The credential's limiter.</summary>
     public AdaptiveRateLimiter Credential => _credential;
 
-    /// <summary>Waits until the next request may go: one interval at the current rate after the previous one's turn.</summary>
+    /// <summary>The lanes the rate is split into (K).</summary>
+    public int Lanes => _lanes;
+
+    /// <summary>This activity's lane.</summary>
+    public int Lane => _lane;
+
+    /// <summary>
+    /// Waits for the lane's next moment on the grid that is not in the past and, after this pacer's first request, at least
+    /// a period after its last one.
+    /// </summary>
     public Task WaitTurnAsync(CancellationToken cancellationToken)
     {
-        if (_requests++ > 0)
-        {
-            _due += Interval();
-        }
-
-        return WaitUntilAsync(_due, cancellationToken);
+        var rate = _credential.PermitsPerSecond;
+        var now = Now();
+        var earliest = _last is { } last ? Math.Max(now, last + (MinimumSpacing * _lanes / rate)) : now;
+        var round = Math.Ceiling(((earliest * rate) - _lane) / _lanes);
+        var at = ((round * _lanes) + _lane) / rate;
+        _last = at;
+        var wait = at - now;
+        // Rounded up to whole ticks, so the turn never comes before its moment.
+        return wait > 0 ? Task.Delay(TimeSpan.FromTicks((long)Math.Ceiling(wait * TimeSpan.TicksPerSecond)), _time, cancellationToken) : Task.CompletedTask;
     }
 
-    /// <summary>Waits until the time of every request sent so far has passed.</summary>
+    /// <summary>
+    /// Ends the activity's pacing. Nothing is held: the lane's moments are fixed on the clock, so the lane's next batch cannot
+    /// send before its turn however soon it starts.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Part of the pacer every connector ends its send with.")]
     public Task CompleteAsync(CancellationToken cancellationToken) =>
-        _requests == 0 ? Task.CompletedTask : WaitUntilAsync(_due + Interval(), cancellationToken);
+        cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken) : Task.CompletedTask;
 
-    private double Interval() => 1.0 / (_credential.PermitsPerSecond * _share);
-
-    private Task WaitUntilAsync(double offsetSeconds, CancellationToken cancellationToken)
-    {
-        var wait = TimeSpan.FromSeconds(offsetSeconds) - _time.GetElapsedTime(_start);
-        return wait > TimeSpan.Zero ? Task.Delay(wait, _time, cancellationToken) : Task.CompletedTask;
-    }
+    // Seconds since the Unix epoch on the wall clock: the grid's origin, the same in every process.
+    private double Now() => (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).TotalSeconds;
 }
 
 /// <summary>Source-generated log messages of the rate limiters.</summary>

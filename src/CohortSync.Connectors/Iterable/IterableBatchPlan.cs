@@ -8,7 +8,7 @@ namespace CohortSync.Connectors.Iterable;
 /// <summary>
 /// What a batch becomes, before anything is sent: subscribers for adds and updates, subscribers for removes, and the
 /// changes refused here (a carried value that does not fit its declared type). Keys are not checked again: Prepare ran
-/// <see cref="IterableConnector.Validate"/> on every key, and the batch carries only keys that passed.
+/// <see cref="IterableConnector.Validate(CohortSync.Core.Identity.DestinationKey, string?)"/> on every key, and the batch carries only keys that passed.
 /// </summary>
 /// <param name="Subscribes">Adds and updates, in batch order.</param>
 /// <param name="Unsubscribes">Removes, in batch order.</param>

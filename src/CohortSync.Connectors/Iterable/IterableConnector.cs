@@ -106,6 +106,13 @@ public sealed class IterableConnector : HttpConnector
     };
 
     /// <inheritdoc/>
+    public override string? Validate(ResolvedMember member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        return member.Kind == KeyKind.UserId ? IterableIdentifierRules.CheckUserId(member.Value) : base.Validate(member);
+    }
+
+    /// <inheritdoc/>
     public override async Task<string> EnsureContainerAsync(DestinationDefinition destination, ContainerRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);

@@ -44,9 +44,12 @@ public static partial class IterableIdentifierRules
     private const int MaxDomainLength = 253;
 
     /// <summary>Checks a user id; returns the reason Iterable would refuse it, or null.</summary>
-    public static string? CheckUserId(string? userId)
+    public static string? CheckUserId(string? userId) => CheckUserId(userId.AsSpan());
+
+    /// <summary>Checks a user id given as characters (as Prepare resolves it, without a string).</summary>
+    public static string? CheckUserId(ReadOnlySpan<char> userId)
     {
-        if (string.IsNullOrEmpty(userId))
+        if (userId.IsEmpty)
         {
             return EmptyUserId;
         }
@@ -56,12 +59,10 @@ public static partial class IterableIdentifierRules
             return LongUserId;
         }
 
-        foreach (var c in userId)
+        // Printable ASCII is ' ' to '~'.
+        if (userId.ContainsAnyExceptInRange(' ', '~'))
         {
-            if (c is < ' ' or > '~')
-            {
-                return NonPrintableUserId;
-            }
+            return NonPrintableUserId;
         }
 
         return userId[^1] == ' ' ? TrailingSpaceUserId : null;

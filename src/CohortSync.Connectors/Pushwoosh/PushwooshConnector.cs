@@ -66,6 +66,13 @@ public sealed class PushwooshConnector : HttpConnector
     public override string? Validate(DestinationKey key, string? payload) => PushwooshIdentifiers.Check(key);
 
     /// <inheritdoc/>
+    public override string? Validate(ResolvedMember member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        return member.Kind == KeyKind.UserId ? PushwooshIdentifiers.CheckUserId(member.Value) : base.Validate(member);
+    }
+
+    /// <inheritdoc/>
     public override async Task<string> EnsureContainerAsync(DestinationDefinition destination, ContainerRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -26,9 +26,12 @@ public static class PushwooshIdentifiers
     /// Checks a user id: 1 to <see cref="MaxUserIdLength"/> characters, no control characters, no leading or trailing
     /// space (it would not match the id the SDK set). Ids are sent exactly as given.
     /// </summary>
-    public static string? CheckUserId(string? userId)
+    public static string? CheckUserId(string? userId) => CheckUserId(userId.AsSpan());
+
+    /// <summary>Checks a user id given as characters (as Prepare resolves it, without a string).</summary>
+    public static string? CheckUserId(ReadOnlySpan<char> userId)
     {
-        if (string.IsNullOrEmpty(userId))
+        if (userId.IsEmpty)
         {
             return "invalid user id: empty";
         }

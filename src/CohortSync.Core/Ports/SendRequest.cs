@@ -8,9 +8,10 @@ namespace CohortSync.Core.Ports;
 /// <param name="BatchNumber">The batch.</param>
 /// <param name="ContainerId">The destination container (list, cohort, tag) id.</param>
 /// <param name="Changes">The changes, in snapshot order.</param>
-/// <param name="SenderShare">This send's share of the destination's rate limit (1 / the sends the workflow runs at once).</param>
-/// <param name="StartedAt">When the send activity began (a <see cref="TimeProvider"/> timestamp), so pacing counts its
-/// storage work too and a slot's rate stays at its share; 0 for "now".</param>
+/// <param name="SenderShare">This send's share of the destination's rate limit (1 / the lanes the workflow sends the run's
+/// batches in).</param>
+/// <param name="SenderLane">The send's lane (0 to lanes - 1): which of the rate's moments it may take, so the lanes'
+/// requests never coincide, in one process or several.</param>
 /// <param name="LearnedRequestsPerSecond">The destination credential's rate the sync's last runs learned
 /// (<see cref="SyncState.LearnedRequestsPerSecond"/>): a credential with nothing learned in this process starts near it.</param>
 /// <param name="Delivery">Where the connector records, request by request, which changes the destination has answered
@@ -22,7 +23,7 @@ public sealed record SendRequest(
     string ContainerId,
     IReadOnlyList<SnapshotChange> Changes,
     double SenderShare = 1.0,
-    long StartedAt = 0,
+    int SenderLane = 0,
     double? LearnedRequestsPerSecond = null,
     DeliveryLog? Delivery = null)
 {

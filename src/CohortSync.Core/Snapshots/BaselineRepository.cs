@@ -17,21 +17,6 @@ public sealed class BaselineRepository
     /// <summary>Creates the repository.</summary>
     public BaselineRepository(ISnapshotStore store) => _store = store;
 
-    /// <summary>Loads the baseline with its strings; empty for a sync that never committed. For small baselines and tests:
-    /// planning streams it with <see cref="ReadAsync"/> instead.</summary>
-    public async Task<Snapshot> LoadAsync(string syncId, CancellationToken cancellationToken = default)
-    {
-        var stored = await ReadAsync(syncId, cancellationToken);
-        using var cursor = stored.Open();
-        var entries = new List<SnapshotEntry>(stored.MemberCount);
-        while (cursor.MoveNext())
-        {
-            entries.Add(cursor.ToEntry());
-        }
-
-        return Snapshot.FromSorted([.. entries], entries.Count);
-    }
-
     /// <summary>Reads the baseline's segments, compressed, to stream them (one manifest read and one read a segment).</summary>
     public async Task<StoredBaseline> ReadAsync(string syncId, CancellationToken cancellationToken = default)
     {
@@ -238,9 +223,6 @@ public sealed class StoredBaseline
 
     /// <summary>The member count the manifest records.</summary>
     public int MemberCount { get; }
-
-    /// <summary>The compressed bytes held.</summary>
-    public long CompressedBytes => _segments.Sum(s => s.Sum(c => (long)c.Length));
 
     /// <summary>Streams the baseline's members in snapshot order.</summary>
     public SnapshotCursor Open() => SnapshotCursor.Merge([.. _segments.Select(SnapshotCursor.Over)]);

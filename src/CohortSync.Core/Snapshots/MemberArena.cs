@@ -24,9 +24,6 @@ internal sealed class MemberArena
     /// <summary>Bytes held by the arena's blocks.</summary>
     public long AllocatedBytes { get; private set; }
 
-    /// <summary>Appends a member and returns its reference.</summary>
-    public long Append(string key, string? payload) => Append(key, payload, payload is not null, out _);
-
     /// <summary>
     /// Appends a member and returns its reference; <paramref name="hasPayload"/> false stores no payload.
     /// <paramref name="record"/> is the XxHash3 of the record's bytes, as a stored chunk holds them (see

@@ -6,7 +6,7 @@ namespace CohortSync.Core.Snapshots;
 /// A snapshot held compactly, for planning millions of members: sorted 64-bit hashes, and keys and payloads as UTF-8 in a
 /// <see cref="MemberArena"/>; strings are made only for the members that change. Built by <see cref="SnapshotBuilder"/>,
 /// diffed against a stored baseline by <see cref="SnapshotDiff.Compute(SnapshotCursor, PackedSnapshot, bool, ICollection{SnapshotChange}?)"/>.
-/// About 16 bytes a member plus its UTF-8 key and payload, against about 24 bytes plus two strings in a <see cref="Snapshot"/>.
+/// About 16 bytes a member plus its UTF-8 key and payload, against about 24 bytes plus two strings as <see cref="SnapshotEntry"/> values.
 /// </summary>
 public sealed class PackedSnapshot
 {
@@ -34,27 +34,6 @@ public sealed class PackedSnapshot
             var key = Read(index, out var payload, out var hasPayload);
             return new SnapshotEntry(_hashes[index], Encoding.UTF8.GetString(key), hasPayload ? Encoding.UTF8.GetString(payload) : null);
         }
-    }
-
-    /// <summary>The members, in order (each made into strings as it is enumerated).</summary>
-    public IEnumerable<SnapshotEntry> Enumerate()
-    {
-        for (var i = 0; i < Count; i++)
-        {
-            yield return this[i];
-        }
-    }
-
-    /// <summary>Makes an ordinary snapshot of the same members (for small sets and tests).</summary>
-    public Snapshot ToSnapshot()
-    {
-        var entries = new SnapshotEntry[Count];
-        for (var i = 0; i < Count; i++)
-        {
-            entries[i] = this[i];
-        }
-
-        return Snapshot.FromSortedUnchecked(entries, Count);
     }
 
     internal ulong Hash(int index) => _hashes[index];

@@ -56,9 +56,6 @@ public sealed class SnapshotBuilder
         _count++;
     }
 
-    /// <summary>Sorts, removes duplicates and returns the snapshot with its strings. The builder must not be used afterwards.</summary>
-    public Snapshot Build() => BuildPacked().ToSnapshot();
-
     /// <summary>Sorts, removes duplicates and returns the compact snapshot. The builder must not be used afterwards.</summary>
     public PackedSnapshot BuildPacked()
     {

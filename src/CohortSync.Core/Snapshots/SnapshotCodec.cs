@@ -43,13 +43,6 @@ public static class SnapshotCodec
         return encoder.Finish();
     }
 
-    /// <summary>Encodes the members of a snapshot.</summary>
-    public static IReadOnlyList<byte[]> Encode(Snapshot snapshot)
-    {
-        ArgumentNullException.ThrowIfNull(snapshot);
-        return Encode(snapshot.Enumerate().Select(e => new SnapshotChange(ChangeKind.Add, e)));
-    }
-
     /// <summary>Decodes chunks written by <see cref="Encode(IEnumerable{SnapshotChange})"/>, in order.</summary>
     public static IReadOnlyList<SnapshotChange> Decode(IReadOnlyList<byte[]> chunks)
     {
@@ -71,19 +64,6 @@ public static class SnapshotCodec
         }
 
         return all;
-    }
-
-    /// <summary>Decodes chunks holding a snapshot (all records tagged <see cref="ChangeKind.Add"/>, in order).</summary>
-    public static Snapshot DecodeSnapshot(IReadOnlyList<byte[]> chunks)
-    {
-        var records = Decode(chunks);
-        var entries = new SnapshotEntry[records.Count];
-        for (var i = 0; i < entries.Length; i++)
-        {
-            entries[i] = records[i].Entry;
-        }
-
-        return Snapshot.FromSorted(entries, entries.Length);
     }
 
     internal static byte[] Compress(byte[] buffer, int length)

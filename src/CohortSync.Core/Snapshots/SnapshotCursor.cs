@@ -38,9 +38,6 @@ public abstract class SnapshotCursor : IDisposable
     /// <summary>How many records this cursor has yielded.</summary>
     public int Yielded { get; protected set; }
 
-    /// <summary>An empty cursor (the baseline of a sync that never committed).</summary>
-    public static SnapshotCursor Empty() => new ChunkCursor([]);
-
     /// <summary>A cursor over encoded chunks (a segment), checking that the records are strictly ordered.</summary>
     public static SnapshotCursor Over(IReadOnlyList<byte[]> chunks) => new ChunkCursor(chunks);
 

@@ -17,58 +17,9 @@ public static class SnapshotDiff
     // How many members ahead the streamed diff asks for the current snapshot's bytes.
     private const int PrefetchDistance = 12;
 
-    /// <summary>Yields the changes that turn <paramref name="baseline"/> into <paramref name="current"/>, in snapshot order.</summary>
-    /// <param name="baseline">The members the destination has.</param>
-    /// <param name="current">The members it should have.</param>
-    /// <param name="full">True to re-add every current member (a full sync), not only the new ones.</param>
-    public static IEnumerable<SnapshotChange> Compute(Snapshot baseline, Snapshot current, bool full = false)
-    {
-        ArgumentNullException.ThrowIfNull(baseline);
-        ArgumentNullException.ThrowIfNull(current);
-        int i = 0, j = 0;
-        while (i < baseline.Count || j < current.Count)
-        {
-            int c;
-            if (i == baseline.Count)
-            {
-                c = 1;
-            }
-            else if (j == current.Count)
-            {
-                c = -1;
-            }
-            else
-            {
-                c = SnapshotEntry.Compare(baseline.Entries[i], current.Entries[j]);
-            }
-
-            if (c < 0)
-            {
-                yield return new SnapshotChange(ChangeKind.Remove, baseline.Entries[i++]);
-            }
-            else if (c > 0)
-            {
-                yield return new SnapshotChange(ChangeKind.Add, current.Entries[j++]);
-            }
-            else
-            {
-                var now = current.Entries[j++];
-                if (full)
-                {
-                    i++;
-                    yield return new SnapshotChange(ChangeKind.Add, now);
-                }
-                else if (!string.Equals(baseline.Entries[i++].Payload, now.Payload, StringComparison.Ordinal))
-                {
-                    yield return new SnapshotChange(ChangeKind.Update, now);
-                }
-            }
-        }
-    }
-
     /// <summary>
-    /// The same merge over a stored baseline streamed by a cursor and a compact current snapshot: keys and payloads are
-    /// compared as UTF-8, and strings are made only for the changes, which are added to <paramref name="changes"/> in
+    /// The merge of a stored baseline streamed by a cursor and a compact current snapshot: keys and payloads are compared
+    /// as UTF-8, and strings are made only for the changes, which are added to <paramref name="changes"/> in
     /// snapshot order (pass null to count them only).
     /// </summary>
     /// <param name="baseline">The members the destination has, in snapshot order.</param>
@@ -169,20 +120,4 @@ public static class SnapshotDiff
         return Utf8Keys.Compare(hash, baseline.Key, other, current.Key(j));
     }
 
-    /// <summary>Counts the changes without materialising them.</summary>
-    public static DiffCounts Count(Snapshot baseline, Snapshot current)
-    {
-        int adds = 0, removes = 0, updates = 0;
-        foreach (var change in Compute(baseline, current))
-        {
-            switch (change.Kind)
-            {
-                case ChangeKind.Add: adds++; break;
-                case ChangeKind.Remove: removes++; break;
-                default: updates++; break;
-            }
-        }
-
-        return new DiffCounts(adds, removes, updates);
-    }
 }

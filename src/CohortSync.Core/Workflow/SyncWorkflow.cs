@@ -82,37 +82,55 @@ public static class SyncWorkflow
         return null;
     }
 
-    // Fans batches out with at most MaxParallelSends in flight. A batch that fails after its retries stays unsettled:
-    // Commit leaves its members pending for the next run, so nothing is lost and the other batches still land.
-    private static async Task SendAllAsync(IWorkflowContext context, string runId, RunPlan plan)
+    /// <summary>
+    /// The lanes a run's batches are sent in: <see cref="RunPlan.MaxParallelSends"/>, or fewer when there are fewer batches
+    /// (at least one). Each lane sends one batch at a time and owns 1 / lanes of the destination's rate.
+    /// </summary>
+    public static int Lanes(RunPlan plan)
     {
-        var parallel = Math.Max(1, plan.MaxParallelSends);
-        var inFlight = new List<Task<bool>>();
-        var next = 0;
-        while (next < plan.BatchCount || inFlight.Count > 0)
-        {
-            while (inFlight.Count < parallel && next < plan.BatchCount)
-            {
-                inFlight.Add(SendOneAsync(context, runId, next++));
-            }
+        ArgumentNullException.ThrowIfNull(plan);
+        return Math.Max(1, Math.Min(plan.MaxParallelSends, plan.BatchCount));
+    }
 
-            var done = await Task.WhenAny(inFlight);
-            inFlight.Remove(done);
-            await done;
+    /// <summary>The lane batch <paramref name="batchNumber"/> is sent in: its number modulo <see cref="Lanes"/>.</summary>
+    public static int LaneOf(RunPlan plan, int batchNumber) => batchNumber % Lanes(plan);
+
+    // Fans batches out in Lanes(plan) lanes: lane s sends batches s, s + lanes, s + 2 x lanes, ... one after another, so at
+    // most that many are in flight and each batch's lane is known to its send (SendBatchActivity), which paces its requests
+    // on the lane's moments of the rate. A send goes on with its lane's next batches for a while and says which it reached
+    // (BatchSummary.Through); the lane resumes after it. A batch that fails after its retries stays unsettled: Commit
+    // leaves its members pending for the next run, so nothing is lost and the lane goes on with its next batch.
+    private static Task SendAllAsync(IWorkflowContext context, string runId, RunPlan plan)
+    {
+        var lanes = Lanes(plan);
+        return Task.WhenAll(Enumerable.Range(0, lanes).Select(lane => SendLaneAsync(context, runId, plan.BatchCount, lane, lanes)));
+    }
+
+    private static async Task SendLaneAsync(IWorkflowContext context, string runId, int batchCount, int lane, int lanes)
+    {
+        for (var number = lane; number < batchCount; number += lanes)
+        {
+            var through = await SendOneAsync(context, runId, number, lanes);
+            if (through > number && (through - number) % lanes == 0)
+            {
+                number = through;
+            }
         }
     }
 
-    private static async Task<bool> SendOneAsync(IWorkflowContext context, string runId, int number)
+    // Returns the last batch of the lane the send settled (itself, or further when it went on), or the batch itself
+    // when it failed.
+    private static async Task<int> SendOneAsync(IWorkflowContext context, string runId, int number, int lanes)
     {
         try
         {
-            await context.CallActivityAsync<BatchSummary>(WorkflowNames.SendBatch, new SendBatchInput(runId, number));
-            return true;
+            var summary = await context.CallActivityAsync<BatchSummary>(WorkflowNames.SendBatch, new SendBatchInput(runId, number, lanes));
+            return summary?.Through ?? number;
         }
         catch (WorkflowActivityException)
         {
             // Commit records the batch as failed; its members stay pending for the next run.
-            return false;
+            return number;
         }
     }
 }

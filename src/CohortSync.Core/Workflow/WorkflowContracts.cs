@@ -11,10 +11,19 @@ namespace CohortSync.Core.Workflow;
 public sealed record RunInput(string RunId, string SyncId, RunMode Mode, bool ExportFirst = false);
 
 /// <summary>The input of the send activity: a reference to a stored batch, never its members.</summary>
-public sealed record SendBatchInput(string RunId, int BatchNumber);
+/// <param name="RunId">The run.</param>
+/// <param name="BatchNumber">The batch.</param>
+/// <param name="Lanes">The lanes the workflow sends the run's batches in; above 0, the activity goes on with the batch's
+/// lane (the batch number plus the lanes, plus twice the lanes, ...) for a while. 0 sends the one batch.</param>
+public sealed record SendBatchInput(string RunId, int BatchNumber, int Lanes = 0);
 
 /// <summary>What the send activity returns to the workflow: counts only.</summary>
-public sealed record BatchSummary(int Number, int Accepted, int Rejected);
+/// <param name="Number">The batch.</param>
+/// <param name="Accepted">Its members accepted.</param>
+/// <param name="Rejected">Its members rejected.</param>
+/// <param name="Through">The last batch of its lane the activity went on to settle, when it went on (see
+/// <see cref="SendBatchInput.Lanes"/>); the workflow goes on after it.</param>
+public sealed record BatchSummary(int Number, int Accepted, int Rejected, int? Through = null);
 
 /// <summary>The input of the commit activity.</summary>
 /// <param name="RunId">The run.</param>

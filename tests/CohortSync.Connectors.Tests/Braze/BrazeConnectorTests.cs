@@ -309,4 +309,27 @@ public sealed class BrazeConnectorTests : IDisposable
         return json.RootElement.GetProperty("cohort_changes").EnumerateArray()
             .Sum(c => c.GetProperty("user_ids").GetArrayLength() + c.GetProperty("device_ids").GetArrayLength() + c.GetProperty("aliases").GetArrayLength());
     }
+
+    [Theory]
+    [InlineData(KeyKind.UserId, "u1")]
+    [InlineData(KeyKind.UserId, " u1 x")]
+    [InlineData(KeyKind.UserId, "user-with-a-very-long-identifier-over-fifty-two-characters-long")]
+    [InlineData(KeyKind.UserId, "caf\u00e9")]
+    [InlineData(KeyKind.UserId, "tab\there")]
+    [InlineData(KeyKind.Email, "a@example.com")]
+    [InlineData(KeyKind.Email, "not an email")]
+    [InlineData(KeyKind.DeviceId, "d1")]
+    [InlineData(KeyKind.Alias, "name")]
+    public void Validate_ResolvedMember_GivesTheReasonOfTheStringCheck(KeyKind kind, string value)
+    {
+        // Arrange
+        var connector = Connector(Ok());
+        var member = Resolved.Member(kind, value, kind == KeyKind.Alias ? "label" : null);
+
+        // Act
+        var reason = connector.Validate(member);
+
+        // Assert
+        Assert.Equal(connector.Validate(new DestinationKey(kind, value, kind == KeyKind.Alias ? "label" : null), null), reason);
+    }
 }

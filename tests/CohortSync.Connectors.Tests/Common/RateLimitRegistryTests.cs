@@ -51,6 +51,6 @@ public sealed class RateLimitRegistryTests
         // Assert
         Assert.NotSame(adaptive, fixedRate);
         Assert.False(fixedRate.IsAdaptive);
-        Assert.Equal(9.5, fixedRate.PermitsPerSecond, 9);
+        Assert.Equal(9.9, fixedRate.PermitsPerSecond, 9);
     }
 }

@@ -8,7 +8,63 @@ public sealed class SharePacerTests
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch);
 
     [Fact]
-    public void WaitTurnAsync_AfterTheCredentialIsCut_SpacesRequestsAtItsShareOfTheCurrentRate()
+    public void WaitTurnAsync_TwoLanes_TakeAlternateMomentsOfTheRate()
+    {
+        // Arrange: 10 a second in two lanes: lane 0 owns 0, 200, 400 ms, lane 1 owns 100, 300, 500 ms.
+        using var credential = new AdaptiveRateLimiter(10, burst: 2, _time);
+        var lane0 = new SharePacer(credential, share: 0.5, _time, lane: 0);
+        var lane1 = new SharePacer(credential, share: 0.5, _time, lane: 1);
+
+        // Act
+        var released = Release(lane0, lane1, lane0, lane1, lane0, lane1);
+
+        // Assert
+        Assert.Equal([0, 100, 200, 300, 400, 500], released);
+    }
+
+    [Fact]
+    public void WaitTurnAsync_ALaneStartingLate_TakesItsNextMomentStillAhead()
+    {
+        // Arrange: lane 1 of 4 at 10 a second owns 100, 500, 900 ms; the send starts at 550 ms.
+        using var credential = new AdaptiveRateLimiter(10, burst: 2, _time);
+        _time.Advance(TimeSpan.FromMilliseconds(550));
+        var pacer = new SharePacer(credential, share: 0.25, _time, lane: 1);
+
+        // Act
+        var first = pacer.WaitTurnAsync(CancellationToken.None);
+        _time.Advance(TimeSpan.FromMilliseconds(349));
+        var early = first.IsCompleted;
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        // Assert
+        Assert.False(early);
+        Assert.True(first.IsCompleted);
+    }
+
+    [Fact]
+    public void CompleteAsync_HoldsNothingYetTheLanesNextSendWaitsForTheLanesNextMoment()
+    {
+        // Arrange: lane 0 of 2 at 10 a second; one send's request goes at 0 ms.
+        using var credential = new AdaptiveRateLimiter(10, burst: 2, _time);
+        var first = new SharePacer(credential, share: 0.5, _time, lane: 0);
+        Assert.True(first.WaitTurnAsync(CancellationToken.None).IsCompleted);
+
+        // Act: the send ends, and the lane's next batch starts 10 ms later.
+        var complete = first.CompleteAsync(CancellationToken.None);
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        var next = new SharePacer(credential, share: 0.5, _time, lane: 0).WaitTurnAsync(CancellationToken.None);
+        _time.Advance(TimeSpan.FromMilliseconds(189));
+        var nextEarly = next.IsCompleted;
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        // Assert
+        Assert.True(complete.IsCompleted);
+        Assert.False(nextEarly);
+        Assert.True(next.IsCompleted);
+    }
+
+    [Fact]
+    public void WaitTurnAsync_AfterTheCredentialIsCut_SpacesALanesRequestsAtItsPeriodAtTheCurrentRate()
     {
         // Arrange: half of 10 a second is one request every 200 ms; once the credential is cut to 5, every 400 ms.
         using var credential = new AdaptiveRateLimiter(10, burst: 2, _time);
@@ -18,35 +74,92 @@ public sealed class SharePacerTests
         _time.Advance(TimeSpan.FromMilliseconds(200));
         Assert.True(second.IsCompleted);
 
-        // Act
+        // Act: at 5 a second lane 0 owns 0, 400, 800 ms; 400 ms is less than a period (400 ms) after the request at 200 ms.
         credential.OnThrottled(credential.Epoch);
         var third = pacer.WaitTurnAsync(CancellationToken.None);
-        _time.Advance(TimeSpan.FromMilliseconds(399));
+        _time.Advance(TimeSpan.FromMilliseconds(599));
         var thirdEarly = third.IsCompleted;
         _time.Advance(TimeSpan.FromMilliseconds(1));
 
-        // Assert
+        // Assert: released at 800 ms.
         Assert.False(thirdEarly);
         Assert.True(third.IsCompleted);
     }
 
-    [Fact]
-    public void CompleteAsync_HoldsTheActivityForItsShareAtTheCurrentRate()
+    [Theory]
+    [InlineData(4, 10.0, 1)]
+    [InlineData(8, 49.5, 2)]
+    [InlineData(8, 68.75, 3)]
+    public void WaitTurnAsync_LanesOfSendsStartingAtRandomTimes_NeverReleaseTwoRequestsCloserThanOneIntervalOfTheRate(int lanes, double rate, int seed)
     {
-        // Arrange: a quarter of a credential seeded at 2 x 1.1 = 2.2 a second: one request's share is 1 / 0.55 s.
-        using var credential = new AdaptiveRateLimiter(50, burst: 2, _time);
-        credential.Seed(2);
-        var pacer = new SharePacer(credential, share: 0.25, _time);
-        Assert.True(pacer.WaitTurnAsync(CancellationToken.None).IsCompleted);
+        // Arrange: each lane runs sends of 1-5 requests one after another, the next starting 0-300 ms after the last request
+        // of the one before (the engine's round trip), for 10 s.
+        using var credential = new AdaptiveRateLimiter(rate, burst: 2, _time);
+        var random = new Random(seed);
+        var released = new List<double>();
+        var pending = new List<(int Lane, SharePacer Pacer, int Left, Task Turn)>();
+        var startAt = Enumerable.Range(0, lanes).Select(_ => random.NextDouble() * 0.3).ToArray();
+        var origin = _time.GetUtcNow();
 
-        // Act
-        var complete = pacer.CompleteAsync(CancellationToken.None);
-        _time.Advance(TimeSpan.FromSeconds(1.8));
-        var early = complete.IsCompleted;
-        _time.Advance(TimeSpan.FromSeconds(0.02));
+        // Act: step the clock 1 ms at a time, starting sends when due and noting when each request's turn comes.
+        for (var ms = 0; ms < 10_000; ms++)
+        {
+            var now = (_time.GetUtcNow() - origin).TotalSeconds;
+            for (var lane = 0; lane < lanes; lane++)
+            {
+                if (startAt[lane] <= now && pending.All(p => p.Lane != lane))
+                {
+                    var pacer = new SharePacer(credential, 1.0 / lanes, _time, lane);
+                    pending.Add((lane, pacer, random.Next(1, 6), pacer.WaitTurnAsync(CancellationToken.None)));
+                }
+            }
 
-        // Assert
-        Assert.False(early);
-        Assert.True(complete.IsCompleted);
+            for (var i = pending.Count - 1; i >= 0; i--)
+            {
+                var (lane, pacer, left, turn) = pending[i];
+                if (!turn.IsCompleted)
+                {
+                    continue;
+                }
+
+                released.Add(now);
+                pending.RemoveAt(i);
+                if (left > 1)
+                {
+                    pending.Add((lane, pacer, left - 1, pacer.WaitTurnAsync(CancellationToken.None)));
+                }
+                else
+                {
+                    startAt[lane] = now + (random.NextDouble() * 0.3);
+                }
+            }
+
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        // Assert: with a 1 ms clock step a request is seen up to 1 ms late, never early.
+        released.Sort();
+        var gaps = released.Zip(released.Skip(1), (a, b) => b - a).ToList();
+        Assert.True(released.Count > rate * 10 * 0.3, $"{released.Count} requests in 10 s");
+        Assert.True(gaps.Min() >= (1 / rate) - 0.0011, $"two requests {gaps.Min() * 1000:0.0} ms apart at {rate} a second");
+    }
+
+    // Takes one turn of each pacer in order, advancing the clock 1 ms at a time until it comes; returns when each came (ms).
+    private List<int> Release(params SharePacer[] turns)
+    {
+        var released = new List<int>();
+        var origin = _time.GetUtcNow();
+        foreach (var pacer in turns)
+        {
+            var turn = pacer.WaitTurnAsync(CancellationToken.None);
+            while (!turn.IsCompleted)
+            {
+                _time.Advance(TimeSpan.FromMilliseconds(1));
+            }
+
+            released.Add((int)Math.Round((_time.GetUtcNow() - origin).TotalMilliseconds));
+        }
+
+        return released;
     }
 }

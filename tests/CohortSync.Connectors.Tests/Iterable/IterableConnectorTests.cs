@@ -213,9 +213,9 @@ public sealed class IterableConnectorTests : IterableConnectorTestBase
         var result = await connector.SendAsync(Destination(), Request([Change(ChangeKind.Add, KeyKind.UserId, "u-1")]), CancellationToken.None);
         var untouched = await connector.SendAsync(Destination() with { SecretName = "other-key" }, Request([Change(ChangeKind.Add, KeyKind.UserId, "u-2")]), CancellationToken.None);
 
-        // Assert: refused at 950 a second (95% of 1000) and cut to half of it; the other credential learned nothing.
+        // Assert: refused at 990 a second (99% of 1000) and cut to half of it; the other credential learned nothing.
         Assert.Equal(3, stub.Requests.Count);
-        Assert.Equal(950 * 0.5, result.RequestsPerSecond!.Value, 9);
+        Assert.Equal(990 * 0.5, result.RequestsPerSecond!.Value, 9);
         Assert.Null(untouched.RequestsPerSecond);
     }
 
@@ -231,5 +231,27 @@ public sealed class IterableConnectorTests : IterableConnectorTestBase
 
         // Assert
         Assert.Equal(40 * (1 + AdaptiveRateLimiter.SeedHeadroom), result.RequestsPerSecond!.Value, 9);
+    }
+
+    [Theory]
+    [InlineData(KeyKind.UserId, "u1")]
+    [InlineData(KeyKind.UserId, " u1 x")]
+    [InlineData(KeyKind.UserId, "user-with-a-very-long-identifier-over-fifty-two-characters-long")]
+    [InlineData(KeyKind.UserId, "caf\u00e9")]
+    [InlineData(KeyKind.UserId, "tab\there")]
+    [InlineData(KeyKind.Email, "a@example.com")]
+    [InlineData(KeyKind.Email, "not an email")]
+    [InlineData(KeyKind.DeviceId, "d1")]
+    public void Validate_ResolvedMember_GivesTheReasonOfTheStringCheck(KeyKind kind, string value)
+    {
+        // Arrange
+        var (connector, _) = Create((_, _, _) => new HttpResponseMessage(HttpStatusCode.OK));
+        var member = Resolved.Member(kind, value);
+
+        // Act
+        var reason = connector.Validate(member);
+
+        // Assert
+        Assert.Equal(connector.Validate(new DestinationKey(kind, value), null), reason);
     }
 }

@@ -185,4 +185,26 @@ public sealed class PushwooshConnectorTests : IDisposable
         Assert.Equal([65, 65], posts);
         Assert.Equal(4, result.Requests);
     }
+
+    [Theory]
+    [InlineData(KeyKind.UserId, "u1")]
+    [InlineData(KeyKind.UserId, " u1 x")]
+    [InlineData(KeyKind.UserId, "user-with-a-very-long-identifier-over-fifty-two-characters-long")]
+    [InlineData(KeyKind.UserId, "caf\u00e9")]
+    [InlineData(KeyKind.UserId, "tab\there")]
+    [InlineData(KeyKind.Email, "a@example.com")]
+    [InlineData(KeyKind.Email, "not an email")]
+    [InlineData(KeyKind.DeviceId, "d1")]
+    public void Validate_ResolvedMember_GivesTheReasonOfTheStringCheck(KeyKind kind, string value)
+    {
+        // Arrange
+        var connector = _fixture.Connector(new StubHttpMessageHandler((_, _, _) => new HttpResponseMessage(System.Net.HttpStatusCode.OK)));
+        var member = Resolved.Member(kind, value);
+
+        // Act
+        var reason = connector.Validate(member);
+
+        // Assert
+        Assert.Equal(connector.Validate(new DestinationKey(kind, value), null), reason);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Snapshots;
+using CohortSync.TestHelpers.Snapshots;
 
 namespace CohortSync.Core.Tests.Snapshots;
 
@@ -43,7 +44,7 @@ public sealed class BaselineRepositoryTests
             }
 
             var current = SnapshotTestData.Build(model.Select(p => (p.Key, p.Value)));
-            var changes = SnapshotDiff.Compute(baseline, current).ToList();
+            var changes = ReferenceDiff.Compute(baseline, current);
 
             // Act
             var count = (await _baselines.CommitAsync(SyncId, "run-" + run.ToString(CultureInfo.InvariantCulture), changes, exactDelta: run > 0)).Members;
@@ -70,9 +71,9 @@ public sealed class BaselineRepositoryTests
     {
         // Arrange: a baseline of 100, then a full run re-adding all 100 and 20 new (120 adds, 100 of them already there).
         var first = SnapshotTestData.Build(Enumerable.Range(0, 100).Select(i => ($"u::{i}", (string?)null)));
-        await _baselines.CommitAsync(SyncId, "run-1", SnapshotDiff.Compute(Snapshot.Empty, first).ToList());
+        await _baselines.CommitAsync(SyncId, "run-1", ReferenceDiff.Compute(Snapshot.Empty, first).ToList());
         var second = SnapshotTestData.Build(Enumerable.Range(0, 120).Select(i => ($"u::{i}", (string?)null)));
-        var changes = SnapshotDiff.Compute(first, second, full: true).ToList();
+        var changes = ReferenceDiff.Compute(first, second, full: true);
 
         // Act
         var count = (await _baselines.CommitAsync(SyncId, "run-2", changes, exactDelta: false)).Members;
@@ -88,7 +89,7 @@ public sealed class BaselineRepositoryTests
     {
         // Arrange
         var first = SnapshotTestData.Build(Enumerable.Range(0, 10).Select(i => ($"u::{i}", (string?)null)));
-        await _baselines.CommitAsync(SyncId, "run-1", SnapshotDiff.Compute(Snapshot.Empty, first).ToList());
+        await _baselines.CommitAsync(SyncId, "run-1", ReferenceDiff.Compute(Snapshot.Empty, first).ToList());
         var changes = new List<SnapshotChange> { new(ChangeKind.Add, SnapshotEntry.Create("u::new", null)) };
         await _baselines.CommitAsync(SyncId, "run-2", changes, exactDelta: true);
 
@@ -105,7 +106,7 @@ public sealed class BaselineRepositoryTests
     {
         // Arrange
         var snapshot = SnapshotTestData.RandomSnapshot(new Random(4), 3_000);
-        await _baselines.CommitAsync(SyncId, "run-1", SnapshotDiff.Compute(Snapshot.Empty, snapshot).ToList());
+        await _baselines.CommitAsync(SyncId, "run-1", ReferenceDiff.Compute(Snapshot.Empty, snapshot).ToList());
         var removed = snapshot.Enumerate().Skip(10).First();
         await _baselines.CommitAsync(SyncId, "run-2", [new SnapshotChange(ChangeKind.Remove, removed)], exactDelta: true);
 
@@ -215,7 +216,7 @@ public sealed class BaselineRepositoryTests
     {
         // Arrange: 2,000 members; a run whose 10 adds and 5 removes did not settle.
         var members = Enumerable.Range(0, 2_000).Select(i => ($"u::{i}", (string?)null)).ToList();
-        await _baselines.CommitAsync(SyncId, "run-1", SnapshotDiff.Compute(Snapshot.Empty, SnapshotTestData.Build(members)).ToList());
+        await _baselines.CommitAsync(SyncId, "run-1", ReferenceDiff.Compute(Snapshot.Empty, SnapshotTestData.Build(members)).ToList());
         var stored = SnapshotTestData.Build(members).Enumerate().ToList();
         var unsettled = Enumerable.Range(5_000, 10).Select(i => new SnapshotChange(ChangeKind.Add, SnapshotEntry.Create($"u::{i}", null)))
             .Concat(stored.Take(5).Select(e => new SnapshotChange(ChangeKind.Remove, e)))

@@ -1,11 +1,12 @@
 using CohortSync.Core.Snapshots;
+using CohortSync.TestHelpers.Snapshots;
 
 namespace CohortSync.Core.Tests.Snapshots;
 
 public sealed class SnapshotBuilderTests
 {
     [Fact]
-    public void Build_DuplicateKeys_DroppedAndCounted()
+    public void BuildPacked_DuplicateKeys_DroppedAndCounted()
     {
         // Arrange
         var builder = new SnapshotBuilder();
@@ -15,7 +16,7 @@ public sealed class SnapshotBuilderTests
         }
 
         // Act
-        var snapshot = builder.Build();
+        var snapshot = builder.BuildPacked();
 
         // Assert
         Assert.Equal(6, builder.Added);
@@ -25,7 +26,7 @@ public sealed class SnapshotBuilderTests
     }
 
     [Fact]
-    public void Build_DuplicateKeysWithDifferentPayloads_FirstAddedPayloadWins()
+    public void BuildPacked_DuplicateKeysWithDifferentPayloads_FirstAddedPayloadWins()
     {
         // Arrange: many duplicates in random order, so the unstable sort has to be undone by the sequence numbers.
         var random = new Random(17);
@@ -40,7 +41,7 @@ public sealed class SnapshotBuilderTests
         }
 
         // Act
-        var snapshot = builder.Build();
+        var snapshot = builder.BuildPacked();
 
         // Assert
         Assert.Equal(first.Count, snapshot.Count);
@@ -49,7 +50,7 @@ public sealed class SnapshotBuilderTests
     }
 
     [Fact]
-    public void Build_FirstAddedPayloadIsNull_NullWins()
+    public void BuildPacked_FirstAddedPayloadIsNull_NullWins()
     {
         // Arrange
         var builder = new SnapshotBuilder();
@@ -57,14 +58,14 @@ public sealed class SnapshotBuilderTests
         builder.Add("u::a", "email=later@example.com");
 
         // Act
-        var snapshot = builder.Build();
+        var snapshot = builder.BuildPacked();
 
         // Assert
         Assert.Null(Assert.Single(snapshot.Enumerate()).Payload);
     }
 
     [Fact]
-    public void Build_MembersInAnyOrder_StrictlySortedByHashThenKey()
+    public void BuildPacked_MembersInAnyOrder_StrictlySortedByHashThenKey()
     {
         // Arrange
         var random = new Random(23);
@@ -75,7 +76,7 @@ public sealed class SnapshotBuilderTests
         }
 
         // Act
-        var entries = builder.Build().Enumerate().ToList();
+        var entries = builder.BuildPacked().Enumerate().ToList();
 
         // Assert
         for (var i = 1; i < entries.Count; i++)
@@ -87,7 +88,7 @@ public sealed class SnapshotBuilderTests
     }
 
     [Fact]
-    public void Build_MoreMembersThanCapacity_KeepsThemAll()
+    public void BuildPacked_MoreMembersThanCapacity_KeepsThemAll()
     {
         // Arrange
         var builder = new SnapshotBuilder(capacity: 1);
@@ -97,7 +98,7 @@ public sealed class SnapshotBuilderTests
         }
 
         // Act
-        var snapshot = builder.Build();
+        var snapshot = builder.BuildPacked().ToSnapshot();
 
         // Assert
         Assert.Equal(1_000, snapshot.Count);
@@ -106,13 +107,13 @@ public sealed class SnapshotBuilderTests
     }
 
     [Fact]
-    public void Build_NoMembers_EmptySnapshot()
+    public void BuildPacked_NoMembers_EmptySnapshot()
     {
         // Arrange
         var builder = new SnapshotBuilder();
 
         // Act
-        var snapshot = builder.Build();
+        var snapshot = builder.BuildPacked().ToSnapshot();
 
         // Assert
         Assert.Equal(0, snapshot.Count);

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using CohortSync.Core.Snapshots;
+using CohortSync.TestHelpers.Snapshots;
 
 namespace CohortSync.Core.Tests.Snapshots;
 
@@ -18,7 +19,7 @@ public sealed class SnapshotCodecTests
         var snapshot = SnapshotTestData.RandomSnapshot(new Random(seed), count);
 
         // Act
-        var decoded = SnapshotCodec.DecodeSnapshot(SnapshotCodec.Encode(snapshot));
+        var decoded = SnapshotReference.DecodeSnapshot(snapshot.Encode());
 
         // Assert
         Assert.Equal(count, decoded.Count);
@@ -32,8 +33,8 @@ public sealed class SnapshotCodecTests
         var empty = Snapshot.Empty;
 
         // Act
-        var chunks = SnapshotCodec.Encode(empty);
-        var decoded = SnapshotCodec.DecodeSnapshot(chunks);
+        var chunks = empty.Encode();
+        var decoded = SnapshotReference.DecodeSnapshot(chunks);
 
         // Assert
         Assert.Single(chunks);
@@ -70,7 +71,7 @@ public sealed class SnapshotCodecTests
         ]);
 
         // Act
-        var decoded = SnapshotCodec.DecodeSnapshot(SnapshotCodec.Encode(snapshot));
+        var decoded = SnapshotReference.DecodeSnapshot(snapshot.Encode());
 
         // Assert
         Assert.Equal(7, decoded.Count);
@@ -85,7 +86,7 @@ public sealed class SnapshotCodecTests
         var snapshot = SnapshotTestData.Build(members);
 
         // Act
-        var decoded = SnapshotCodec.DecodeSnapshot(SnapshotCodec.Encode(snapshot));
+        var decoded = SnapshotReference.DecodeSnapshot(snapshot.Encode());
 
         // Assert
         Assert.Equal(129, decoded.Count);
@@ -110,8 +111,8 @@ public sealed class SnapshotCodecTests
         Assert.All(snapshot.Enumerate(), e => Assert.Equal(SnapshotCodec.MaxFieldBytes, Encoding.UTF8.GetByteCount(e.Key)));
 
         // Act
-        var chunks = SnapshotCodec.Encode(snapshot);
-        var decoded = SnapshotCodec.DecodeSnapshot(chunks);
+        var chunks = snapshot.Encode();
+        var decoded = SnapshotReference.DecodeSnapshot(chunks);
 
         // Assert
         Assert.Equal(snapshot.Enumerate(), decoded.Enumerate());
@@ -152,7 +153,7 @@ public sealed class SnapshotCodecTests
         var snapshot = SnapshotTestData.Build([("u::null", null), ("u::empty", string.Empty), ("u::value", "x")]);
 
         // Act
-        var decoded = SnapshotCodec.DecodeSnapshot(SnapshotCodec.Encode(snapshot));
+        var decoded = SnapshotReference.DecodeSnapshot(snapshot.Encode());
 
         // Assert
         Assert.Null(decoded.Find("u::null")!.Value.Payload);
@@ -186,8 +187,8 @@ public sealed class SnapshotCodecTests
         var snapshot = SnapshotTestData.Build(members);
 
         // Act
-        var chunks = SnapshotCodec.Encode(snapshot);
-        var decoded = SnapshotCodec.DecodeSnapshot(chunks);
+        var chunks = snapshot.Encode();
+        var decoded = SnapshotReference.DecodeSnapshot(chunks);
 
         // Assert
         Assert.True(chunks.Count > 1, $"expected several chunks, got {chunks.Count}");
@@ -205,8 +206,8 @@ public sealed class SnapshotCodecTests
         var snapshot = SnapshotTestData.Build(members);
 
         // Act
-        var chunks = SnapshotCodec.Encode(snapshot);
-        var decoded = SnapshotCodec.DecodeSnapshot(chunks);
+        var chunks = snapshot.Encode();
+        var decoded = SnapshotReference.DecodeSnapshot(chunks);
 
         // Assert
         Assert.True(chunks.Count > 1, $"expected several chunks, got {chunks.Count}");
@@ -269,7 +270,7 @@ public sealed class SnapshotCodecTests
     {
         // Arrange
         var snapshot = SnapshotTestData.RandomSnapshot(new Random(5), 2_000);
-        var chunk = SnapshotCodec.Encode(snapshot).Single();
+        var chunk = snapshot.Encode().Single();
         var truncated = chunk[..(chunk.Length - (chunk.Length / divisor))];
 
         // Act

@@ -1,25 +1,21 @@
 using CohortSync.Core.Snapshots;
+using CohortSync.TestHelpers.Snapshots;
 
 namespace CohortSync.Core.Tests.Snapshots;
 
 /// <summary>Seeded generators shared by the snapshot tests.</summary>
 internal static class SnapshotTestData
 {
-    /// <summary>A snapshot of <paramref name="count"/> distinct random keys, some with payloads, some without.</summary>
+    /// <summary>A reference snapshot of <paramref name="count"/> distinct random keys, some with payloads, some without.</summary>
     public static Snapshot RandomSnapshot(Random random, int count)
     {
-        var builder = new SnapshotBuilder(count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (seen.Count < count)
+        var members = new Dictionary<string, string?>(StringComparer.Ordinal);
+        while (members.Count < count)
         {
-            var key = "u::" + RandomToken(random, random.Next(1, 40));
-            if (seen.Add(key))
-            {
-                builder.Add(key, RandomPayload(random));
-            }
+            members.TryAdd("u::" + RandomToken(random, random.Next(1, 40)), RandomPayload(random));
         }
 
-        return builder.Build();
+        return Snapshot.Of(members.Select(m => (m.Key, m.Value)));
     }
 
     /// <summary>Null, empty or a short random payload.</summary>
@@ -38,17 +34,8 @@ internal static class SnapshotTestData
         return Convert.ToBase64String(buffer);
     }
 
-    /// <summary>A snapshot from keys and payloads, through the builder.</summary>
-    public static Snapshot Build(IEnumerable<(string Key, string? Payload)> members)
-    {
-        var builder = new SnapshotBuilder();
-        foreach (var (key, payload) in members)
-        {
-            builder.Add(key, payload);
-        }
-
-        return builder.Build();
-    }
+    /// <summary>A reference snapshot from keys and payloads (the first of duplicate keys wins, as in the builder).</summary>
+    public static Snapshot Build(IEnumerable<(string Key, string? Payload)> members) => Snapshot.Of(members);
 
     private static string RandomToken(Random random, int length)
     {

@@ -1,4 +1,5 @@
 using CohortSync.Core.Snapshots;
+using CohortSync.TestHelpers.Snapshots;
 
 namespace CohortSync.Core.Tests.Snapshots;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using CohortSync.Core.Snapshots;
+using CohortSync.TestHelpers.Snapshots;
 
 namespace CohortSync.Core.Tests.Snapshots;
 
@@ -14,7 +15,7 @@ public sealed class StreamedSnapshotTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Compute_CursorOverStoredBaselineAndPackedCurrent_EqualsStringDiff(bool full)
+    public void Compute_CursorOverStoredBaselineAndPackedCurrent_EqualsReferenceDiff(bool full)
     {
         // Arrange
         var random = new Random(full ? 41 : 42);
@@ -23,8 +24,8 @@ public sealed class StreamedSnapshotTests
             var baselineMembers = RandomMembers(random);
             var currentMembers = RandomMembers(random);
             var baseline = SnapshotTestData.Build(baselineMembers);
-            var expected = SnapshotDiff.Compute(baseline, SnapshotTestData.Build(currentMembers), full).ToList();
-            using var cursor = SnapshotCursor.Over(SnapshotCodec.Encode(baseline));
+            var expected = ReferenceDiff.Compute(baseline, SnapshotTestData.Build(currentMembers), full);
+            using var cursor = baseline.Open();
             var changes = new List<SnapshotChange>();
 
             // Act
@@ -47,11 +48,11 @@ public sealed class StreamedSnapshotTests
         for (var n = 0; n < 200; n++)
         {
             var state = SnapshotTestData.Build(RandomMembers(random));
-            var segments = new List<IReadOnlyList<byte[]>> { SnapshotCodec.Encode(state) };
+            var segments = new List<IReadOnlyList<byte[]>> { state.Encode() };
             for (var run = 0; run < 5; run++)
             {
                 var next = SnapshotTestData.Build(RandomMembers(random));
-                var changes = SnapshotDiff.Compute(state, next).ToList();
+                var changes = ReferenceDiff.Compute(state, next);
                 segments.Add(SnapshotCodec.Encode(changes));
                 state = state.Apply(changes);
             }
@@ -77,7 +78,7 @@ public sealed class StreamedSnapshotTests
         // Arrange: incompressible keys, so the segment spans many chunks (the cursor inflates the next one ahead).
         var random = new Random(3);
         var snapshot = SnapshotTestData.Build(Enumerable.Range(0, 40_000).Select(i => ("u::" + SnapshotTestData.RandomBase64(random, 24), (string?)$"email={i}@example.com")));
-        var chunks = SnapshotCodec.Encode(snapshot);
+        var chunks = snapshot.Encode();
         Assert.True(chunks.Count > 1, $"expected several chunks, got {chunks.Count}");
 
         // Act
@@ -119,7 +120,7 @@ public sealed class StreamedSnapshotTests
     public void Over_TruncatedChunk_ThrowsInvalidDataException(int divisor)
     {
         // Arrange
-        var chunk = SnapshotCodec.Encode(SnapshotTestData.RandomSnapshot(new Random(5), 2_000))[0];
+        var chunk = SnapshotTestData.RandomSnapshot(new Random(5), 2_000).Encode()[0];
         using var cursor = SnapshotCursor.Over([chunk[..(chunk.Length / divisor)]]);
 
         // Act
@@ -135,10 +136,10 @@ public sealed class StreamedSnapshotTests
     }
 
     [Fact]
-    public void Empty_YieldsNothing()
+    public void NoStoredBaseline_YieldsNothing()
     {
         // Arrange
-        using var cursor = SnapshotCursor.Empty();
+        using var cursor = StoredBaseline.None.Open();
 
         // Act
         var moved = cursor.MoveNext();
@@ -181,7 +182,7 @@ public sealed class StreamedSnapshotTests
         var encoder = new SnapshotEncoder();
 
         // Act
-        using (var cursor = SnapshotCursor.Over(SnapshotCodec.Encode(snapshot)))
+        using (var cursor = SnapshotCursor.Over(snapshot.Encode()))
         {
             while (cursor.MoveNext())
             {
@@ -190,30 +191,28 @@ public sealed class StreamedSnapshotTests
         }
 
         // Assert
-        Assert.Equal(snapshot.Enumerate(), SnapshotCodec.DecodeSnapshot(encoder.Finish()).Enumerate());
+        Assert.Equal(snapshot.Enumerate(), SnapshotReference.DecodeSnapshot(encoder.Finish()).Enumerate());
     }
 
     [Fact]
-    public void BuildPacked_DuplicatesAndOrder_MatchBuild()
+    public void BuildPacked_DuplicatesAndOrder_MatchTheReferenceModel()
     {
-        // Arrange
+        // Arrange: keys repeat with other payloads, null and empty payloads among them.
         var random = new Random(19);
         var members = Enumerable.Range(0, 10_000).Select(_ => ($"u::{random.Next(4_000)}", SnapshotTestData.RandomPayload(random))).ToList();
-        var strings = new SnapshotBuilder();
-        var packedBuilder = new SnapshotBuilder(16);
+        var builder = new SnapshotBuilder(16);
         foreach (var (key, payload) in members)
         {
-            strings.Add(key, payload);
-            packedBuilder.Add(key, payload);
+            builder.Add(key, payload);
         }
 
         // Act
-        var packed = packedBuilder.BuildPacked();
+        var packed = builder.BuildPacked();
 
         // Assert
-        Assert.Equal(strings.Build().Enumerate(), packed.Enumerate());
-        Assert.Equal(strings.Duplicates, packedBuilder.Duplicates);
-        Assert.Equal(10_000 - packed.Count, packedBuilder.Duplicates);
+        var reference = Snapshot.Of(members);
+        Assert.Equal(reference.Enumerate(), packed.Enumerate());
+        Assert.Equal(10_000 - reference.Count, builder.Duplicates);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class SyncWorkflowTests
             context.Calls.Select(c => c.Name));
         Assert.Equal(Incremental, context.InputsOf<RunInput>(WorkflowNames.Prepare).Single());
         Assert.Equal(
-            Enumerable.Range(0, batches).Select(n => new SendBatchInput(RunId, n)),
+            Enumerable.Range(0, batches).Select(n => new SendBatchInput(RunId, n, Math.Min(parallel, batches))),
             context.InputsOf<SendBatchInput>(WorkflowNames.SendBatch));
         Assert.Equal(new CommitRunInput(RunId), context.InputsOf<CommitRunInput>(WorkflowNames.Commit).Single());
         Assert.Empty(context.InputsOf<FailRunInput>(WorkflowNames.Fail));
@@ -72,6 +72,54 @@ public sealed class SyncWorkflowTests
         // Assert: the limit is reached (sends do fan out) and never passed.
         Assert.Equal(Math.Min(limit, batches), context.MaxInFlight(WorkflowNames.SendBatch));
         Assert.Equal(batches, context.InputsOf<SendBatchInput>(WorkflowNames.SendBatch).Count);
+    }
+
+    [Theory]
+    [InlineData(10, 3, null)]
+    [InlineData(25, 4, 99)]
+    [InlineData(40, 8, 7)]
+    [InlineData(5, 8, 3)]
+    public void RunAsync_ManyBatches_SendsBatchNOnlyAfterBatchNMinusLanesInItsLaneIsDone(int batches, int parallel, int? completionSeed)
+    {
+        // Arrange: SendBatchActivity paces batch n on lane n mod lanes, so two batches of a lane must never be in flight together.
+        var context = Script(new RunPlan { BatchCount = batches, MaxParallelSends = parallel }, completionSeed);
+        var lanes = Math.Min(parallel, batches);
+
+        // Act
+        Run(context, Incremental);
+
+        // Assert
+        for (var n = 0; n < batches; n++)
+        {
+            var call = IndexOf(context.Log, $"call {WorkflowNames.SendBatch} {{\"RunId\":\"{RunId}\",\"BatchNumber\":{n},");
+            if (n >= lanes)
+            {
+                var before = IndexOf(context.Log, $"done {WorkflowNames.SendBatch} {{\"RunId\":\"{RunId}\",\"BatchNumber\":{n - lanes},");
+                Assert.True(before < call, $"batch {n} was sent before batch {n - lanes} of its lane was done");
+            }
+            else
+            {
+                Assert.True(call < IndexOf(context.Log, "done " + WorkflowNames.SendBatch), $"batch {n} did not start with the first wave");
+            }
+        }
+    }
+
+    [Fact]
+    public void RunAsync_ASendWentOnWithItsLane_TheLaneResumesAfterTheLastBatchItSettled()
+    {
+        // Arrange: two lanes of ten batches; the send of batch 0 went on through batches 2, 4 and 6 of its lane.
+        var context = new RecordingWorkflowContext(Now)
+            .Returns<RunInput>(WorkflowNames.Prepare, _ => new RunPlan { BatchCount = 10, MaxParallelSends = 2 })
+            .Returns<SendBatchInput>(WorkflowNames.SendBatch, b => new BatchSummary(b.BatchNumber, 10, 0, b.BatchNumber == 0 ? 6 : null))
+            .Returns<CommitRunInput>(WorkflowNames.Commit, c => new RunResult(c.RunId, RunStatus.Completed));
+
+        // Act
+        var result = Run(context, Incremental);
+
+        // Assert
+        Assert.Equal(RunStatus.Completed, result.Status);
+        Assert.Equal([0, 1, 3, 5, 7, 8, 9], context.InputsOf<SendBatchInput>(WorkflowNames.SendBatch).Select(b => b.BatchNumber).Order());
+        Assert.All(context.InputsOf<SendBatchInput>(WorkflowNames.SendBatch), b => Assert.Equal(2, b.Lanes));
     }
 
     [Fact]
@@ -256,8 +304,8 @@ public sealed class SyncWorkflowTests
         Assert.Equal(
         [
             "{\"RunId\":\"orders.20260310T110000.s\",\"SyncId\":\"orders\",\"Mode\":\"Incremental\",\"ExportFirst\":false}",
-            "{\"RunId\":\"orders.20260310T110000.s\",\"BatchNumber\":0}",
-            "{\"RunId\":\"orders.20260310T110000.s\",\"BatchNumber\":1}",
+            "{\"RunId\":\"orders.20260310T110000.s\",\"BatchNumber\":0,\"Lanes\":2}",
+            "{\"RunId\":\"orders.20260310T110000.s\",\"BatchNumber\":1,\"Lanes\":2}",
             "{\"RunId\":\"orders.20260310T110000.s\",\"Rejected\":false}",
         ],
             context.Calls.Select(c => c.Json));

@@ -2,6 +2,7 @@ using System.Text;
 using CohortSync.Core.Runs;
 using CohortSync.Sandbox;
 using CohortSync.TestHelpers;
+using CohortSync.TestHelpers.Snapshots;
 
 namespace CohortSync.IntegrationTests.Reliability;
 

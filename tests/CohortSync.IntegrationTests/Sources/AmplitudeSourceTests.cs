@@ -6,6 +6,7 @@ using CohortSync.Core.Workflow;
 using CohortSync.Sandbox;
 using CohortSync.Sandbox.Amplitude;
 using CohortSync.TestHelpers;
+using CohortSync.TestHelpers.Snapshots;
 using Xunit.Abstractions;
 
 namespace CohortSync.IntegrationTests.Sources;

@@ -18,7 +18,7 @@ public sealed class PrepareRunActivity : IWorkflowActivity<RunInput, RunPlan>
     private const int BatchRawBytes = 384 * 1024;
 
     // Sends the workflow runs at once; each gets 1/ParallelSends of the destination's rate limit.
-    private const int ParallelSends = 4;
+    private const int ParallelSends = 8;
     private const int DefaultBatchSize = 1000;
 
     // Changes held as strings before batches are stored as they come (about 10 MB of them).

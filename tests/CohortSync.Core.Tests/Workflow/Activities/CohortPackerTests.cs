@@ -3,6 +3,7 @@ using CohortSync.Core.Identity;
 using CohortSync.Core.Members;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Workflow.Activities;
+using CohortSync.TestHelpers.Snapshots;
 using Moq;
 
 namespace CohortSync.Core.Tests.Workflow.Activities;

@@ -172,11 +172,12 @@ public sealed class PrepareRunActivityTests
     [Theory]
     [InlineData(3, new[] { 2, 1 })]                       // fewer batches than parallel sends: cut by the batch size
     [InlineData(8, new[] { 2, 2, 2, 2 })]
-    [InlineData(9, new[] { 2, 1, 1, 1, 1, 1, 1, 1 })]     // 5 batches of 2 would leave a last wave of one: 8, evened out
-    [InlineData(17, new[] { 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1 })]
+    [InlineData(15, new[] { 2, 2, 2, 2, 2, 2, 2, 1 })]
+    [InlineData(17, new[] { 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 })] // 9 batches of 2 would leave a last wave of one: 16, evened out
+    [InlineData(33, new[] { 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 })]
     public async Task RunAsync_MoreBatchesThanParallelSends_MakesFullWavesOfEvenBatches(int members, int[] expectedSizes)
     {
-        // Arrange: batch size 2, four sends at once.
+        // Arrange: batch size 2, eight sends at once.
         Members(Enumerable.Range(0, members).Select(i => new string?[] { "u" + i, null, null }).ToArray());
 
         // Act

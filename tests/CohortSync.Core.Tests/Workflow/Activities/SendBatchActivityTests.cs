@@ -17,6 +17,8 @@ public sealed class SendBatchActivityTests
     private readonly Mock<ISyncStore> _store = new();
     private readonly FakeConnector _connector = new();
     private readonly List<SnapshotChange> _changes;
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch);
+    private readonly Dictionary<int, BatchRecord> _later = [];
     private BatchRecord _batch;
     private RunRecord _run;
 
@@ -233,12 +235,140 @@ public sealed class SendBatchActivityTests
         Assert.Empty(_connector.Sent);
     }
 
+    [Theory]
+    [InlineData(12, 4, 6, 4, 2)]
+    [InlineData(12, 4, 3, 4, 3)]
+    [InlineData(3, 4, 2, 3, 2)]
+    [InlineData(16, 8, 13, 8, 5)]
+    public async Task RunAsync_OneOfManyBatches_SendsInTheWorkflowsLaneForItWithThatLanesShare(int batches, int parallel, int number, int lanes, int lane)
+    {
+        // Arrange: the run's plan and batch <number> of it.
+        var run = new RunRecord
+        {
+            RunId = RunId,
+            SyncId = "orders",
+            Trigger = "manual",
+            Status = RunStatus.Sending,
+            Plan = new RunPlan { BatchCount = batches, MaxParallelSends = parallel, ContainerId = "list-1" },
+        };
+        _store.Setup(s => s.GetRunAsync(RunId, It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<RunRecord>(run, "etag"));
+        _store.Setup(s => s.GetBatchAsync(RunId, number, It.IsAny<CancellationToken>())).ReturnsAsync(() => _batch with { Number = number });
+        SendRequest? sent = null;
+        _connector.Script.Enqueue(request =>
+        {
+            sent = request;
+            return new SendResult([], 1);
+        });
+
+        // Act
+        await Activity().RunAsync(new SendBatchInput(RunId, number), CancellationToken.None);
+
+        // Assert: the lane is the one SyncWorkflow sends the batch in, and the share is one lane's.
+        Assert.Equal(lane, sent!.SenderLane);
+        Assert.Equal(1.0 / lanes, sent.SenderShare, 12);
+    }
+
+    [Fact]
+    public async Task RunAsync_GivenItsLanes_GoesOnWithTheLanesNextBatchesAndSaysTheLastItSettled()
+    {
+        // Arrange: five batches in two lanes; batch 0's lane is 0, 2, 4.
+        LaterBatches(count: 5, parallel: 2);
+        var sent = new List<int>();
+        for (var i = 0; i < 3; i++)
+        {
+            _connector.Script.Enqueue(request =>
+            {
+                sent.Add(request.BatchNumber);
+                return new SendResult([], 1);
+            });
+        }
+
+        // Act
+        var summary = await Activity().RunAsync(new SendBatchInput(RunId, 0, Lanes: 2), CancellationToken.None);
+
+        // Assert: each batch recorded its own outcome, as when sent on its own.
+        Assert.Equal([0, 2, 4], sent);
+        Assert.Equal(new BatchSummary(0, 6, 0, Through: 4), summary);
+        Assert.NotNull(_batch.Outcome);
+        Assert.Equal(6, _later[2].Outcome!.Accepted);
+        Assert.Equal(6, _later[4].Outcome!.Accepted);
+        Assert.Null(_later[1].Outcome);
+    }
+
+    [Fact]
+    public async Task RunAsync_ALaterBatchOfTheLaneFails_KeepsItsProgressAndReportsTheLastBatchSettledBeforeIt()
+    {
+        // Arrange: batch 2 fails after the destination answered for its first change.
+        LaterBatches(count: 5, parallel: 2);
+        _connector.Script.Enqueue(_ => new SendResult([], 1));
+        _connector.Script.Enqueue(request =>
+        {
+            request.Settled([0]);
+            throw new Errors.RetryableDestinationException(FakeConnector.TypeName, null, "503");
+        });
+
+        // Act
+        var summary = await Activity().RunAsync(new SendBatchInput(RunId, 0, Lanes: 2), CancellationToken.None);
+
+        // Assert: batch 0 is settled and reported on its own; batch 2 kept what was answered and is left to the workflow.
+        Assert.Equal(new BatchSummary(0, 6, 0), summary);
+        Assert.Equal([0], _later[2].Progress!.Settled);
+        Assert.Null(_later[2].Outcome);
+        Assert.Null(_later[4].Outcome);
+    }
+
+    [Fact]
+    public async Task RunAsync_LanesBudgetSpent_HandsBackAfterTheFirstBatch()
+    {
+        // Arrange: the first batch's send takes longer than the budget.
+        LaterBatches(count: 5, parallel: 2);
+        _connector.Script.Enqueue(_ =>
+        {
+            _time.Advance(SendBatchActivity.LaneBudget);
+            return new SendResult([], 1);
+        });
+
+        // Act
+        var summary = await Activity().RunAsync(new SendBatchInput(RunId, 0, Lanes: 2), CancellationToken.None);
+
+        // Assert
+        Assert.Equal(new BatchSummary(0, 6, 0), summary);
+        Assert.Single(_connector.Sent);
+        Assert.Null(_later[2].Outcome);
+    }
+
+    // The run has <count> batches sent <parallel> at once; batches 1 to count - 1 hold the same changes as batch 0.
+    private void LaterBatches(int count, int parallel)
+    {
+        var run = new RunRecord
+        {
+            RunId = RunId,
+            SyncId = "orders",
+            Trigger = "manual",
+            Status = RunStatus.Sending,
+            Plan = new RunPlan { BatchCount = count, MaxParallelSends = parallel, ContainerId = "list-1" },
+        };
+        _store.Setup(s => s.GetRunAsync(RunId, It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<RunRecord>(run, "etag"));
+        for (var n = 1; n < count; n++)
+        {
+            _later[n] = _batch with { Number = n };
+        }
+
+        _store.Setup(s => s.GetBatchAsync(RunId, It.Is<int>(n => n > 0), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string _, int n, CancellationToken _) => _later[n]);
+        _store.Setup(s => s.SaveBatchOutcomeAsync(RunId, It.Is<BatchOutcome>(o => o.Number > 0), It.IsAny<CancellationToken>()))
+            .Callback<string, BatchOutcome, CancellationToken>((_, o, _) => _later[o.Number] = _later[o.Number] with { Outcome = o })
+            .Returns(Task.CompletedTask);
+        _store.Setup(s => s.SaveBatchProgressAsync(RunId, It.Is<BatchProgress>(p => p.Number > 0), It.IsAny<CancellationToken>()))
+            .Callback<string, BatchProgress, CancellationToken>((_, p, _) => _later[p.Number] = _later[p.Number] with { Progress = p })
+            .Returns(Task.CompletedTask);
+    }
+
     private SendBatchActivity Activity()
     {
         var registry = new Mock<IDestinationRegistry>();
         registry.Setup(r => r.Resolve(FakeConnector.TypeName)).Returns(_connector);
-        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
-        return new SendBatchActivity(_store.Object, registry.Object, new RunRecords(_store.Object, time), time, NullLogger<SendBatchActivity>.Instance);
+        return new SendBatchActivity(_store.Object, registry.Object, new RunRecords(_store.Object, _time), _time, NullLogger<SendBatchActivity>.Instance);
     }
 
     private sealed class FakeConnector : IDestinationConnector
