@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using CohortSync.Bench;
 using CohortSync.Core.Runs;
@@ -34,45 +33,17 @@ public static class Program
             return 0;
         }
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            cancel.Cancel();
-        });
-        try
+        return await BenchMain.RunAsync("planbench", options.ChildMode is not null, async cancellationToken =>
         {
             if (options.ChildMode is not null)
             {
-                var report = await Children.RunAsync(options, cancel.Token);
+                var report = await Children.RunAsync(options, cancellationToken);
                 Console.Out.WriteLine(report.ToLine());
                 return 0;
             }
 
-            return await RunParentAsync(options, cancel.Token);
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            await Console.Error.WriteLineAsync("planbench: cancelled");
-            return 1;
-        }
-#pragma warning disable CA1031 // The outermost handler: any failure becomes a message and a non-zero exit.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            await Console.Error.WriteLineAsync((options.ChildMode is null ? "planbench: error: " : "planbench child: error: ") + ex);
-            return 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+            return await RunParentAsync(options, cancellationToken);
+        });
     }
 
     private static async Task<int> RunParentAsync(BenchOptions options, CancellationToken cancellationToken)

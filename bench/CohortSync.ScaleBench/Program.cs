@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using CohortSync.Bench;
 using CohortSync.Core.Runs;
@@ -46,19 +45,7 @@ public static class Program
             return 0;
         }
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            cancel.Cancel();
-        });
-        try
+        return await BenchMain.RunAsync("scalebench", child, async cancellationToken =>
         {
             if (childOptions is not null)
             {
@@ -66,36 +53,20 @@ public static class Program
                 if (childOptions.ChildMode == "tick")
                 {
                     var workingSet = Environment.WorkingSet;
-                    report = await TickChild.RunAsync(childOptions, cancel.Token);
+                    report = await TickChild.RunAsync(childOptions, cancellationToken);
                     report.AddProcessFigures(workingSet);
                 }
                 else
                 {
-                    report = await Children.RunAsync(childOptions, cancel.Token);
+                    report = await Children.RunAsync(childOptions, cancellationToken);
                 }
 
                 Console.Out.WriteLine(report.ToLine());
                 return 0;
             }
 
-            return await RunParentAsync(options!, cancel.Token);
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            await Console.Error.WriteLineAsync("scalebench: cancelled");
-            return 1;
-        }
-#pragma warning disable CA1031 // The outermost handler: any failure becomes a message and a non-zero exit.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            await Console.Error.WriteLineAsync((child ? "scalebench child: error: " : "scalebench: error: ") + ex);
-            return 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+            return await RunParentAsync(options!, cancellationToken);
+        });
     }
 
     private static async Task<int> RunParentAsync(ScaleOptions options, CancellationToken cancellationToken)
