@@ -4,13 +4,13 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using CohortSync.Azure.Tables;
-using CohortSync.Bench;
 using CohortSync.Connectors.Common;
 using CohortSync.Core.Application;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.DeliveryBench;
 using CohortSync.LocalHost;
+using CohortSync.Testing;
 using CohortSync.Durable;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -24,7 +24,6 @@ if (options is null)
     return 2;
 }
 
-var root = Azurite.FindRepositoryRoot();
 Console.WriteLine($"CohortSync delivery benchmark: {(options.Quick ? "quick" : "full")} mode, about {options.Seconds.ToString(CultureInfo.InvariantCulture)} s of sends a destination, "
     + $"sync batch size {(options.BatchSize?.ToString(CultureInfo.InvariantCulture) ?? "default (the destination's preferred size, else 1000)")}, {Environment.ProcessorCount} cores");
 Console.WriteLine("Baseline: each destination's rate limit itself (100%). Goal: at least 97% of it sustained, no request over it, no member lost.");
@@ -35,7 +34,7 @@ foreach (var scenario in Scenario.All.Where(s => options.Only is null || options
 {
     try
     {
-        rows.Add(await Bench.RunAsync(scenario, options, root));
+        rows.Add(await Bench.RunAsync(scenario, options));
     }
     catch (Exception ex) when (ex is not OutOfMemoryException)
     {
@@ -54,7 +53,7 @@ if (rows.Count > 0)
 IReadOnlyList<UnknownLimitRow> unknown = [];
 if (options.Only is null || options.Only.Contains(UnknownLimit.Name))
 {
-    unknown = await UnknownLimit.RunAsync(options, root);
+    unknown = await UnknownLimit.RunAsync(options);
     Console.WriteLine();
     Console.WriteLine(UnknownLimit.Table(unknown));
 }
@@ -149,10 +148,10 @@ internal static class Bench
 
     private static string Pct(double part, double whole) => whole > 0 ? (part / whole * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-";
 
-    public static async Task<Row> RunAsync(Scenario scenario, BenchOptions options, string root)
+    public static async Task<Row> RunAsync(Scenario scenario, BenchOptions options)
     {
         Console.WriteLine($"== {scenario.Type}");
-        await using var azurite = await Azurite.StartAsync(root);
+        await using var azurite = await Azurite.StartAsync();
         await using var sandbox = await RecordingSandbox.StartAsync();
         var work = Directory.CreateTempSubdirectory("cohortsync-deliverybench-").FullName;
         try

@@ -11,6 +11,7 @@ using CohortSync.Core.Runs;
 using CohortSync.Durable;
 using CohortSync.LocalHost;
 using CohortSync.Sandbox.Iterable;
+using CohortSync.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CohortSync.DeliveryBench;
@@ -39,7 +40,7 @@ internal static class UnknownLimit
     /// Runs the fixed-rate baseline and the adaptive run, then the adaptive sync's next run (half as many new members) in a
     /// host of its own, as in another process: it starts from the rate the first stored. Prints each run's detail.
     /// </summary>
-    public static async Task<IReadOnlyList<UnknownLimitRow>> RunAsync(BenchOptions options, string root)
+    public static async Task<IReadOnlyList<UnknownLimitRow>> RunAsync(BenchOptions options)
     {
         // About 2 x --seconds of sends at the hidden limit (40 s in a full run, 12 s at least); the first quarter of it is
         // where the rate is found, the scaled stand-in for the "first minute".
@@ -54,7 +55,7 @@ internal static class UnknownLimit
         {
             try
             {
-                rows.AddRange(await RunSyncAsync(adaptive, members, window, root));
+                rows.AddRange(await RunSyncAsync(adaptive, members, window));
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -70,9 +71,9 @@ internal static class UnknownLimit
         !adaptive ? "fixed rate (adaptiveRate: false)" : next ? "adaptive, next run in a new host" : "adaptive (default)";
 
     // One sync on a fresh Azurite and sandbox: its first run; when adaptive, also its next run in a host of its own.
-    private static async Task<List<UnknownLimitRow>> RunSyncAsync(bool adaptive, int members, double window, string root)
+    private static async Task<List<UnknownLimitRow>> RunSyncAsync(bool adaptive, int members, double window)
     {
-        await using var azurite = await Azurite.StartAsync(root);
+        await using var azurite = await Azurite.StartAsync();
         await using var sandbox = await RecordingSandbox.StartAsync();
         var work = Directory.CreateTempSubdirectory("cohortsync-deliverybench-").FullName;
         try

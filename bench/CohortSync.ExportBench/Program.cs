@@ -4,7 +4,6 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json;
 using CohortSync.Azure.Tables;
-using CohortSync.Bench;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Ports;
@@ -15,6 +14,7 @@ using CohortSync.ExportBench;
 using CohortSync.LocalHost;
 using CohortSync.Sandbox;
 using CohortSync.Sandbox.Amplitude;
+using CohortSync.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -52,9 +52,8 @@ internal static class Parent
 
     public static async Task<int> RunAsync(int members)
     {
-        var root = Azurite.FindRepositoryRoot();
         Console.WriteLine($"CohortSync export benchmark: an Amplitude cohort of {members:N0} members with properties (email, plan), {Environment.ProcessorCount} cores");
-        await using var azurite = await Azurite.StartAsync(root);
+        await using var azurite = await Azurite.StartAsync();
         await using var sandbox = await SandboxHost.StartAsync();
         var amplitude = sandbox.Get<AmplitudeSandbox>();
         amplitude.AddProject("us", ApiKey, SecretKey);

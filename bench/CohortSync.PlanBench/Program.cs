@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using Azure;
-using Azure.Data.Tables;
 using CohortSync.Bench;
 using CohortSync.Core.Runs;
 
@@ -36,45 +33,17 @@ public static class Program
             return 0;
         }
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            cancel.Cancel();
-        });
-        try
+        return await BenchMain.RunAsync("planbench", options.ChildMode is not null, async cancellationToken =>
         {
             if (options.ChildMode is not null)
             {
-                var report = await Children.RunAsync(options, cancel.Token);
+                var report = await Children.RunAsync(options, cancellationToken);
                 Console.Out.WriteLine(report.ToLine());
                 return 0;
             }
 
-            return await RunParentAsync(options, cancel.Token);
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            await Console.Error.WriteLineAsync("planbench: cancelled");
-            return 1;
-        }
-#pragma warning disable CA1031 // The outermost handler: any failure becomes a message and a non-zero exit.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            await Console.Error.WriteLineAsync((options.ChildMode is null ? "planbench: error: " : "planbench child: error: ") + ex);
-            return 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+            return await RunParentAsync(options, cancellationToken);
+        });
     }
 
     private static async Task<int> RunParentAsync(BenchOptions options, CancellationToken cancellationToken)
@@ -83,8 +52,7 @@ public static class Program
         var tag = RandomNumberGenerator.GetHexString(8, lowercase: true);
         var prefix = "planbench" + tag;
         var syncId = "bench-" + tag;
-        Azurite? azurite = null;
-        string? storage = null;
+        BenchStorage? benchStorage = null;
         using var load = new MachineLoad();
         try
         {
@@ -97,19 +65,9 @@ public static class Program
             var v2Bytes = CohortCsv.WriteFile(v2, churn.V2());
             Log(F($"v1: {churn.Members:N0} members ({v1Bytes / 1048576.0:F1} MB); v2: {churn.MembersAfter:N0} members, -{churn.Removed:N0} +{churn.Added:N0} ({v2Bytes / 1048576.0:F1} MB); {watch.Elapsed.TotalSeconds:F1} s"));
 
-            string storageNote;
-            if (options.Storage is null)
-            {
-                Log("starting a private Azurite (eng/azurite.sh)");
-                azurite = await Azurite.StartAsync(Azurite.FindRepoRoot(), Path.Combine(workDir, "azurite"), cancellationToken);
-                storage = azurite.ConnectionString;
-                storageNote = "a private Azurite (in-memory) on 127.0.0.1, started for this run";
-            }
-            else
-            {
-                storage = options.Storage;
-                storageNote = "the storage given with --storage";
-            }
+            benchStorage = await BenchStorage.OpenAsync(options.Storage, workDir, prefix, options.Keep, Log, cancellationToken);
+            var storage = benchStorage.ConnectionString;
+            var storageNote = benchStorage.Note;
 
             // The naive baseline first, on a fresh emulator (the kindest conditions for its one-row-per-member writes).
             // It and the breakdown use the first repetition's sync id; the breakdown also needs that sync's v1 baseline.
@@ -137,14 +95,9 @@ public static class Program
         }
         finally
         {
-            if (azurite is not null)
+            if (benchStorage is not null)
             {
-                Log("stopping Azurite");
-                await azurite.DisposeAsync();
-            }
-            else if (storage is not null && !options.Keep)
-            {
-                await DropTablesAsync(storage, prefix);
+                await benchStorage.DisposeAsync();
             }
 
             if (options.Keep)
@@ -167,22 +120,6 @@ public static class Program
 
     private static Task<ChildReport> RunChildAsync(BenchOptions options, string mode, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
         ChildProcess.RunAsync(mode, arguments, options.ChildTimeout, Log, cancellationToken);
-
-    private static async Task DropTablesAsync(string storage, string prefix)
-    {
-        try
-        {
-            var client = new TableServiceClient(storage);
-            await foreach (var table in client.QueryAsync(TableClient.CreateQueryFilter($"TableName ge {prefix} and TableName lt {prefix + "~"}")))
-            {
-                await client.DeleteTableAsync(table.Name);
-            }
-        }
-        catch (RequestFailedException ex)
-        {
-            Log($"could not drop the tables {prefix}*: {ex.Message}");
-        }
-    }
 
     private static void Log(string message) => Console.Error.WriteLine("planbench: " + message);
 

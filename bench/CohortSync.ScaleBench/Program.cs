@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using Azure;
-using Azure.Data.Tables;
 using CohortSync.Bench;
 using CohortSync.Core.Runs;
 using CohortSync.DeliveryBench;
@@ -48,19 +45,7 @@ public static class Program
             return 0;
         }
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            cancel.Cancel();
-        });
-        try
+        return await BenchMain.RunAsync("scalebench", child, async cancellationToken =>
         {
             if (childOptions is not null)
             {
@@ -69,37 +54,21 @@ public static class Program
                 {
                     var workingSet = Environment.WorkingSet;
                     report = childOptions.ChildMode == "tick"
-                        ? await TickChild.RunAsync(childOptions, cancel.Token)
-                        : await EngineChild.RunAsync(childOptions, cancel.Token);
+                        ? await TickChild.RunAsync(childOptions, cancellationToken)
+                        : await EngineChild.RunAsync(childOptions, cancellationToken);
                     report.AddProcessFigures(workingSet);
                 }
                 else
                 {
-                    report = await Children.RunAsync(childOptions, cancel.Token);
+                    report = await Children.RunAsync(childOptions, cancellationToken);
                 }
 
                 Console.Out.WriteLine(report.ToLine());
                 return 0;
             }
 
-            return await RunParentAsync(options!, cancel.Token);
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            await Console.Error.WriteLineAsync("scalebench: cancelled");
-            return 1;
-        }
-#pragma warning disable CA1031 // The outermost handler: any failure becomes a message and a non-zero exit.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            await Console.Error.WriteLineAsync((child ? "scalebench child: error: " : "scalebench: error: ") + ex);
-            return 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+            return await RunParentAsync(options!, cancellationToken);
+        });
     }
 
     private static async Task<int> RunParentAsync(ScaleOptions options, CancellationToken cancellationToken)
@@ -108,24 +77,13 @@ public static class Program
         var workDir = Directory.CreateTempSubdirectory("cohortsync-scalebench-").FullName;
         var tag = RandomNumberGenerator.GetHexString(8, lowercase: true);
         var prefix = "scale" + tag;
-        Azurite? azurite = null;
-        string? storage = null;
+        BenchStorage? benchStorage = null;
         using var load = new MachineLoad();
         try
         {
-            string storageNote;
-            if (options.Storage is null)
-            {
-                Log("starting a private Azurite (eng/azurite.sh)");
-                azurite = await Azurite.StartAsync(Azurite.FindRepoRoot(), Path.Combine(workDir, "azurite"), cancellationToken);
-                storage = azurite.ConnectionString;
-                storageNote = "a private Azurite (in-memory) on 127.0.0.1, started for this run";
-            }
-            else
-            {
-                storage = options.Storage;
-                storageNote = "the storage given with --storage";
-            }
+            benchStorage = await BenchStorage.OpenAsync(options.Storage, workDir, prefix, options.Keep, Log, cancellationToken);
+            var storage = benchStorage.ConnectionString;
+            var storageNote = benchStorage.Note;
 
             // Each size on tables of its own, so that the scheduler's tick sees only that size's syncs.
             var sizes = new List<SizeResult>();
@@ -184,14 +142,9 @@ public static class Program
         }
         finally
         {
-            if (azurite is not null)
+            if (benchStorage is not null)
             {
-                Log("stopping Azurite");
-                await azurite.DisposeAsync();
-            }
-            else if (storage is not null && !options.Keep)
-            {
-                await DropTablesAsync(storage, prefix);
+                await benchStorage.DisposeAsync();
             }
 
             if (options.Keep)
@@ -277,22 +230,6 @@ public static class Program
         catch (System.ComponentModel.Win32Exception)
         {
             return "unknown (no git)";
-        }
-    }
-
-    private static async Task DropTablesAsync(string storage, string prefix)
-    {
-        try
-        {
-            var client = new TableServiceClient(storage);
-            await foreach (var table in client.QueryAsync(TableClient.CreateQueryFilter($"TableName ge {prefix} and TableName lt {prefix + "~"}")))
-            {
-                await client.DeleteTableAsync(table.Name);
-            }
-        }
-        catch (RequestFailedException ex)
-        {
-            Log($"could not drop the tables {prefix}*: {ex.Message}");
         }
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using CohortSync.Core.Runs;
 using CohortSync.Core.Workflow;
+using CohortSync.Testing;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
@@ -107,25 +108,13 @@ public sealed class EngineFixture : IAsyncLifetime
     /// </summary>
     internal async Task WaitUntilPreparedAsync(string runId)
     {
-        var deadline = DateTime.UtcNow + RunTimeout;
         var script = Workflow.Script(runId);
-        while (true)
-        {
-            var instance = await Client.GetInstanceAsync(runId);
-            if (script.PreparedAt is { } prepared && instance is not null && instance.LastUpdatedAt > prepared)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException(
-                    $"run {runId}: Prepare's result was not taken in within {RunTimeout} (prepared at {script.PreparedAt:O}, instance "
-                    + $"{instance?.RuntimeStatus} last updated {instance?.LastUpdatedAt:O})");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-        }
+        await Eventually.UntilAsync(
+            () => Client.GetInstanceAsync(runId),
+            instance => script.PreparedAt is { } prepared && instance is not null && instance.LastUpdatedAt > prepared,
+            RunTimeout,
+            $"run {runId} to take in Prepare's result",
+            instance => $"prepared at {script.PreparedAt:O}, instance {instance?.RuntimeStatus} last updated {instance?.LastUpdatedAt:O}");
     }
 
     private static int FreeLoopbackPort()

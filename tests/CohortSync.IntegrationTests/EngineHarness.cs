@@ -11,6 +11,7 @@ using CohortSync.LocalHost;
 using CohortSync.Durable;
 using CohortSync.LocalHost.Engine;
 using CohortSync.Sandbox;
+using CohortSync.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -227,22 +228,12 @@ internal sealed class EngineHarness : IAsyncDisposable
     /// <summary>Polls until a run reaches a status (a condition, not a sleep), or fails after a timeout.</summary>
     public async Task<RunRecord> WaitForStatusAsync(string runId, RunStatus status, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var run = (await Store.GetRunAsync(runId))!.Value;
-            if (run.Status == status)
-            {
-                return run;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"run {runId} is {run.Status}, not {status}");
-            }
-
-            await Task.Delay(20);
-        }
+        return await Eventually.UntilAsync(
+            async () => (await Store.GetRunAsync(runId))!.Value,
+            run => run.Status == status,
+            timeout ?? TimeSpan.FromSeconds(30),
+            $"run {runId} to be {status}",
+            run => run.Status.ToString());
     }
 
     /// <summary>Stops the engine where it is, as a stopped process would: the runs stay in the task hub.</summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Runs;
 using CohortSync.Sandbox;
+using CohortSync.Testing;
 
 namespace CohortSync.Trials;
 
@@ -328,16 +329,14 @@ public static class CrashTrials
     // Polls (a condition, bounded by the process's life) until the run record exists, waits the random delay, kills.
     private static async Task AimAtPrepareAsync(InProcessHost state, string syncId, string? previousRunId, double delayMs, Action killNow, Task exited)
     {
-        while (!exited.IsCompleted)
+        await Eventually.UntilAsync(
+            async () => exited.IsCompleted || (await state.LatestRunAsync(syncId) is { } run && run.RunId != previousRunId),
+            RunTimeout,
+            $"sync {syncId}'s new run record or the host's exit");
+        if (!exited.IsCompleted)
         {
-            if (await state.LatestRunAsync(syncId) is { } run && run.RunId != previousRunId)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(delayMs));
-                killNow();
-                return;
-            }
-
-            await Task.Delay(10);
+            await Task.Delay(TimeSpan.FromMilliseconds(delayMs));
+            killNow();
         }
     }
 
@@ -348,37 +347,35 @@ public static class CrashTrials
     private static async Task AimAtCommitAsync(
         InProcessHost state, TrialDestination destination, Sandbox.Faults.FaultPlan faults, string syncId, string? previousRunId, double delayMs, Action killNow, Task exited)
     {
-        while (!exited.IsCompleted)
+        var planned = await Eventually.UntilAsync(
+            async () => exited.IsCompleted ? null : await state.LatestRunAsync(syncId),
+            run => exited.IsCompleted || (run is { Plan: not null } && run.RunId != previousRunId),
+            RunTimeout,
+            $"sync {syncId}'s new run to store its plan, or the host's exit");
+        if (!exited.IsCompleted && planned is { Plan: not null } run)
         {
-            if (await state.LatestRunAsync(syncId) is { Plan: not null } run && run.RunId != previousRunId)
+            var batches = await state.Store.ListBatchesAsync(run.RunId);
+            var last = destination.SetupRequests + batches.Sum(b => destination.RequestsPerBatch(b.Changes.Count));
+            var fired = 0;
+            void Fire()
             {
-                var batches = await state.Store.ListBatchesAsync(run.RunId);
-                var last = destination.SetupRequests + batches.Sum(b => destination.RequestsPerBatch(b.Changes.Count));
-                var fired = 0;
-                void Fire()
+                if (Interlocked.Exchange(ref fired, 1) == 0)
                 {
-                    if (Interlocked.Exchange(ref fired, 1) == 0)
-                    {
-                        _ = Task.Delay(TimeSpan.FromMilliseconds(delayMs)).ContinueWith(_ => killNow(), TaskScheduler.Default);
-                    }
+                    _ = Task.Delay(TimeSpan.FromMilliseconds(delayMs)).ContinueWith(_ => killNow(), TaskScheduler.Default);
                 }
+            }
 
-                faults.RequestSeen = n =>
-                {
-                    if (n >= last)
-                    {
-                        Fire();
-                    }
-                };
-                if (faults.Seen >= last)
+            faults.RequestSeen = n =>
+            {
+                if (n >= last)
                 {
                     Fire();
                 }
-
-                return;
+            };
+            if (faults.Seen >= last)
+            {
+                Fire();
             }
-
-            await Task.Delay(10);
         }
     }
 

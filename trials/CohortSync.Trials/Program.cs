@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CohortSync.Sandbox;
+using CohortSync.Testing;
 using CohortSync.Trials;
 
 // The reliability trials (docs/reliability.md), one command:
@@ -54,7 +55,7 @@ StormOptions StormOptions(ParseResult parse) => new(
 
 static async Task<int> RunAsync(Func<string, SandboxHost, TrialLog, Task<bool>> body)
 {
-    using var azurite = AzuriteProcess.Start();
+    using var azurite = Azurite.ConfiguredOrStart();
     await using var sandbox = await SandboxHost.StartAsync();
 
     // Interrupted (Ctrl+C, SIGTERM): kill the local hosts and stop Azurite, so nothing outlives the command.

@@ -4,6 +4,7 @@ using CohortSync.Api;
 using CohortSync.Core.Runs;
 using CohortSync.LocalHost.Web;
 using CohortSync.Sandbox;
+using CohortSync.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -62,28 +63,23 @@ internal sealed class LocalHostUnderTest : IAsyncDisposable
     /// </summary>
     public async Task<JsonElement> WaitForRunAsync(string runId, params string[] statuses)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var view = await GetJsonAsync("api/runs/" + runId);
-            var status = view.GetProperty("run").GetProperty("status").GetString();
-            if (statuses.Contains(status))
+        static string? Status(JsonElement view) => view.GetProperty("run").GetProperty("status").GetString();
+        return await Eventually.UntilAsync(
+            async () =>
             {
+                var view = await GetJsonAsync("api/runs/" + runId);
+                var status = Status(view);
+                if (!statuses.Contains(status) && Enum.Parse<RunStatus>(status!).IsTerminal())
+                {
+                    throw new InvalidOperationException($"run {runId} ended {status}, not {string.Join(" or ", statuses)}: {view}");
+                }
+
                 return view;
-            }
-
-            if (Enum.Parse<RunStatus>(status!).IsTerminal())
-            {
-                throw new InvalidOperationException($"run {runId} ended {status}, not {string.Join(" or ", statuses)}: {view}");
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"run {runId}: {view}");
-            }
-
-            await Task.Delay(25);
-        }
+            },
+            view => statuses.Contains(Status(view)),
+            TimeSpan.FromSeconds(60),
+            $"run {runId} to be {string.Join(" or ", statuses)}",
+            view => view.ToString());
     }
 
     public async ValueTask DisposeAsync()

@@ -4,6 +4,7 @@ using CohortSync.Core.Runs;
 using CohortSync.Sandbox;
 using CohortSync.TestHelpers;
 using CohortSync.TestHelpers.Snapshots;
+using CohortSync.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CohortSync.IntegrationTests.Workflow;
@@ -65,7 +66,7 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
             await first.CreateWebhookSyncAsync("s1", cohort, batchSize: 100);
             _sandbox.Webhook.Faults.HoldAfter(3);
             runId = (await first.Runs.StartAsync("s1", RunMode.Incremental)).Run.RunId;
-            await WaitUntilAsync(() => _sandbox.Webhook.Requests >= 4);
+            await Eventually.UntilAsync(() => _sandbox.Webhook.Requests >= 4, TimeSpan.FromSeconds(30), "the webhook to receive its fourth request");
 
             // Act: the host stops where it is; its orchestration and the activity in flight stay in the task hub.
             await first.StopAsync();
@@ -138,7 +139,8 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
         try
         {
             var start = await host.Runs.StartAsync("s1", RunMode.Incremental);
-            await WaitUntilAsync(() => _sandbox.Webhook.Faults.Seen >= 1 && Renewals() >= 5, TimeSpan.FromSeconds(40));
+            await Eventually.UntilAsync(
+                () => _sandbox.Webhook.Faults.Seen >= 1 && Renewals() >= 5, TimeSpan.FromSeconds(40), "the held send and five lock renewals");
             renewals = Renewals();
             var seenWhileHeld = _sandbox.Webhook.Faults.Seen;
 
@@ -505,15 +507,4 @@ public sealed class SyncRunTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private Task<EngineHarness> Harness(int maxParallelActivities = 8, bool durableStorage = false) =>
         EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox, maxParallelActivities, durableStorage: durableStorage);
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
-    {
-        var limit = timeout ?? TimeSpan.FromSeconds(30);
-        var deadline = DateTime.UtcNow + limit;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"condition not met in {limit.TotalSeconds} s");
-            await Task.Delay(10);
-        }
-    }
 }

@@ -8,23 +8,26 @@ using CohortSync.Sandbox.Braze;
 namespace CohortSync.IntegrationTests.Connectors.Braze;
 
 /// <summary>The Braze sandbox's <c>/users/track</c>, request by request over HTTP: what it refuses, and how.</summary>
-public sealed class BrazeTrackSandboxTests : IAsyncLifetime, IDisposable
+public sealed class BrazeTrackSandboxTests(SandboxFixture fixture) : IClassFixture<SandboxFixture>, IAsyncLifetime, IDisposable
 {
     private SandboxHost _sandbox = null!;
     private BrazeSandbox _braze = null!;
     private BrazeWorkspace _workspace = null!;
     private HttpClient _http = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _sandbox = await SandboxHost.StartAsync();
+        // One host for the class; each test starts from a fresh Braze (workspaces, counters, keys, limits, faults).
+        _sandbox = fixture.Host;
         _braze = _sandbox.Get<BrazeSandbox>();
+        _braze.Reset();
         _workspace = _braze.AddWorkspace("US-03", "dik-1", restApiKey: "rest-1");
         _workspace.AddIdentifiedUsers(["u1", "u2"]);
         _http = new HttpClient { BaseAddress = _sandbox.BaseAddress };
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync() => await _sandbox.DisposeAsync();
+    public Task DisposeAsync() => Task.CompletedTask;
 
     public void Dispose() => _http.Dispose();
 

@@ -6,7 +6,7 @@ using CohortSync.Sandbox.Iterable;
 namespace CohortSync.IntegrationTests.Connectors.Iterable;
 
 /// <summary>The Iterable sandbox's subscribe and unsubscribe over raw HTTP: bodies, failedUpdates, the project-type matrix.</summary>
-public sealed class IterableSandboxBulkTests : IterableSandboxTestBase
+public sealed class IterableSandboxBulkTests(SandboxFixture fixture) : IterableSandboxTestBase(fixture)
 {
     [Theory]
     [InlineData("""{"subscribers":[]}""")]

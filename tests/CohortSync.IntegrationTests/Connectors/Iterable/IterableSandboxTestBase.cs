@@ -5,8 +5,11 @@ using CohortSync.Sandbox.Iterable;
 
 namespace CohortSync.IntegrationTests.Connectors.Iterable;
 
-/// <summary>What the raw-HTTP tests of the Iterable sandbox share: a sandbox per test and a client on its US host.</summary>
-public abstract class IterableSandboxTestBase : IAsyncLifetime, IDisposable
+/// <summary>
+/// What the raw-HTTP tests of the Iterable sandbox share: one sandbox host per class (<see cref="SandboxFixture"/>), its
+/// Iterable module reset before each test, and a client on its US host.
+/// </summary>
+public abstract class IterableSandboxTestBase(SandboxFixture fixture) : IClassFixture<SandboxFixture>, IAsyncLifetime, IDisposable
 {
     private SandboxHost _sandbox = null!;
 
@@ -20,14 +23,17 @@ public abstract class IterableSandboxTestBase : IAsyncLifetime, IDisposable
     protected IterableSandbox Iterable => _sandbox.Get<IterableSandbox>();
 
     /// <inheritdoc/>
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _sandbox = await SandboxHost.StartAsync();
+        // Every project, list, user, counter, limit and fault back to the defaults (list ids keep counting up).
+        _sandbox = fixture.Host;
+        _sandbox.Get<IterableSandbox>().Reset();
         Http = new HttpClient { BaseAddress = new Uri(_sandbox.BaseAddress, "iterable/us/") };
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
-    public async Task DisposeAsync() => await _sandbox.DisposeAsync();
+    public Task DisposeAsync() => Task.CompletedTask;
 
     /// <inheritdoc/>
     public void Dispose()

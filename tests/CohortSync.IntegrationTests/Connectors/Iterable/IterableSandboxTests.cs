@@ -6,7 +6,7 @@ using CohortSync.Sandbox.Iterable;
 namespace CohortSync.IntegrationTests.Connectors.Iterable;
 
 /// <summary>The Iterable sandbox's contract over raw HTTP, independent of the connector: keys, lists, limits, inspection.</summary>
-public sealed class IterableSandboxTests : IterableSandboxTestBase
+public sealed class IterableSandboxTests(SandboxFixture fixture) : IterableSandboxTestBase(fixture)
 {
     [Theory]
     [InlineData(null)]

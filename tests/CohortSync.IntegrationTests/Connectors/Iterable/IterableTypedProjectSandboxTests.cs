@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace CohortSync.IntegrationTests.Connectors.Iterable;
 
 /// <summary>The Iterable sandbox as a typed project, over raw HTTP: a field's first value fixes its type.</summary>
-public sealed class IterableTypedProjectSandboxTests : IterableSandboxTestBase
+public sealed class IterableTypedProjectSandboxTests(SandboxFixture fixture) : IterableSandboxTestBase(fixture)
 {
     [Theory]
     [InlineData("3", "\"three\"", "long")]

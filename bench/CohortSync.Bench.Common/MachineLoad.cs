@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CohortSync.PlanBench;
+namespace CohortSync.Bench;
 
 /// <summary>
 /// Samples the 1-minute load average (/proc/loadavg, Linux) while the benchmark runs, so a report taken on a busy machine
