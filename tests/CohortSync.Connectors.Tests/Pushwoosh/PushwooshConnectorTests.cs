@@ -187,14 +187,7 @@ public sealed class PushwooshConnectorTests : IDisposable
     }
 
     [Theory]
-    [InlineData(KeyKind.UserId, "u1")]
-    [InlineData(KeyKind.UserId, " u1 x")]
-    [InlineData(KeyKind.UserId, "user-with-a-very-long-identifier-over-fifty-two-characters-long")]
-    [InlineData(KeyKind.UserId, "caf\u00e9")]
-    [InlineData(KeyKind.UserId, "tab\there")]
-    [InlineData(KeyKind.Email, "a@example.com")]
-    [InlineData(KeyKind.Email, "not an email")]
-    [InlineData(KeyKind.DeviceId, "d1")]
+    [MemberData(nameof(Resolved.Keys), MemberType = typeof(Resolved))]
     public void Validate_ResolvedMember_GivesTheReasonOfTheStringCheck(KeyKind kind, string value)
     {
         // Arrange
