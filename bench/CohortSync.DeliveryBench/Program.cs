@@ -17,10 +17,10 @@ using Microsoft.Extensions.Logging;
 
 // Delivery benchmark: one full sync per destination through the real engine (Azurite, the local runner, the real
 // connectors over HTTP) against its sandbox held to the destination's rate limit. See README.md beside this file.
-var options = BenchOptions.Parse(args);
+var options = DeliveryOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine(BenchOptions.Usage);
+    Console.Error.WriteLine(DeliveryOptions.Usage);
     return 2;
 }
 
@@ -61,7 +61,7 @@ if (options.Only is null || options.Only.Contains(UnknownLimit.Name))
 return rows.All(r => r.MeetsGoal) && unknown.Where(r => r.Mode.StartsWith("adaptive", StringComparison.Ordinal)).All(r => r.MeetsGoal) ? 0 : 1;
 
 /// <summary>Command-line options.</summary>
-internal sealed record BenchOptions(bool Quick, double Seconds, IReadOnlySet<string>? Only, int? BatchSize, int? Members)
+internal sealed record DeliveryOptions(bool Quick, double Seconds, IReadOnlySet<string>? Only, int? BatchSize, int? Members)
 {
     public const string Usage = """
         usage: CohortSync.DeliveryBench [--quick] [--seconds S] [--only braze,iterable,pushwoosh,productboard,webhook,unknown-limit]
@@ -74,7 +74,7 @@ internal sealed record BenchOptions(bool Quick, double Seconds, IReadOnlySet<str
           --members N    cohort size for every destination run (overrides the sizing)
         """;
 
-    public static BenchOptions? Parse(string[] args)
+    public static DeliveryOptions? Parse(string[] args)
     {
         bool quick = false;
         double? seconds = null;
@@ -94,7 +94,7 @@ internal sealed record BenchOptions(bool Quick, double Seconds, IReadOnlySet<str
             }
         }
 
-        return new BenchOptions(quick, seconds ?? (quick ? 3 : 20), only, batchSize, members);
+        return new DeliveryOptions(quick, seconds ?? (quick ? 3 : 20), only, batchSize, members);
     }
 }
 
@@ -148,7 +148,7 @@ internal static class Bench
 
     private static string Pct(double part, double whole) => whole > 0 ? (part / whole * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-";
 
-    public static async Task<Row> RunAsync(Scenario scenario, BenchOptions options)
+    public static async Task<Row> RunAsync(Scenario scenario, DeliveryOptions options)
     {
         Console.WriteLine($"== {scenario.Type}");
         await using var azurite = await Azurite.StartAsync();

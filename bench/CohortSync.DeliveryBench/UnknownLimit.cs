@@ -40,7 +40,7 @@ internal static class UnknownLimit
     /// Runs the fixed-rate baseline and the adaptive run, then the adaptive sync's next run (half as many new members) in a
     /// host of its own, as in another process: it starts from the rate the first stored. Prints each run's detail.
     /// </summary>
-    public static async Task<IReadOnlyList<UnknownLimitRow>> RunAsync(BenchOptions options)
+    public static async Task<IReadOnlyList<UnknownLimitRow>> RunAsync(DeliveryOptions options)
     {
         // About 2 x --seconds of sends at the hidden limit (40 s in a full run, 12 s at least); the first quarter of it is
         // where the rate is found, the scaled stand-in for the "first minute".

@@ -16,7 +16,7 @@ namespace CohortSync.IntegrationTests.Secrets;
 /// the bearer challenge, reads and writes, errors, the cache and rotation, and a sync that recovers from a rotated key.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class KeyVaultSecretStoreTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class KeyVaultSecretStoreSandboxTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private readonly SandboxTokenCredential _credential = new();
     private SandboxHost _sandbox = null!;

@@ -10,7 +10,7 @@ namespace CohortSync.IntegrationTests.Connectors.Productboard;
 
 /// <summary>The Productboard connector through the real engine, over HTTP, against the Productboard sandbox.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class ProductboardConnectorTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class ProductboardConnectorSandboxTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private const string SecretName = ProductboardRunKit.SecretName;
 

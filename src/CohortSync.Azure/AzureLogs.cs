@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace CohortSync.Azure;
 
 /// <summary>Source-generated log messages of the Azure adapters. Names, versions and statuses only: never secret values.</summary>
-internal static partial class Logs
+internal static partial class AzureLogs
 {
     [LoggerMessage(EventId = 5100, Level = LogLevel.Debug, Message = "Secret {SecretName} read from Key Vault (version {Version})")]
     public static partial void SecretRead(this ILogger logger, string secretName, string? version);
