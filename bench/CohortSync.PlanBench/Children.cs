@@ -397,7 +397,7 @@ public static class Children
         var n = builder.Added;
         watch.Restart();
         var current = builder.BuildPacked();
-        report.Time("SnapshotBuilder.BuildPacked (Array.Sort of hashes with arena references, dedupe)", watch.Elapsed);
+        report.Time("SnapshotBuilder.BuildPacked (sort by hash in top-byte ranges on both cores, dedupe)", watch.Elapsed);
 
         var hashes = new ulong[n];
         var random = new Random(n);
