@@ -49,7 +49,7 @@ if (rows.Count > 0)
     Console.WriteLine(Row.Table(rows));
 }
 
-// Issue 13: a vendor limit ten times below the destination's, answered with bare 429s; fixed rate against adaptive.
+// The unknown-limit row: a vendor limit ten times below the destination's, answered with bare 429s; fixed rate against adaptive.
 IReadOnlyList<UnknownLimitRow> unknown = [];
 if (options.Only is null || options.Only.Contains(UnknownLimit.Name))
 {

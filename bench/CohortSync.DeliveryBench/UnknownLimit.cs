@@ -17,11 +17,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CohortSync.DeliveryBench;
 
 /// <summary>
-/// Issue 13's row: a vendor whose real limit is ten times below the destination's and who answers 429 with neither
+/// The unknown-limit row: a vendor whose real limit is ten times below the destination's and who answers 429 with neither
 /// <c>Retry-After</c> nor <c>X-RateLimit-*</c>, as Iterable may for list subscribe (it documents no limit). Scaled so a run
 /// takes seconds: the destination's limit is 50 a second, the sandbox's hidden one 5 (bucket of 2), one subscribe per batch
 /// of 100 members. The same sync runs twice, each on a fresh Azurite, sandbox and host: once with the rate fixed at the
-/// destination's limit (<c>adaptiveRate: false</c>, the behaviour before issue 13) and once adaptive (the default).
+/// destination's limit (<c>adaptiveRate: false</c>, a fixed rate) and once adaptive (the default).
 /// </summary>
 internal static class UnknownLimit
 {
@@ -43,7 +43,7 @@ internal static class UnknownLimit
     public static async Task<IReadOnlyList<UnknownLimitRow>> RunAsync(DeliveryOptions options)
     {
         // About 2 x --seconds of sends at the hidden limit (40 s in a full run, 12 s at least); the first quarter of it is
-        // where the rate is found, the scaled stand-in for the issue's "first minute".
+        // where the rate is found, the scaled stand-in for a run's "first minute".
         var seconds = Math.Max(12, 2 * options.Seconds);
         var window = seconds / 4;
         var members = options.Members ?? (int)(Hidden * seconds * BatchSize);

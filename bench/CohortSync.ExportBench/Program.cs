@@ -18,7 +18,7 @@ using CohortSync.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-// Issue 4's benchmark: parse-and-plan throughput (members per second) and peak memory for an Amplitude export with
+// The export benchmark: parse-and-plan throughput (members per second) and peak memory for an Amplitude export with
 // properties. The parent process holds Azurite and the sandbox (and the sandbox's members); the measured part runs in a
 // child process of this same program, so its peak working set is its own. See README.md beside this file.
 if (args.Length > 0 && args[0] == "--child")

@@ -104,7 +104,7 @@ public static class Program
                 }
             }
 
-            // The end-to-end figure: a first sync of a million members to the webhook, through the Durable Task engine on
+            // The end-to-end figure: a first sync of a million members to the webhook, through the Durable Task engine on
             // Azurite, and the share of the run spent outside the sandbox's send window (goal: at most 10%).
             ChildReport? engine = null;
             if (options.EngineMembers > 0)

@@ -82,7 +82,7 @@ public sealed record CrashTrialResult
 }
 
 /// <summary>
-/// Crash trials (issue 7): the <c>cohortsync</c> command as a real process on Azurite and the sandbox syncs a cohort, is
+/// Crash trials: the <c>cohortsync</c> command as a real process on Azurite and the sandbox syncs a cohort, is
 /// killed with SIGKILL during Prepare, the sends or Commit, and is started again; its runner resumes the run. Then the
 /// destination's membership must equal the cohort, the stored baseline must equal what was delivered, and no member may have
 /// been delivered more than once except the members of batches in flight at the kill. A second, incremental run with churn

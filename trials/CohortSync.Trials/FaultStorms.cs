@@ -65,7 +65,7 @@ public sealed record StormResult
 }
 
 /// <summary>
-/// Fault storms (issue 7): the same sync runs twice per destination on the in-process runner against the sandbox, once
+/// Fault storms: the same sync runs twice per destination on the in-process runner against the sandbox, once
 /// without faults and once with 30% 429s, 10% 5xx, 2.5% timeouts and 2.5% dropped connections. Every member must arrive,
 /// the sandbox's rate limiter must count no violation, and the storm may make at most 1.5 times the requests that the
 /// faults force: 1.5 x fault-free / (1 - fault rate) (see docs/reliability.md for why not 1.5 x fault-free).

@@ -4,7 +4,7 @@ namespace CohortSync.Connectors.Common;
 
 /// <summary>
 /// A credential's limiter: paces requests evenly (<see cref="PacedRateLimiter"/>) at a rate it adapts to what the vendor
-/// answers when the vendor does not say how long to wait (issue 13). The rule is AIMD, as in TCP:
+/// answers when the vendor does not say how long to wait. The rule is AIMD, as in TCP:
 /// <list type="bullet">
 /// <item>a 429 with no <c>Retry-After</c> or <c>X-RateLimit-Reset</c> halves the rate (<see cref="DecreaseFactor"/>), at most
 /// once per round trip: only a request sent after the last cut can cut again, so the burst of 429s one vendor window

@@ -29,9 +29,9 @@ public sealed class ResilienceHandler : DelegatingHandler
     /// <summary>
     /// The credential's limiter, set on a request by its connector, which takes the first try's permit itself. Every retry
     /// here takes another permit first: a retry is a request the vendor counts, and one that skipped the limiter could find
-    /// the vendor's bucket empty (issue 7's fault storm saw Iterable count such retries as rate-limit violations). An
+    /// the vendor's bucket empty (the fault storm trial saw Iterable count such retries as rate-limit violations). An
     /// <see cref="AdaptiveRateLimiter"/> is also told of every try's answer: a 429 with neither <c>Retry-After</c> nor
-    /// <c>X-RateLimit-Reset</c> slows the credential, successes speed it up again (issue 13).
+    /// <c>X-RateLimit-Reset</c> slows the credential, successes speed it up again.
     /// </summary>
     public static readonly HttpRequestOptionsKey<RateLimiter> LimiterKey = new("CohortSync.RateLimiter");
 

@@ -5,7 +5,7 @@ using CohortSync.TestHelpers;
 namespace CohortSync.IntegrationTests.Reliability;
 
 /// <summary>
-/// Issue 7's concurrency trials. Twenty simultaneous manual starts make one run:
+/// Concurrency trials. Twenty simultaneous manual starts make one run:
 /// <c>Workflow.SyncRunTests.Start_TwentyConcurrentStartsOfOneSync_MakeOneRun</c>. Two syncs on one credential share its
 /// limit: <see cref="SharedCredentialTests"/>. Here: the timer's tick racing a manual start.
 /// </summary>

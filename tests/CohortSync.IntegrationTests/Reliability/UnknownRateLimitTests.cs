@@ -10,7 +10,7 @@ using CohortSync.TestHelpers;
 namespace CohortSync.IntegrationTests.Reliability;
 
 /// <summary>
-/// Issue 13: a vendor whose real limit is ten times below the connector's default and who answers 429 with neither
+/// A vendor whose real limit is ten times below the connector's default and who answers 429 with neither
 /// Retry-After nor X-RateLimit-* (Iterable documents no limit for list subscribe). Scaled so a run takes seconds: the
 /// destination's limit is 100 a second, the sandbox's hidden one 10 a second (bucket of 2), one subscribe per batch of 10.
 /// </summary>

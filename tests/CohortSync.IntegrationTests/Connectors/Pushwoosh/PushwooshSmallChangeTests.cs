@@ -4,7 +4,7 @@ using CohortSync.TestHelpers;
 namespace CohortSync.IntegrationTests.Connectors.Pushwoosh;
 
 /// <summary>
-/// Whole runs for issue 14's Pushwoosh items: a small incremental change lands (through bulkSetTags, as setTags needs an
+/// Whole Pushwoosh runs: a small incremental change lands (through bulkSetTags, as setTags needs an
 /// hwid), skipped and unknown users are rejected with their reasons, and the user-id identifier works end to end.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
