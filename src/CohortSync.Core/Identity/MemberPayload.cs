@@ -21,22 +21,6 @@ public static class MemberPayload
         return string.Join(Separator, fields.Select(f => f.Key + "=" + f.Value.Replace(Separator, ' ')));
     }
 
-    /// <summary>Appends one field to a payload being built, in the format of <see cref="Encode"/>.</summary>
-    public static void Append(System.Text.StringBuilder payload, string name, string value)
-    {
-        ArgumentNullException.ThrowIfNull(payload);
-        if (payload.Length > 0)
-        {
-            payload.Append(Separator);
-        }
-
-        payload.Append(name).Append('=');
-        foreach (var c in value ?? string.Empty)
-        {
-            payload.Append(c == Separator ? ' ' : c);
-        }
-    }
-
     /// <summary>Decodes a payload written by <see cref="Encode"/>.</summary>
     public static IReadOnlyDictionary<string, string> Decode(string? payload)
     {

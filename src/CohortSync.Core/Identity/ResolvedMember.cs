@@ -49,7 +49,8 @@ public sealed class ResolvedMember
         _payloadLength = 0;
     }
 
-    // Appends one carried field, as MemberPayload.Append does.
+    // Appends one carried field in MemberPayload's format: name=value, fields apart by its separator, which becomes a space
+    // inside a value.
     internal void AppendField(string name, ReadOnlySpan<char> value)
     {
         Ensure(ref _payload, _payloadLength + 1 + name.Length + 1 + value.Length);

@@ -21,9 +21,6 @@ internal sealed class MemberArena
     private byte[] _current = [];
     private int _used;
 
-    /// <summary>Bytes held by the arena's blocks.</summary>
-    public long AllocatedBytes { get; private set; }
-
     /// <summary>
     /// Appends a member and returns its reference; <paramref name="hasPayload"/> false stores no payload.
     /// <paramref name="record"/> is the XxHash3 of the record's bytes, as a stored chunk holds them (see
@@ -43,7 +40,6 @@ internal sealed class MemberArena
                 _current = new byte[Math.Max(next, exact)];
                 _blocks.Add(_current);
                 _used = 0;
-                AllocatedBytes += _current.Length;
             }
         }
 
