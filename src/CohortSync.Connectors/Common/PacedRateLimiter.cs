@@ -9,12 +9,20 @@ namespace CohortSync.Connectors.Common;
 /// second with 100 ms periods becomes 60) and releases bursts at period boundaries that a vendor's own limiter can count
 /// as a violation; sending steadily just under the limit is what reaches 90% of it without a 429.
 /// <para>
+/// Permits are spaced on the moments they are really granted, too, not only on the moments reserved for them: a waiter whose
+/// timer fires late (a stalled thread pool, a collection, a busy core) does not take its reserved moment and the next one
+/// back to back. Granted permits never come closer than one interval (less the burst allowance), so a stall costs the moments
+/// it spans and never turns into a burst that a vendor's small bucket would count as a violation.
+/// </para>
+/// <para>
 /// The rate can change while permits are waiting (<see cref="ChangeRate"/>): a lower rate re-queues every waiter at it, so
 /// a cut takes effect on the next permit rather than after the permits already promised at the old rate.
 /// </para>
 /// </summary>
 public sealed class PacedRateLimiter : RateLimiter
 {
+    private const double GrantSlack = 0.005;
+
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private readonly int _burst;
@@ -22,6 +30,7 @@ public sealed class PacedRateLimiter : RateLimiter
     private double _interval;
     private double _burstWindow;
     private double _next;
+    private double _nextGranted;
     private long _granted;
     private int _cuts;
 
@@ -71,6 +80,7 @@ public sealed class PacedRateLimiter : RateLimiter
             if (cut)
             {
                 _next = Now() + _burstWindow + _interval;
+                _nextGranted = Math.Max(_nextGranted, _next);
                 _cuts++;
             }
         }
@@ -91,13 +101,13 @@ public sealed class PacedRateLimiter : RateLimiter
         lock (_gate)
         {
             var now = Now();
-            if (_next - _burstWindow > now)
+            if (_next - _burstWindow > now || !MayGrant(now))
             {
                 return Lease.Failed;
             }
 
             Reserve(now, permitCount);
-            Interlocked.Add(ref _granted, permitCount);
+            Grant(now, permitCount);
             return Lease.Granted;
         }
     }
@@ -118,18 +128,48 @@ public sealed class PacedRateLimiter : RateLimiter
                 cuts = _cuts;
             }
 
-            if (wait > 0)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(wait), _time, cancellationToken);
-            }
+            await DelayAsync(wait, cancellationToken);
 
-            // A cut while this permit waited withdrew it: queue again at the new rate.
-            if (Volatile.Read(ref _cuts) == cuts)
+            // The reserved moment has come; the permit is granted once it is also an interval after the last one really
+            // granted. A cut while this permit waited withdrew it: queue again at the new rate.
+            while (Volatile.Read(ref _cuts) == cuts)
             {
-                Interlocked.Add(ref _granted, permitCount);
-                return Lease.Granted;
+                lock (_gate)
+                {
+                    if (_cuts != cuts)
+                    {
+                        break;
+                    }
+
+                    var now = Now();
+                    if (MayGrant(now))
+                    {
+                        Grant(now, permitCount);
+                        return Lease.Granted;
+                    }
+
+                    wait = _nextGranted - _burstWindow - now;
+                }
+
+                await DelayAsync(wait, cancellationToken);
             }
         }
+    }
+
+    private Task DelayAsync(double seconds, CancellationToken cancellationToken) =>
+        seconds > 0
+            ? Task.Delay(TimeSpan.FromTicks((long)Math.Ceiling(seconds * TimeSpan.TicksPerSecond)), _time, cancellationToken)
+            : Task.CompletedTask;
+
+    // Whether a permit may be granted now, an interval (less the burst allowance) after the last one granted. The slack of
+    // half a percent of an interval only absorbs the clocks' rounding: at the registry's safety margin, permits that catch
+    // up at this spacing still come slower than the vendor's limit.
+    private bool MayGrant(double now) => now >= _nextGranted - _burstWindow - (GrantSlack * _interval);
+
+    private void Grant(double now, int permits)
+    {
+        _nextGranted = Math.Max(_nextGranted, now) + (permits * _interval);
+        Interlocked.Add(ref _granted, permits);
     }
 
     private void SetRate(double permitsPerSecond)

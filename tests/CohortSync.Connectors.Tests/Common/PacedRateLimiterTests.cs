@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CohortSync.Connectors.Common;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CohortSync.Connectors.Tests.Common;
 
@@ -38,5 +39,34 @@ public sealed class PacedRateLimiterTests
         Assert.True(first.IsAcquired);
         Assert.True(second.IsAcquired);
         Assert.False(third.IsAcquired);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_WaitersWokenLate_AreStillGrantedAnIntervalApart()
+    {
+        // Arrange: at 10 a second, two waiters reserve the moments 0.1 s and 0.2 s after a first permit.
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var limiter = new PacedRateLimiter(permitsPerSecond: 10, burst: 1, time);
+        using var first = await limiter.AcquireAsync();
+        // Started off the test's synchronisation context, so the limiter's continuations run inside Advance.
+        Task<System.Threading.RateLimiting.RateLimitLease> second = null!, third = null!;
+        await Task.Run(() =>
+        {
+            second = limiter.AcquireAsync().AsTask();
+            third = limiter.AcquireAsync().AsTask();
+        });
+
+        // Act: the clock jumps 0.35 s at once, as when a stall holds both timers past their moments.
+        time.Advance(TimeSpan.FromMilliseconds(350));
+        var grantedAtTheStall = new[] { second, third }.Count(t => t.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(99));
+        var grantedBeforeAnInterval = new[] { second, third }.Count(t => t.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+
+        // Assert: one permit at the end of the stall, the other an interval later, not both together.
+        Assert.Equal(1, grantedAtTheStall);
+        Assert.Equal(1, grantedBeforeAnInterval);
+        Assert.True(second.IsCompleted && third.IsCompleted);
+        Assert.True((await second).IsAcquired && (await third).IsAcquired);
     }
 }
