@@ -180,8 +180,8 @@ internal static class Child
             ["Secrets:bench-webhook-secret"] = "unused: nothing is sent",
         }).Build();
         var services = new ServiceCollection().AddLogging().AddCohortSyncLocalHost(configuration);
-        var calls = new System.Collections.Concurrent.ConcurrentQueue<CohortSync.DeliveryBench.StoreCall>();
-        services.AddSingleton<ISyncStore>(sp => CohortSync.DeliveryBench.TimedSyncStore.Wrap(sp.GetRequiredService<TableStateStore>(), calls));
+        var calls = new System.Collections.Concurrent.ConcurrentQueue<StoreCall>();
+        services.AddSingleton<ISyncStore>(sp => TimedSyncStore.Wrap(sp.GetRequiredService<TableStateStore>(), calls));
         services.AddSingleton(sp => new TimedExportStore(new TableExportStore(sp.GetRequiredService<TableGateway>())));
         services.AddSingleton<IExportStore>(sp => sp.GetRequiredService<TimedExportStore>());
         await using var provider = services.BuildServiceProvider();

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using CohortSync.Core.Application;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
-using CohortSync.DeliveryBench;
+using CohortSync.Bench.Delivery;
 using CohortSync.LocalHost;
 using CohortSync.Durable;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,7 +42,7 @@ public sealed record DeliveryResult(
 }
 
 /// <summary>
-/// DeliveryBench's scenarios (linked from bench/CohortSync.DeliveryBench/Scenarios.cs), each run once with a cohort sized
+/// DeliveryBench's scenarios (bench/CohortSync.Bench.Common/Delivery/Scenarios.cs), each run once with a cohort sized
 /// so the send phase lasts about <c>--delivery-seconds</c>: one full sync through the real engine and connectors over HTTP
 /// to the recording sandbox, on the harness's Table Storage. The send phase is measured where the vendor would measure it,
 /// from the first to the last send request the sandbox saw.

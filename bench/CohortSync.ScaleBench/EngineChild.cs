@@ -1,6 +1,6 @@
 using System.Globalization;
-using CohortSync.DeliveryBench;
-using CohortSync.PlanBench;
+using CohortSync.Bench.Delivery;
+using CohortSync.Bench.Planning;
 
 namespace CohortSync.ScaleBench;
 

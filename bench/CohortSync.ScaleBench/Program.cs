@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using CohortSync.Bench;
 using CohortSync.Core.Runs;
-using CohortSync.DeliveryBench;
-using CohortSync.PlanBench;
+using CohortSync.Bench.Delivery;
+using CohortSync.Bench.Planning;
 
 namespace CohortSync.ScaleBench;
 

@@ -4,7 +4,7 @@ using CohortSync.Bench;
 using CohortSync.Core.Application;
 using CohortSync.Core.Runs;
 using CohortSync.Durable;
-using CohortSync.PlanBench;
+using CohortSync.Bench.Planning;
 
 namespace CohortSync.ScaleBench;
 

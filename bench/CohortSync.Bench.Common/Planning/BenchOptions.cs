@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CohortSync.PlanBench;
+namespace CohortSync.Bench.Planning;
 
 /// <summary>Command-line options, for the parent and (with <c>--child</c>) for a measurement child.</summary>
 public sealed class BenchOptions

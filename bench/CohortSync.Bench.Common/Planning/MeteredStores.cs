@@ -4,7 +4,7 @@ using CohortSync.Core.Definitions;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 
-namespace CohortSync.PlanBench;
+namespace CohortSync.Bench.Planning;
 
 /// <summary>Time, table transactions and bytes spent inside one store port. Calls are sequential in the children.</summary>
 public sealed class StoreMeter

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
-using CohortSync.Bench;
 using CohortSync.Connectors.Braze;
 using CohortSync.Connectors.Iterable;
 using CohortSync.Connectors.Productboard;
@@ -17,7 +16,7 @@ using CohortSync.Sandbox.Webhook;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CohortSync.DeliveryBench;
+namespace CohortSync.Bench.Delivery;
 
 /// <summary>
 /// One destination's benchmark set-up, as the integration tests under tests/CohortSync.IntegrationTests/Connectors set each

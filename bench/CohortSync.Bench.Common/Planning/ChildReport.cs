@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace CohortSync.PlanBench;
+namespace CohortSync.Bench.Planning;
 
 /// <summary>One timed step of a child's breakdown.</summary>
 public sealed record Section(string Name, double Seconds, string? Note = null);

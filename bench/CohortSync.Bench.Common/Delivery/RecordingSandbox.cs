@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CohortSync.DeliveryBench;
+namespace CohortSync.Bench.Delivery;
 
 /// <summary>One request as the sandbox saw it: when it arrived and when it was answered (Stopwatch ticks), route, status.</summary>
 internal readonly record struct Arrival(long At, long Done, string Method, string Path, int Status);

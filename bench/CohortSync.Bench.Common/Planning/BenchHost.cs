@@ -6,7 +6,7 @@ using CohortSync.LocalHost;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CohortSync.PlanBench;
+namespace CohortSync.Bench.Planning;
 
 /// <summary>
 /// The real local host (Core, Table Storage, connectors) as <see cref="ServiceCollectionExtensions.AddCohortSyncLocalHost"/>

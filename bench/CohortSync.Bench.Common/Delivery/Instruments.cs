@@ -6,7 +6,7 @@ using CohortSync.Core.Ports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace CohortSync.DeliveryBench;
+namespace CohortSync.Bench.Delivery;
 
 /// <summary>One state-store call: method, the batch it names (or -1), start and end (Stopwatch ticks).</summary>
 internal readonly record struct StoreCall(string Method, int Batch, long Start, long End);

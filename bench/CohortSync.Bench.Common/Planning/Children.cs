@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using Azure.Data.Tables;
-using CohortSync.Bench;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Members;
@@ -10,7 +9,7 @@ using CohortSync.Core.Runs;
 using CohortSync.Core.Snapshots;
 using CohortSync.Core.Workflow;
 
-namespace CohortSync.PlanBench;
+namespace CohortSync.Bench.Planning;
 
 /// <summary>
 /// The measurements, each run in its own process (<c>--child MODE</c>) so that its peak working set is its own:

@@ -3,12 +3,12 @@ using System.Globalization;
 using System.Reflection;
 using System.Text;
 
-namespace CohortSync.PlanBench;
+namespace CohortSync.Bench.Planning;
 
 /// <summary>
 /// Runs one measurement in a child process of this very program (so its peak working set and allocations are that
 /// measurement's alone), relays the child's progress lines to stderr under a label, and parses the one JSON result line it
-/// prints. Shared by PlanBench and the scale harness (linked into both).
+/// prints. Shared by PlanBench and the scale harness.
 /// </summary>
 public static class ChildProcess
 {
