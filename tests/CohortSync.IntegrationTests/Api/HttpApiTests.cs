@@ -5,43 +5,37 @@ using System.Text.Json;
 using CohortSync.Api;
 using CohortSync.Core.Runs;
 using CohortSync.LocalHost.Cli;
-using CohortSync.Sandbox;
 using CohortSync.TestHelpers;
 
 namespace CohortSync.IntegrationTests.Api;
 
 /// <summary>The HTTP API through the LocalHost, over real HTTP, on Azurite and the sandbox.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class HttpApiTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class HttpApiTests(AzuriteFixture azurite) : SandboxTestBase("cohortsync-api-")
 {
     private const string Secret = "signing-key-from-the-api";
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-api-").FullName;
-    private SandboxHost _sandbox = null!;
     private LocalHostUnderTest _host = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task StartedAsync()
     {
-        _sandbox = await SandboxHost.StartAsync();
-        _sandbox.Webhook.Secret = Secret;
+        Sandbox.Webhook.Secret = Secret;
         _host = await LocalHostUnderTest.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTablePrefix());
     }
 
-    public async Task DisposeAsync()
+    protected override async Task StoppingAsync()
     {
         await _host.DisposeAsync();
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
     }
 
     [Fact]
     public async Task Api_CreateStartPollHistory_SyncsAndNeverReturnsTheSecret()
     {
         // Arrange
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 1200));
 
         // Act
-        using var createdDestination = await _host.Client.PostAsJsonAsync("api/destinations", LocalHostUnderTest.WebhookDestination("hook", _sandbox, Secret));
+        using var createdDestination = await _host.Client.PostAsJsonAsync("api/destinations", LocalHostUnderTest.WebhookDestination("hook", Sandbox, Secret));
         using var createdSync = await _host.Client.PostAsJsonAsync("api/syncs", LocalHostUnderTest.FileSync("s1", "hook", cohort));
         using var started = await _host.Client.PostAsync(new Uri("api/syncs/s1/runs", UriKind.Relative), null);
         var start = await started.Content.ReadFromJsonAsync<JsonElement>();
@@ -65,8 +59,8 @@ public sealed class HttpApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("Completed", status.GetProperty("lastRunStatus").GetString());
         Assert.False(status.TryGetProperty("activeRunId", out var active) && active.ValueKind != JsonValueKind.Null, "no run should be under way");
         Assert.Equal(HttpStatusCode.NotFound, unknownStatus.StatusCode);
-        Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 1200)), _sandbox.Webhook.Members("s1"));
-        Assert.Equal(0, _sandbox.Webhook.BadSignatures);
+        Assert.Equal(EngineHarness.Keys(Enumerable.Range(0, 1200)), Sandbox.Webhook.Members("s1"));
+        Assert.Equal(0, Sandbox.Webhook.BadSignatures);
         Assert.DoesNotContain(Secret, destinationText, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, listText, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, await createdDestination.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -77,7 +71,7 @@ public sealed class HttpApiTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange: two batches; the receiver refuses the first request with a 400 (not retried), so one batch fails.
         await CreateAsync(Enumerable.Range(0, 1200));
-        _sandbox.Webhook.Faults.FailNext(1, HttpStatusCode.BadRequest);
+        Sandbox.Webhook.Faults.FailNext(1, HttpStatusCode.BadRequest);
 
         // Act
         var runId = await StartAsync("s1");
@@ -108,8 +102,8 @@ public sealed class HttpApiTests(AzuriteFixture azurite) : IAsyncLifetime
         // Assert
         Assert.Equal("DryRunCompleted", done.GetProperty("run").GetProperty("status").GetString());
         Assert.Equal(300, done.GetProperty("run").GetProperty("plan").GetProperty("adds").GetInt32());
-        Assert.Equal(0, _sandbox.Webhook.Requests);
-        Assert.Empty(_sandbox.Webhook.Members("s1"));
+        Assert.Equal(0, Sandbox.Webhook.Requests);
+        Assert.Empty(Sandbox.Webhook.Members("s1"));
     }
 
     [Fact]
@@ -120,12 +114,12 @@ public sealed class HttpApiTests(AzuriteFixture azurite) : IAsyncLifetime
         var first = await StartAsync("s1");
         await _host.WaitForRunAsync(first, "Completed");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 1000));
-        var requests = _sandbox.Webhook.Requests;
+        var requests = Sandbox.Webhook.Requests;
 
         // Act
         var runId = await StartAsync("s1");
         var held = await _host.WaitForRunAsync(runId, "AwaitingApproval", "Completed", "Failed");
-        var requestsWhileHeld = _sandbox.Webhook.Requests;
+        var requestsWhileHeld = Sandbox.Webhook.Requests;
         using var approved = await _host.Client.PostAsJsonAsync($"api/runs/{runId}/approve", new { by = "ops" });
         var done = await _host.WaitForRunAsync(runId, "Completed", "Failed");
 
@@ -134,7 +128,7 @@ public sealed class HttpApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(requests, requestsWhileHeld);
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
         Assert.Equal("Completed", done.GetProperty("run").GetProperty("status").GetString());
-        Assert.Equal(1000, _sandbox.Webhook.Members("s1").Count);
+        Assert.Equal(1000, Sandbox.Webhook.Members("s1").Count);
     }
 
     [Fact]
@@ -242,7 +236,7 @@ public sealed class HttpApiTests(AzuriteFixture azurite) : IAsyncLifetime
         // Arrange
         await CreateAsync(Enumerable.Range(0, 2000));
         await _host.WaitForRunAsync(await StartAsync("s1"), "Completed");
-        EngineHarness.WriteCohort(Path.Combine(_dir, "cohort.csv"), []);
+        EngineHarness.WriteCohort(Path.Combine(Dir, "cohort.csv"), []);
         var held = await StartAsync("s1");
         await _host.WaitForRunAsync(held, "AwaitingApproval");
 
@@ -272,9 +266,9 @@ public sealed class HttpApiTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private async Task<string> CreateAsync(IEnumerable<int> members)
     {
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, members);
-        (await _host.Client.PostAsJsonAsync("api/destinations", LocalHostUnderTest.WebhookDestination("hook", _sandbox, Secret))).EnsureSuccessStatusCode();
+        (await _host.Client.PostAsJsonAsync("api/destinations", LocalHostUnderTest.WebhookDestination("hook", Sandbox, Secret))).EnsureSuccessStatusCode();
         (await _host.Client.PostAsJsonAsync("api/syncs", LocalHostUnderTest.FileSync("s1", "hook", cohort))).EnsureSuccessStatusCode();
         return cohort;
     }

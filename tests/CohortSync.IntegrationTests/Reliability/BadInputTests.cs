@@ -1,6 +1,5 @@
 using System.Text;
 using CohortSync.Core.Runs;
-using CohortSync.Sandbox;
 using CohortSync.TestHelpers;
 using CohortSync.TestHelpers.Snapshots;
 
@@ -12,19 +11,8 @@ namespace CohortSync.IntegrationTests.Reliability;
 /// HttpApiTests.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class BadInputTests(AzuriteFixture azurite) : SandboxTestBase("cohortsync-bad-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-bad-").FullName;
-    private SandboxHost _sandbox = null!;
-
-    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     public static TheoryData<string, string, string> MalformedFiles => new()
     {
         { "unterminated quote", "cohort.csv", "user_id,email\nuser-1,a@x.io\nuser-2,\"b@x.io\nuser-3,c@x.io\n" },
@@ -47,14 +35,14 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange: a baseline of 20 members first.
         await using var host = await Harness();
-        var cohort = Path.Combine(_dir, fileName);
-        var baseline = Path.Combine(_dir, "baseline.csv");
+        var cohort = Path.Combine(Dir, fileName);
+        var baseline = Path.Combine(Dir, "baseline.csv");
         EngineHarness.WriteCohort(baseline, Enumerable.Range(0, 20));
         await host.CreateWebhookSyncAsync("s1", baseline);
         await host.RunAsync("s1");
         await UseSourceAsync(host, cohort);
         File.WriteAllText(cohort, content);
-        var requests = _sandbox.Webhook.Requests;
+        var requests = Sandbox.Webhook.Requests;
 
         // Act
         var run = await host.RunAsync("s1");
@@ -62,7 +50,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
         // Assert
         Assert.True(run.Status == RunStatus.Failed, $"{name}: {run.Status}");
         Assert.Matches(@"line \d+, column \d+", run.Error);
-        Assert.Equal(requests, _sandbox.Webhook.Requests);
+        Assert.Equal(requests, Sandbox.Webhook.Requests);
         Assert.Equal(20, (await host.Baselines.LoadAsync("s1")).Count);
     }
 
@@ -89,7 +77,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = await Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         var quoted = "\"" + id.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
         File.WriteAllText(cohort, $"user_id,email\nuser-1,a@x.io\n{quoted},b@x.io\n", new UTF8Encoding(false));
         await host.CreateWebhookSyncAsync("s1", cohort);
@@ -100,7 +88,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
         // Assert
         Assert.True(run.Status == RunStatus.Completed, $"{name}: {run.Status} {run.Error}");
         Assert.Equal(2, run.Outcome!.Accepted);
-        Assert.Contains("userId:" + id.Trim(), _sandbox.Webhook.Members("s1"));
+        Assert.Contains("userId:" + id.Trim(), Sandbox.Webhook.Members("s1"));
     }
 
     [Fact]
@@ -108,7 +96,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = await Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         File.WriteAllText(cohort, "user_id,email\nuser-1,a@x.io\n" + new string('x', 10 * 1024 * 1024) + ",b@x.io\nuser-3,c@x.io\n");
         await host.CreateWebhookSyncAsync("s1", cohort);
 
@@ -119,7 +107,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(RunStatus.Completed, run.Status);
         Assert.Equal(1, run.Plan!.Invalid);
         Assert.Contains(run.Plan.SkipReasons.Keys, k => k.Contains("longer than 64 KiB", StringComparison.Ordinal));
-        Assert.Equal(2, _sandbox.Webhook.Members("s1").Count);
+        Assert.Equal(2, Sandbox.Webhook.Members("s1").Count);
     }
 
     [Fact]
@@ -127,7 +115,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = await Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 50).Concat(Enumerable.Range(0, 50)));
         await host.CreateWebhookSyncAsync("s1", cohort);
 
@@ -136,7 +124,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
 
         // Assert
         Assert.Equal((50, 50), (run.Plan!.Duplicates, run.Plan.Adds));
-        Assert.All(_sandbox.Webhook.Deliveries.Values, n => Assert.Equal(1, n));
+        Assert.All(Sandbox.Webhook.Deliveries.Values, n => Assert.Equal(1, n));
     }
 
     [Fact]
@@ -144,7 +132,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = await Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         File.WriteAllText(cohort, "user_id,email\n");
         await host.CreateWebhookSyncAsync("s1", cohort);
 
@@ -154,7 +142,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
         // Assert
         Assert.Equal(RunStatus.Completed, run.Status);
         Assert.Equal((0, 0), (run.Plan!.Members, run.Plan.BatchCount));
-        Assert.Equal(0, _sandbox.Webhook.Requests);
+        Assert.Equal(0, Sandbox.Webhook.Requests);
     }
 
     [Fact]
@@ -162,12 +150,12 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = await Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 1500));
         await host.CreateWebhookSyncAsync("s1", cohort);
         await host.RunAsync("s1");
         File.WriteAllText(cohort, "user_id,email\n");
-        var requests = _sandbox.Webhook.Requests;
+        var requests = Sandbox.Webhook.Requests;
 
         // Act
         var start = await host.Runs.StartAsync("s1", RunMode.Incremental);
@@ -175,8 +163,8 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
 
         // Assert
         Assert.Equal(1500, held.Plan!.Removes);
-        Assert.Equal(requests, _sandbox.Webhook.Requests);
-        Assert.Equal(1500, _sandbox.Webhook.Members("s1").Count);
+        Assert.Equal(requests, Sandbox.Webhook.Requests);
+        Assert.Equal(1500, Sandbox.Webhook.Members("s1").Count);
     }
 
     [Fact]
@@ -184,7 +172,7 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         await using var host = await Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         File.WriteAllText(cohort, "user_id,email\nuser-1,a@x.io\n,b@x.io\n\t,c@x.io\n\"\",d@x.io\n");
         await host.CreateWebhookSyncAsync("s1", cohort);
 
@@ -194,10 +182,10 @@ public sealed class BadInputTests(AzuriteFixture azurite) : IAsyncLifetime
         // Assert
         Assert.Equal(3, run.Plan!.Unmatched);
         Assert.Equal(3, run.Plan.SkipReasons["no value for user_id"]);
-        Assert.Single(_sandbox.Webhook.Members("s1"));
+        Assert.Single(Sandbox.Webhook.Members("s1"));
     }
 
-    private Task<EngineHarness> Harness() => EngineHarness.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox);
+    private Task<EngineHarness> Harness() => EngineHarness.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), Sandbox);
 
     private static async Task UseSourceAsync(EngineHarness host, string path)
     {

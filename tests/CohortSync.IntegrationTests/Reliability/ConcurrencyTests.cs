@@ -1,5 +1,4 @@
 using CohortSync.Core.Runs;
-using CohortSync.Sandbox;
 using CohortSync.TestHelpers;
 
 namespace CohortSync.IntegrationTests.Reliability;
@@ -10,25 +9,14 @@ namespace CohortSync.IntegrationTests.Reliability;
 /// limit: <see cref="SharedCredentialTests"/>. Here: the timer's tick racing a manual start.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class ConcurrencyTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class ConcurrencyTests(AzuriteFixture azurite) : SandboxTestBase("cohortsync-race-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-race-").FullName;
-    private SandboxHost _sandbox = null!;
-
-    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     [Fact]
     public async Task TickAndManualStart_ReleasedTogetherTwentyTimes_MakeOneRunEachTime()
     {
         // Arrange: the receiver holds every request, so no run can finish (and free the sync) while the race is on.
-        _sandbox.Webhook.Faults.HoldAfter(0);
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        Sandbox.Webhook.Faults.HoldAfter(0);
+        var cohort = Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 10));
         var winners = new List<string>();
         try
@@ -36,7 +24,7 @@ public sealed class ConcurrencyTests(AzuriteFixture azurite) : IAsyncLifetime
             for (var i = 0; i < 20; i++)
             {
                 // A fresh store each time, so the tick sees one due sync: hourly, created now, due at once.
-                await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox);
+                await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), Sandbox);
                 await host.CreateWebhookSyncAsync("race", cohort, cadence: "hourly");
                 var now = DateTimeOffset.UtcNow.AddSeconds(1);
                 using var barrier = new Barrier(2);
@@ -66,7 +54,7 @@ public sealed class ConcurrencyTests(AzuriteFixture azurite) : IAsyncLifetime
         }
         finally
         {
-            _sandbox.Webhook.Faults.Release();
+            Sandbox.Webhook.Faults.Release();
         }
 
         Assert.Equal(20, winners.Count);

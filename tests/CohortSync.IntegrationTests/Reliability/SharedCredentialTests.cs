@@ -2,7 +2,6 @@ using CohortSync.Connectors.Productboard;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Runs;
-using CohortSync.Sandbox;
 using CohortSync.Sandbox.Productboard;
 using CohortSync.TestHelpers;
 
@@ -10,28 +9,18 @@ namespace CohortSync.IntegrationTests.Reliability;
 
 /// <summary>Two syncs on one destination credential, running at once, share its rate limit.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class SharedCredentialTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class SharedCredentialTests(AzuriteFixture azurite) : SandboxTestBase("cohortsync-shared-")
 {
     private const string SecretName = "productboard-token";
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-shared-").FullName;
-    private SandboxHost _sandbox = null!;
-
-    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
 
     [Fact]
     public async Task Runs_TwoSyncsOnOneCredentialAtOnce_StayWithinItsLimitTogether()
     {
         // Arrange: Productboard's documented 50 requests a second per token, one request per member.
-        var productboard = _sandbox.Get<ProductboardSandbox>();
+        var productboard = Sandbox.Get<ProductboardSandbox>();
         productboard.RateLimit.PermitsPerSecond = ProductboardSandbox.DocumentedRequestsPerSecond;
         await using var host = await EngineHarness.StartAsync(
-            azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox, secrets: new Dictionary<string, string> { [SecretName] = ProductboardSandbox.DefaultToken });
+            azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), Sandbox, secrets: new Dictionary<string, string> { [SecretName] = ProductboardSandbox.DefaultToken });
         await CreateSyncAsync(host, "a", Enumerable.Range(0, 120));
         await CreateSyncAsync(host, "b", Enumerable.Range(1000, 120));
 
@@ -52,14 +41,14 @@ public sealed class SharedCredentialTests(AzuriteFixture azurite) : IAsyncLifeti
 
     private async Task CreateSyncAsync(EngineHarness host, string syncId, IEnumerable<int> members)
     {
-        var cohort = Path.Combine(_dir, syncId + ".csv");
+        var cohort = Path.Combine(Dir, syncId + ".csv");
         EngineHarness.WriteCohort(cohort, members);
         var destination = new DestinationDefinition
         {
             Id = syncId + "-pb",
             Name = "Productboard " + syncId,
             Type = ProductboardConnector.TypeName,
-            Settings = new Dictionary<string, string> { ["baseUrl"] = new Uri(_sandbox.BaseAddress, "productboard/").ToString(), ["requestsPerSecond"] = "50" },
+            Settings = new Dictionary<string, string> { ["baseUrl"] = new Uri(Sandbox.BaseAddress, "productboard/").ToString(), ["requestsPerSecond"] = "50" },
             SecretName = SecretName,
         };
         await host.CreateSyncAsync(syncId, destination, cohort, [new IdentifierMapping("user_id", KeyKind.UserId)]);

@@ -3,7 +3,6 @@ using CohortSync.Connectors.Iterable;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Runs;
-using CohortSync.Sandbox;
 using CohortSync.Sandbox.Iterable;
 using CohortSync.TestHelpers;
 
@@ -15,28 +14,20 @@ namespace CohortSync.IntegrationTests.Reliability;
 /// destination's limit is 100 a second, the sandbox's hidden one 10 a second (bucket of 2), one subscribe per batch of 10.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class UnknownRateLimitTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class UnknownRateLimitTests(AzuriteFixture azurite) : SandboxTestBase("cohortsync-unknown-limit-")
 {
     private const string SecretName = "iterable-key";
     private const double HiddenLimit = 10;
     private const double ConfiguredLimit = 100;
     private readonly string _prefix = AzuriteFixture.NewTablePrefix();
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-unknown-limit-").FullName;
-    private SandboxHost _sandbox = null!;
 
-    private IterableSandbox Iterable => _sandbox.Get<IterableSandbox>();
+    private IterableSandbox Iterable => Sandbox.Get<IterableSandbox>();
 
-    public async Task InitializeAsync()
+    protected override Task StartedAsync()
     {
-        _sandbox = await SandboxHost.StartAsync();
         Iterable.ListUpdates.PermitsPerSecond = HiddenLimit;
         Iterable.SendRetryAfter = false;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
+        return Task.CompletedTask;
     }
 
     [Fact]
@@ -98,7 +89,7 @@ public sealed class UnknownRateLimitTests(AzuriteFixture azurite) : IAsyncLifeti
     private static IReadOnlyList<IdentifierMapping> ByUserId => [new IdentifierMapping("user_id", KeyKind.UserId)];
 
     private Task<EngineHarness> Harness() =>
-        EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { [SecretName] = IterableSandbox.DefaultApiKey });
+        EngineHarness.StartAsync(azurite.ConnectionString, _prefix, Sandbox, secrets: new Dictionary<string, string> { [SecretName] = IterableSandbox.DefaultApiKey });
 
     private DestinationDefinition Destination() => new()
     {
@@ -108,14 +99,14 @@ public sealed class UnknownRateLimitTests(AzuriteFixture azurite) : IAsyncLifeti
         SecretName = SecretName,
         Settings = new Dictionary<string, string>
         {
-            ["baseUrl"] = new Uri(_sandbox.BaseAddress, "iterable/us/").ToString(),
+            ["baseUrl"] = new Uri(Sandbox.BaseAddress, "iterable/us/").ToString(),
             ["requestsPerSecond"] = ConfiguredLimit.ToString(CultureInfo.InvariantCulture),
         },
     };
 
     private string Cohort(IEnumerable<int> ids)
     {
-        var path = Path.Combine(_dir, "cohort.csv");
+        var path = Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCohort(path, ids);
         return path;
     }

@@ -1,28 +1,19 @@
 using System.Net;
 using CohortSync.Core.Runs;
-using CohortSync.Sandbox;
 using CohortSync.TestHelpers;
 
 namespace CohortSync.IntegrationTests.Security;
 
 /// <summary>Secrets, emails and user ids never reach the logs, through successes, refusals, faults and failures.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class LogHygieneTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class LogHygieneTests(AzuriteFixture azurite) : SandboxTestBase("cohortsync-logs-")
 {
     private const string Secret = "s3cret-signing-key-never-logged";
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-logs-").FullName;
-    private SandboxHost _sandbox = null!;
 
-    public async Task InitializeAsync()
+    protected override Task StartedAsync()
     {
-        _sandbox = await SandboxHost.StartAsync();
-        _sandbox.Webhook.Secret = Secret;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
+        Sandbox.Webhook.Secret = Secret;
+        return Task.CompletedTask;
     }
 
     [Fact]
@@ -30,8 +21,8 @@ public sealed class LogHygieneTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Arrange
         var logs = new CapturingLoggerProvider();
-        await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), _sandbox, logs: logs);
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), Sandbox, logs: logs);
+        var cohort = Path.Combine(Dir, "cohort.csv");
         var ids = Enumerable.Range(0, 300).ToList();
         EngineHarness.WriteCohort(cohort, ids, extraIds: ["reject-me-7"]);
         await host.CreateWebhookSyncAsync("s1", cohort, batchSize: 100);
@@ -40,12 +31,12 @@ public sealed class LogHygieneTests(AzuriteFixture azurite) : IAsyncLifetime
         // a run with a wrong signing key, and a run on a malformed file.
         await host.RunAsync("s1");
         EngineHarness.WriteCohort(cohort, ids.Skip(50));
-        _sandbox.Webhook.Faults.FailNext(2, HttpStatusCode.ServiceUnavailable);
+        Sandbox.Webhook.Faults.FailNext(2, HttpStatusCode.ServiceUnavailable);
         await host.RunAsync("s1");
         EngineHarness.WriteCohort(cohort, ids.Skip(60));
-        _sandbox.Webhook.Faults.FailNext(1, HttpStatusCode.BadRequest);
+        Sandbox.Webhook.Faults.FailNext(1, HttpStatusCode.BadRequest);
         await host.RunAsync("s1");
-        _sandbox.Webhook.Secret = "rotated-elsewhere";
+        Sandbox.Webhook.Secret = "rotated-elsewhere";
         EngineHarness.WriteCohort(cohort, ids.Skip(70));
         var wrongKey = await host.RunAsync("s1");
         File.WriteAllText(cohort, "user_id,email\nuser-1,u1@example.com\nuser-2,\"u2@example.com\n");

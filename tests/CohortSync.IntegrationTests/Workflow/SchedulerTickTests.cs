@@ -1,5 +1,4 @@
 using CohortSync.Core.Runs;
-using CohortSync.Sandbox;
 using CohortSync.TestHelpers;
 
 namespace CohortSync.IntegrationTests.Workflow;
@@ -9,32 +8,22 @@ namespace CohortSync.IntegrationTests.Workflow;
 /// queries and one write of its state, and starts no run; a changed cohort or an edited sync starts one.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class SchedulerTickTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class SchedulerTickTests(AzuriteFixture azurite) : SandboxTestBase("cohortsync-tick-")
 {
     private readonly string _prefix = AzuriteFixture.NewTablePrefix();
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-tick-").FullName;
-    private SandboxHost _sandbox = null!;
-
-    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
 
     [Fact]
     public async Task Tick_EveryMinuteSyncWhoseCohortDidNotChange_CostsAtMostFiveTransactionsAndStartsNoRun()
     {
         // Arrange: the first slot runs and brings the webhook in step with the cohort.
-        await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox);
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, _prefix, Sandbox);
+        var cohort = Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 500));
         await host.CreateWebhookSyncAsync("s1", cohort, cadence: "minute");
         var now = DateTimeOffset.UtcNow.AddSeconds(1);
         var first = Assert.Single(await host.Scheduler.TickAsync(now));
         await host.Engine.WaitAsync(first.RunId).WaitAsync(TimeSpan.FromMinutes(1));
-        var requests = _sandbox.Webhook.Requests;
+        var requests = Sandbox.Webhook.Requests;
         var before = host.Tables.Transactions;
 
         // Act: the next minute's tick.
@@ -44,7 +33,7 @@ public sealed class SchedulerTickTests(AzuriteFixture azurite) : IAsyncLifetime
         // Assert
         Assert.Empty(second);
         Assert.InRange(transactions, 1, 5);
-        Assert.Equal(requests, _sandbox.Webhook.Requests);
+        Assert.Equal(requests, Sandbox.Webhook.Requests);
         Assert.Single(await host.Store.ListRunsAsync("s1", 10));
         var state = (await host.Store.GetSyncStateAsync("s1"))!.Value;
         Assert.Null(state.ActiveRunId);
@@ -58,8 +47,8 @@ public sealed class SchedulerTickTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Tick_CohortChangedAfterAnUnchangedSlot_StartsARunThatSendsTheChange()
     {
         // Arrange
-        await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox);
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, _prefix, Sandbox);
+        var cohort = Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 500));
         await host.CreateWebhookSyncAsync("s1", cohort, cadence: "minute");
         var now = DateTimeOffset.UtcNow.AddSeconds(1);
@@ -75,7 +64,7 @@ public sealed class SchedulerTickTests(AzuriteFixture azurite) : IAsyncLifetime
         // Assert
         Assert.Equal(RunStatus.Completed, run.Status);
         Assert.Equal((10, 10), (run.Plan!.Adds, run.Plan.Removes));
-        Assert.Equal(EngineHarness.Keys(Enumerable.Range(10, 500)), _sandbox.Webhook.Members("s1"));
+        Assert.Equal(EngineHarness.Keys(Enumerable.Range(10, 500)), Sandbox.Webhook.Members("s1"));
         Assert.Empty(await host.Scheduler.TickAsync(now.AddMinutes(3)));
     }
 
@@ -83,8 +72,8 @@ public sealed class SchedulerTickTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Tick_SyncEditedButCohortUnchanged_StartsARun()
     {
         // Arrange
-        await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox);
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        await using var host = await EngineHarness.StartAsync(azurite.ConnectionString, _prefix, Sandbox);
+        var cohort = Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCohort(cohort, Enumerable.Range(0, 50));
         await host.CreateWebhookSyncAsync("s1", cohort, cadence: "minute");
         var now = DateTimeOffset.UtcNow.AddSeconds(1);

@@ -5,7 +5,6 @@ using CohortSync.Core.Definitions;
 using CohortSync.Core.Errors;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Runs;
-using CohortSync.Sandbox;
 using CohortSync.Sandbox.Braze;
 using CohortSync.TestHelpers;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,28 +16,20 @@ namespace CohortSync.IntegrationTests.Connectors.Braze;
 /// the Braze sandbox (Bearer REST key, 75 objects a request, array operations, <c>_update_existing_only</c>, its limit).
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class BrazeAttributeModeTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class BrazeAttributeModeTests(AzuriteFixture azurite) : SandboxTestBase("cohortsync-braze-track-")
 {
     private const string SyncId = "s1";
     private const string RestKeyName = "braze-rest";
     private const string CohortName = "Cohort " + SyncId;
     private readonly string _prefix = AzuriteFixture.NewTablePrefix();
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-braze-track-").FullName;
-    private SandboxHost _sandbox = null!;
     private BrazeSandbox _braze = null!;
     private BrazeWorkspace _workspace = null!;
 
-    public async Task InitializeAsync()
+    protected override Task StartedAsync()
     {
-        _sandbox = await SandboxHost.StartAsync();
-        _braze = _sandbox.Get<BrazeSandbox>();
+        _braze = Sandbox.Get<BrazeSandbox>();
         _workspace = _braze.AddWorkspace("US-03", "dik-1", restApiKey: "rest-1");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
+        return Task.CompletedTask;
     }
 
     [Fact]
@@ -121,14 +112,14 @@ public sealed class BrazeAttributeModeTests(AzuriteFixture azurite) : IAsyncLife
     }
 
     private Task<EngineHarness> Harness() => EngineHarness.StartAsync(
-        azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { [RestKeyName] = "rest-1" });
+        azurite.ConnectionString, _prefix, Sandbox, secrets: new Dictionary<string, string> { [RestKeyName] = "rest-1" });
 
     private DestinationDefinition Destination(params (string Key, string Value)[] extra)
     {
         var settings = new Dictionary<string, string>
         {
             ["cluster"] = "US-03",
-            ["baseUrl"] = new Uri(_sandbox.BaseAddress, "braze/us-03/").ToString(),
+            ["baseUrl"] = new Uri(Sandbox.BaseAddress, "braze/us-03/").ToString(),
             ["requestsPerSecond"] = 400.ToString(CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in extra)
@@ -141,7 +132,7 @@ public sealed class BrazeAttributeModeTests(AzuriteFixture azurite) : IAsyncLife
 
     private string Cohort(IEnumerable<int> ids, IEnumerable<string>? extraIds = null)
     {
-        var path = Path.Combine(_dir, "cohort.csv");
+        var path = Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCohort(path, ids, extraIds: extraIds);
         return path;
     }

@@ -4,7 +4,6 @@ using CohortSync.Connectors.Braze;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Runs;
-using CohortSync.Sandbox;
 using CohortSync.Sandbox.Braze;
 using CohortSync.TestHelpers;
 
@@ -15,31 +14,28 @@ namespace CohortSync.IntegrationTests.Connectors.Braze;
 /// the partner cohort-import contract (https://braze.com/docs/partners/isv_partners/cohort_import): destinations in <c>partnerCohort</c> mode.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class BrazeContractTests(AzuriteFixture azurite) : SandboxTestBase("cohortsync-braze-")
 {
     private const string SyncId = "s1";
     private const string DataImportKeyName = "braze-dik";
     private const string CohortId = BrazeConnector.CohortIdPrefix + SyncId;
     private readonly string _prefix = AzuriteFixture.NewTablePrefix();
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-braze-").FullName;
-    private SandboxHost _sandbox = null!;
     private BrazeSandbox _braze = null!;
     private BrazeWorkspace _workspace = null!;
 
-    public async Task InitializeAsync()
+    protected override Task StartedAsync()
     {
-        _sandbox = await SandboxHost.StartAsync();
-        _braze = _sandbox.Get<BrazeSandbox>();
+        _braze = Sandbox.Get<BrazeSandbox>();
         _braze.RateLimit.PermitsPerSecond = 200;
         _braze.RateLimit.Burst = 20;
         _workspace = _braze.AddWorkspace("US-03", "dik-1");
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    protected override Task StoppingAsync()
     {
         _braze.Faults.Release();
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
+        return Task.CompletedTask;
     }
 
     [Fact]
@@ -127,7 +123,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
         _workspace.AddAnonymousUser(["anon-3"]);
         _workspace.AddIdentifiedUser("user-4", deviceIds: ["dev-4"]);
         _workspace.AddAnonymousUser([], [new BrazeAlias("five@example.com", "amplitude")]);
-        var cohort = Path.Combine(_dir, "chain.csv");
+        var cohort = Path.Combine(Dir, "chain.csv");
         EngineHarness.WriteCsv(cohort, ["user_id", "email", "device_id"],
         [
             ["user-1", "one@example.com", "dev-1"],
@@ -392,7 +388,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
     private Task<EngineHarness> Harness() => EngineHarness.StartAsync(
         azurite.ConnectionString,
         _prefix,
-        _sandbox,
+        Sandbox,
         secrets: new Dictionary<string, string>
         {
             [DataImportKeyName] = _workspace.ClientSecret,
@@ -408,7 +404,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
         Settings = new Dictionary<string, string>
         {
             ["cluster"] = cluster,
-            ["baseUrl"] = new Uri(_sandbox.BaseAddress, $"braze/{cluster.ToLowerInvariant()}/").ToString(),
+            ["baseUrl"] = new Uri(Sandbox.BaseAddress, $"braze/{cluster.ToLowerInvariant()}/").ToString(),
             ["requestsPerSecond"] = requestsPerSecond.ToString(CultureInfo.InvariantCulture),
             ["mode"] = "partnerCohort",
             ["partnerName"] = _braze.PartnerName,
@@ -421,7 +417,7 @@ public sealed class BrazeContractTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private string Cohort(IEnumerable<int> ids, IEnumerable<string>? extraIds = null)
     {
-        var path = Path.Combine(_dir, "cohort.csv");
+        var path = Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCohort(path, ids, extraIds: extraIds);
         return path;
     }

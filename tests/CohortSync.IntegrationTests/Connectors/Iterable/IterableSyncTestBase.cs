@@ -3,7 +3,6 @@ using CohortSync.Connectors.Iterable;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
 using CohortSync.Core.Runs;
-using CohortSync.Sandbox;
 using CohortSync.Sandbox.Iterable;
 using CohortSync.TestHelpers;
 
@@ -13,39 +12,32 @@ namespace CohortSync.IntegrationTests.Connectors.Iterable;
 /// What the Iterable whole-run tests share: a sandbox per test, a table prefix and a folder for cohorts, the engine harness
 /// with the destination's secret (and captured logs), and the destination pointed at the sandbox.
 /// </summary>
-public abstract class IterableSyncTestBase(AzuriteFixture azurite) : IAsyncLifetime, IDisposable
+public abstract class IterableSyncTestBase(AzuriteFixture azurite) : SandboxTestBase("cohortsync-iterable-"), IDisposable
 {
     /// <summary>The destination's secret name.</summary>
     protected const string SecretName = "iterable-key";
 
     private readonly string _prefix = AzuriteFixture.NewTablePrefix();
-    private SandboxHost _sandbox = null!;
 
     /// <summary>A folder for cohort files, deleted after the test.</summary>
-    protected string Dir { get; } = Directory.CreateTempSubdirectory("cohortsync-iterable-").FullName;
 
     /// <summary>Every log line of the harness.</summary>
     protected CapturingLoggerProvider Logs { get; } = new();
 
     /// <summary>The Iterable sandbox.</summary>
-    protected IterableSandbox Iterable => _sandbox.Get<IterableSandbox>();
+    protected IterableSandbox Iterable => Sandbox.Get<IterableSandbox>();
 
     /// <summary>The default identifier chain: Amplitude user_id as Iterable userId.</summary>
     protected static IReadOnlyList<IdentifierMapping> ByUserId => [new IdentifierMapping("user_id", KeyKind.UserId)];
 
     /// <inheritdoc/>
-    public async Task InitializeAsync()
+    protected override Task StartedAsync()
     {
-        _sandbox = await SandboxHost.StartAsync();
         Iterable.ListUpdates.PermitsPerSecond = 100;
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(Dir, recursive: true);
-    }
 
     /// <inheritdoc/>
     public void Dispose()
@@ -59,7 +51,7 @@ public abstract class IterableSyncTestBase(AzuriteFixture azurite) : IAsyncLifet
 
     /// <summary>Starts the engine with the destination's secret holding <paramref name="key"/>.</summary>
     private protected Task<EngineHarness> Harness(string key = IterableSandbox.DefaultApiKey) =>
-        EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { [SecretName] = key }, logs: Logs);
+        EngineHarness.StartAsync(azurite.ConnectionString, _prefix, Sandbox, secrets: new Dictionary<string, string> { [SecretName] = key }, logs: Logs);
 
     /// <summary>The destination on the sandbox's US host.</summary>
     protected DestinationDefinition Destination(params (string Name, string Value)[] settings) => Destination("us", settings);
@@ -69,7 +61,7 @@ public abstract class IterableSyncTestBase(AzuriteFixture azurite) : IAsyncLifet
     {
         var all = new Dictionary<string, string>
         {
-            ["baseUrl"] = new Uri(_sandbox.BaseAddress, $"iterable/{dataCenter}/").ToString(),
+            ["baseUrl"] = new Uri(Sandbox.BaseAddress, $"iterable/{dataCenter}/").ToString(),
             ["requestsPerSecond"] = "100",
         };
         foreach (var (name, value) in settings)

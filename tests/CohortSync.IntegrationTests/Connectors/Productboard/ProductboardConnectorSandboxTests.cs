@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using CohortSync.Connectors.Productboard;
 using CohortSync.Core.Runs;
-using CohortSync.Sandbox;
 using CohortSync.Sandbox.Productboard;
 using CohortSync.TestHelpers;
 
@@ -10,25 +9,15 @@ namespace CohortSync.IntegrationTests.Connectors.Productboard;
 
 /// <summary>The Productboard connector through the real engine, over HTTP, against the Productboard sandbox.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class ProductboardConnectorSandboxTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class ProductboardConnectorSandboxTests(AzuriteFixture azurite) : SandboxTestBase("cohortsync-pb-")
 {
     private const string SecretName = ProductboardRunKit.SecretName;
 
     // Tests that are not about the limit raise it on both sides, to stay fast.
     private const double Fast = 1000;
     private readonly string _prefix = AzuriteFixture.NewTablePrefix();
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-pb-").FullName;
-    private SandboxHost _sandbox = null!;
 
-    private ProductboardSandbox Productboard => _sandbox.Get<ProductboardSandbox>();
-
-    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    private ProductboardSandbox Productboard => Sandbox.Get<ProductboardSandbox>();
 
     [Fact]
     public async Task Run_ThreeRunsAndARename_CreateTheCohortCompanyOnceAndReuseIt()
@@ -106,7 +95,7 @@ public sealed class ProductboardConnectorSandboxTests(AzuriteFixture azurite) : 
         Productboard.SeedUser("old@example.com", "user-moved");
         Productboard.RateLimit.PermitsPerSecond = Fast;
         await using var host = await Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCsv(cohort, ["user_id", "email", "external_id"],
         [
             ["user-1", "one@example.com", null],
@@ -243,11 +232,11 @@ public sealed class ProductboardConnectorSandboxTests(AzuriteFixture azurite) : 
     private static int RequestsOutsideSends(int runs) => 2 + (runs - 1);
 
     private Task<EngineHarness> Harness() =>
-        EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { [SecretName] = ProductboardSandbox.DefaultToken });
+        EngineHarness.StartAsync(azurite.ConnectionString, _prefix, Sandbox, secrets: new Dictionary<string, string> { [SecretName] = ProductboardSandbox.DefaultToken });
 
     private string Cohort(IEnumerable<int> ids)
     {
-        var path = Path.Combine(_dir, "cohort.csv");
+        var path = Path.Combine(Dir, "cohort.csv");
         WriteCohort(path, ids);
         return path;
     }

@@ -1,7 +1,6 @@
 using CohortSync.Core.Application;
 using CohortSync.Core.Errors;
 using CohortSync.Core.Runs;
-using CohortSync.Sandbox;
 using CohortSync.Sandbox.Productboard;
 using CohortSync.TestHelpers;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,22 +14,12 @@ namespace CohortSync.IntegrationTests.Connectors.Productboard;
 /// same workspace is refused when it is defined.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class ProductboardMembershipTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class ProductboardMembershipTests(AzuriteFixture azurite) : SandboxTestBase("cohortsync-pbm-")
 {
     private const double Fast = 1000;
     private readonly string _prefix = AzuriteFixture.NewTablePrefix();
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-pbm-").FullName;
-    private SandboxHost _sandbox = null!;
 
-    private ProductboardSandbox Productboard => _sandbox.Get<ProductboardSandbox>();
-
-    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    private ProductboardSandbox Productboard => Sandbox.Get<ProductboardSandbox>();
 
     [Fact]
     public async Task Run_EmailChangedInTheCohort_IsPatchedOntoTheSameUserAndLands()
@@ -38,7 +27,7 @@ public sealed class ProductboardMembershipTests(AzuriteFixture azurite) : IAsync
         // Arrange
         Productboard.RateLimit.PermitsPerSecond = Fast;
         await using var host = await Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         WriteCohort(cohort, Enumerable.Range(0, 5));
         await CreateSyncAsync(host, "s1", cohort, requestsPerSecond: Fast);
         await host.RunAsync("s1");
@@ -63,10 +52,10 @@ public sealed class ProductboardMembershipTests(AzuriteFixture azurite) : IAsync
         // Arrange: sync a on destination pb-a; pb-b points at the same workspace (host and token) under another id.
         await using var host = await Harness();
         var definitions = host.Services.GetRequiredService<DefinitionService>();
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         WriteCohort(cohort, Enumerable.Range(0, 3));
-        await definitions.CreateDestinationAsync(Destination(_sandbox, "pb-a"), secret: null);
-        await definitions.CreateDestinationAsync(Destination(_sandbox, "pb-b"), secret: null);
+        await definitions.CreateDestinationAsync(Destination(Sandbox, "pb-a"), secret: null);
+        await definitions.CreateDestinationAsync(Destination(Sandbox, "pb-b"), secret: null);
         await definitions.CreateSyncAsync(Sync("a", "pb-a", cohort));
 
         // Act
@@ -89,7 +78,7 @@ public sealed class ProductboardMembershipTests(AzuriteFixture azurite) : IAsync
         // Arrange
         Productboard.RateLimit.PermitsPerSecond = Fast;
         await using var host = await Harness();
-        var cohort = Path.Combine(_dir, "cohort.csv");
+        var cohort = Path.Combine(Dir, "cohort.csv");
         WriteCohort(cohort, Enumerable.Range(0, 10));
         await ProductboardRunKit.CreateSyncAsync(host, "s1", cohort, requestsPerSecond: Fast);
         await host.RunAsync("s1");
@@ -107,5 +96,5 @@ public sealed class ProductboardMembershipTests(AzuriteFixture azurite) : IAsync
     }
 
     private Task<EngineHarness> Harness() =>
-        EngineHarness.StartAsync(azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { [SecretName] = ProductboardSandbox.DefaultToken });
+        EngineHarness.StartAsync(azurite.ConnectionString, _prefix, Sandbox, secrets: new Dictionary<string, string> { [SecretName] = ProductboardSandbox.DefaultToken });
 }

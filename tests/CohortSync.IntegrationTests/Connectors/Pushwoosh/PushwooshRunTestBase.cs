@@ -1,30 +1,19 @@
 using System.Globalization;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
-using CohortSync.Sandbox;
 using CohortSync.Sandbox.Pushwoosh;
 using CohortSync.TestHelpers;
 
 namespace CohortSync.IntegrationTests.Connectors.Pushwoosh;
 
 /// <summary>What whole-run Pushwoosh tests share: a sandbox, an engine harness on Azurite, a destination, a cohort file.</summary>
-public abstract class PushwooshRunTestBase(AzuriteFixture azurite) : IAsyncLifetime
+public abstract class PushwooshRunTestBase(AzuriteFixture azurite) : SandboxTestBase("cohortsync-pw-")
 {
     protected const string ServerSecret = "pushwoosh-server";
     protected const string Cohort = "Trial users";
     private readonly string _prefix = AzuriteFixture.NewTablePrefix();
-    private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-pw-").FullName;
-    private SandboxHost _sandbox = null!;
 
-    protected PushwooshSandbox Pushwoosh => _sandbox.Get<PushwooshSandbox>();
-
-    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    protected PushwooshSandbox Pushwoosh => Sandbox.Get<PushwooshSandbox>();
 
     /// <summary>The Pushwoosh user id a member has in user-id mode: <c>u5@example.com</c> is <c>id-u5</c>.</summary>
     protected static string UserIdOf(string email) =>
@@ -33,7 +22,7 @@ public abstract class PushwooshRunTestBase(AzuriteFixture azurite) : IAsyncLifet
     protected static IEnumerable<string> Emails(int start, int count) => Enumerable.Range(start, count).Select(i => $"u{i}@example.com");
 
     private protected Task<EngineHarness> Harness() => EngineHarness.StartAsync(
-        azurite.ConnectionString, _prefix, _sandbox, secrets: new Dictionary<string, string> { [ServerSecret] = PushwooshSandbox.DefaultServerToken });
+        azurite.ConnectionString, _prefix, Sandbox, secrets: new Dictionary<string, string> { [ServerSecret] = PushwooshSandbox.DefaultServerToken });
 
     /// <summary>A sync of the cohort file to a sandbox destination, keyed by email or, with <paramref name="identifier"/> <c>userId</c>, by user id.</summary>
     private protected Task CreateSyncAsync(
@@ -42,7 +31,7 @@ public abstract class PushwooshRunTestBase(AzuriteFixture azurite) : IAsyncLifet
         ArgumentNullException.ThrowIfNull(host);
         var settings = new Dictionary<string, string>
         {
-            ["baseUrl"] = _sandbox.BaseAddress.ToString(),
+            ["baseUrl"] = Sandbox.BaseAddress.ToString(),
             ["applicationCode"] = PushwooshSandbox.DefaultApplication,
             ["statusPollDelayMs"] = "10",
             ["requestsPerSecond"] = requestsPerSecond.ToString(CultureInfo.InvariantCulture),
@@ -65,7 +54,7 @@ public abstract class PushwooshRunTestBase(AzuriteFixture azurite) : IAsyncLifet
     /// <summary>Writes the cohort (columns <c>user_id</c>, <c>email</c>) and returns its path.</summary>
     protected string WriteCohort(IEnumerable<string> emails, string? path = null)
     {
-        path ??= Path.Combine(_dir, "cohort.csv");
+        path ??= Path.Combine(Dir, "cohort.csv");
         EngineHarness.WriteCsv(path, ["user_id", "email"], emails.Select(e => (IReadOnlyList<string?>)[UserIdOf(e), e]));
         return path;
     }
