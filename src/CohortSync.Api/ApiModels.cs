@@ -133,8 +133,12 @@ public sealed record SyncStatusView(
 /// <summary>A run with its progress.</summary>
 public sealed record RunView(RunRecord Run, int BatchesSettled, int BatchCount);
 
-/// <summary>The answer to a start request.</summary>
-public sealed record StartView(string RunId, bool Started, RunStatus Status, string StatusUri);
+/// <summary>
+/// The answer to a start request, the same from both hosts. The Functions app adds the Durable Functions management URLs of
+/// the run's orchestration (<c>statusQueryGetUri</c>, <c>sendEventPostUri</c>, <c>terminatePostUri</c>, ...) as
+/// <see cref="Management"/>; the local host has none.
+/// </summary>
+public sealed record StartView(string RunId, bool Started, RunStatus Status, string StatusUri, object? Management = null);
 
 /// <summary>An approval decision body.</summary>
 public sealed record DecisionBody(string? By);

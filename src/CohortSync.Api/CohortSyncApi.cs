@@ -109,12 +109,17 @@ public sealed class CohortSyncApi
     // ---- runs ---------------------------------------------------------------------------------------------------
 
     /// <summary>POST syncs/{id}/runs?mode=incremental|full|dryrun: 202 with the status URL; 200 with the run already under way.</summary>
-    public Task<IResult> StartRunAsync(HttpRequest request, string id, CancellationToken ct) => HandleAsync(async () =>
+    /// <param name="request">The request.</param>
+    /// <param name="id">The sync's id.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <param name="management">The host's management links of a run it started, by run id (the Functions app's Durable
+    /// management URLs), or null.</param>
+    public Task<IResult> StartRunAsync(HttpRequest request, string id, CancellationToken ct, Func<string, object>? management = null) => HandleAsync(async () =>
     {
         var mode = ParseMode(request.Query["mode"].ToString());
         var result = await _runs.StartAsync(id, mode, cancellationToken: ct);
         var statusUri = Link(request, "runs/" + result.Run.RunId);
-        var view = new StartView(result.Run.RunId, result.Started, result.Run.Status, statusUri);
+        var view = new StartView(result.Run.RunId, result.Started, result.Run.Status, statusUri, result.Started ? management?.Invoke(result.Run.RunId) : null);
         if (!result.Started)
         {
             return Results.Json(view, ApiJson.Options);

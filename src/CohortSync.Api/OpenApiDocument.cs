@@ -23,7 +23,7 @@ public static class OpenApiDocument
         ("get", "/api/syncs/{id}", "GetSync", "Read a sync (ETag header).", null),
         ("put", "/api/syncs/{id}", "ReplaceSync", "Replace a sync (If-Match optional).", "Sync"),
         ("delete", "/api/syncs/{id}", "DeleteSync", "Delete a sync with no run under way.", null),
-        ("post", "/api/syncs/{id}/runs", "StartRun", "Start a run (query mode=incremental|full|dryrun): 202 with Location; 200 with the run under way if there is one.", null),
+        ("post", "/api/syncs/{id}/runs", "StartRun", "Start a run (query mode=incremental|full|dryrun): 202 with Location and {runId, started, status, statusUri} (in Azure also management: the Durable management URLs); 200 with the run under way if there is one.", null),
         ("get", "/api/syncs/{id}/runs", "ListRuns", "A sync's runs, newest first (query max, default 50).", null),
         ("get", "/api/syncs/{id}/status", "GetSyncStatus", "A sync's state: the run under way, the last run and how it ended, the last scheduled slot, and the scheduler's last check that found the source unchanged (and so started no run).", null),
         ("get", "/api/syncs/{id}/explain", "ExplainMember", "Explain a member: query userId, email, deviceId, externalId, alias+label, or key.", null),

@@ -57,10 +57,15 @@ public sealed class RunFunctionsTests : IDisposable
         response.Body.Position = 0;
         using var body = await JsonDocument.ParseAsync(response.Body);
         var instanceUrl = $"{FunctionsShell.DurableBaseUrl}/instances/{Uri.EscapeDataString(runId)}";
-        Assert.Equal(runId, body.RootElement.GetProperty("id").GetString());
-        Assert.Equal($"{instanceUrl}?{FunctionsShell.DurableQuery}", body.RootElement.GetProperty("statusQueryGetUri").GetString());
-        Assert.Equal($"{instanceUrl}/raiseEvent/{{eventName}}?{FunctionsShell.DurableQuery}", body.RootElement.GetProperty("sendEventPostUri").GetString());
-        Assert.StartsWith($"{instanceUrl}/terminate?", body.RootElement.GetProperty("terminatePostUri").GetString(), StringComparison.Ordinal);
+        // The local host's body (run id, started, status, status URL), and the Durable management URLs beside it.
+        Assert.Equal(runId, body.RootElement.GetProperty("runId").GetString());
+        Assert.True(body.RootElement.GetProperty("started").GetBoolean());
+        Assert.Equal(response.Headers.Location.ToString(), body.RootElement.GetProperty("statusUri").GetString());
+        var management = body.RootElement.GetProperty("management");
+        Assert.Equal(runId, management.GetProperty("id").GetString());
+        Assert.Equal($"{instanceUrl}?{FunctionsShell.DurableQuery}", management.GetProperty("statusQueryGetUri").GetString());
+        Assert.Equal($"{instanceUrl}/raiseEvent/{{eventName}}?{FunctionsShell.DurableQuery}", management.GetProperty("sendEventPostUri").GetString());
+        Assert.StartsWith($"{instanceUrl}/terminate?", management.GetProperty("terminatePostUri").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -23,10 +23,9 @@ public sealed class RunFunctions
     }
 
     /// <summary>
-    /// POST api/syncs/{id}/runs?mode=incremental|full|dryrun. A run this call started answers 202 with the Durable
-    /// management URLs as its body (statusQueryGetUri, sendEventPostUri, terminatePostUri, ...) and our own
-    /// <c>Location: {base}/api/runs/{runId}</c>, the same Location LocalHost gives. Anything else (200 with the run under
-    /// way, 400, 404) is the API's answer unchanged.
+    /// POST api/syncs/{id}/runs?mode=incremental|full|dryrun: the API's answer, the same as the local host's (202 with
+    /// <c>Location: {base}/api/runs/{runId}</c> and the run's id, status and status URL; 200 with the run under way, 400,
+    /// 404), with the Durable management URLs of a run this call started as its <c>management</c> member.
     /// </summary>
     /// <remarks>
     /// The URLs come from <c>CreateHttpManagementPayload</c>, the reference's way for a function that takes
@@ -41,10 +40,7 @@ public sealed class RunFunctions
         [DurableClient] DurableTaskClient client)
     {
         using var binding = _engine.Bind(client);
-        var result = await _api.StartRunAsync(request, id, request.HttpContext.RequestAborted);
-        return result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status202Accepted } && binding.RunIds.LastOrDefault() is { } runId
-            ? TypedResults.Accepted(RunLocation(request, runId), client.CreateHttpManagementPayload(runId))
-            : result;
+        return await _api.StartRunAsync(request, id, request.HttpContext.RequestAborted, client.CreateHttpManagementPayload);
     }
 
     /// <summary>GET api/syncs/{id}/runs: the sync's runs, newest first.</summary>
@@ -91,7 +87,4 @@ public sealed class RunFunctions
         }
     }
 
-    // The contract's Location for a run; Functions' routes sit under the default "api" prefix, as LocalHost's do.
-    private static string RunLocation(HttpRequest request, string runId) =>
-        $"{request.Scheme}://{request.Host}{request.PathBase}/api/runs/{Uri.EscapeDataString(runId)}";
-}
+    // The contract's Location for a run; Functions' routes sit under the default "api" prefix, as LocalHost's do.}
