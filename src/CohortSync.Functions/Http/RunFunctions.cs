@@ -40,7 +40,7 @@ public sealed class RunFunctions
         [DurableClient] DurableTaskClient client)
     {
         using var binding = _engine.Bind(client);
-        return await _api.StartRunAsync(request, id, request.HttpContext.RequestAborted, client.CreateHttpManagementPayload);
+        return await _api.StartRunAsync(request, id, request.HttpContext.RequestAborted, runId => client.CreateHttpManagementPayload(runId));
     }
 
     /// <summary>GET api/syncs/{id}/runs: the sync's runs, newest first.</summary>
@@ -86,5 +86,5 @@ public sealed class RunFunctions
             return await _api.RejectRunAsync(request, runId, request.HttpContext.RequestAborted);
         }
     }
+}
 
-    // The contract's Location for a run; Functions' routes sit under the default "api" prefix, as LocalHost's do.}
