@@ -147,7 +147,6 @@ public sealed class IterableDestination : TrialDestination
 public sealed class PushwooshDestination : TrialDestination
 {
     private const string ServerSecret = "trial-pushwoosh-server";
-    private const string DeviceSecret = "trial-pushwoosh-device";
 
     /// <inheritdoc/>
     public override string Name => "pushwoosh";
@@ -189,12 +188,11 @@ public sealed class PushwooshDestination : TrialDestination
             {
                 ["baseUrl"] = sandbox!.BaseAddress.ToString(),
                 ["applicationCode"] = PushwooshSandbox.DefaultApplication,
-                ["deviceTokenSecretName"] = DeviceSecret,
                 ["statusPollDelayMs"] = "10",
                 ["requestsPerSecond"] = "100",
             },
             SecretName = ServerSecret,
-        }, new Dictionary<string, string> { [ServerSecret] = PushwooshSandbox.DefaultServerToken, [DeviceSecret] = PushwooshSandbox.DefaultDeviceToken });
+        }, new Dictionary<string, string> { [ServerSecret] = PushwooshSandbox.DefaultServerToken });
 
     /// <inheritdoc/>
     public override async Task<IReadOnlySet<string>> MembersAsync(SandboxHost sandbox, string syncId, RunRecord run)

@@ -199,7 +199,6 @@ internal sealed class IterableScenario : Scenario
 internal sealed class PushwooshScenario : Scenario
 {
     private const string ServerSecret = "bench-pushwoosh-server";
-    private const string DeviceSecret = "bench-pushwoosh-device";
 
     public override string Type => "pushwoosh";
 
@@ -219,8 +218,8 @@ internal sealed class PushwooshScenario : Scenario
     public override void Seed(RecordingSandbox sandbox, int members) => Pushwoosh(sandbox).AddUsers(Enumerable.Range(0, members).Select(Expected));
 
     public override (DestinationDefinition, IReadOnlyDictionary<string, string>) Define(RecordingSandbox sandbox, double perSecond) =>
-        (Destination(Type, ServerSecret, ("baseUrl", sandbox.BaseAddress.ToString()), ("applicationCode", PushwooshSandbox.DefaultApplication), ("deviceTokenSecretName", DeviceSecret), ("requestsPerSecond", Rate(perSecond))),
-         new Dictionary<string, string> { [ServerSecret] = PushwooshSandbox.DefaultServerToken, [DeviceSecret] = PushwooshSandbox.DefaultDeviceToken });
+        (Destination(Type, ServerSecret, ("baseUrl", sandbox.BaseAddress.ToString()), ("applicationCode", PushwooshSandbox.DefaultApplication), ("requestsPerSecond", Rate(perSecond))),
+         new Dictionary<string, string> { [ServerSecret] = PushwooshSandbox.DefaultServerToken });
 
     public override bool IsSend(Arrival arrival) =>
         arrival.Path.StartsWith("/api/v2/audience/bulkSetTags", StringComparison.Ordinal) || arrival.Path.EndsWith("/json/1.3/setTags", StringComparison.Ordinal);

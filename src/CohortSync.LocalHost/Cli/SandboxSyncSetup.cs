@@ -39,7 +39,7 @@ internal static class SandboxSyncSetup
                 S("iterable", "apiKey"),
                 [new("user_id", KeyKind.UserId)],
                 [new("email", "email")]),
-            (Destination("demo-pushwoosh", "Pushwoosh (sandbox)", "pushwoosh", "demo-pushwoosh-server", ("baseUrl", S("pushwoosh", "baseUrl")), ("applicationCode", S("pushwoosh", "applicationCode")), ("deviceTokenSecretName", "demo-pushwoosh-device"), ("requestsPerSecond", S("pushwoosh", "requestsPerSecond")), ("statusPollDelayMs", "20")),
+            (Destination("demo-pushwoosh", "Pushwoosh (sandbox)", "pushwoosh", "demo-pushwoosh-server", ("baseUrl", S("pushwoosh", "baseUrl")), ("applicationCode", S("pushwoosh", "applicationCode")), ("requestsPerSecond", S("pushwoosh", "requestsPerSecond")), ("statusPollDelayMs", "20")),
                 S("pushwoosh", "serverToken"),
                 [new("email", KeyKind.Email)],
                 []),
@@ -52,7 +52,6 @@ internal static class SandboxSyncSetup
                 [new("user_id", KeyKind.UserId)],
                 [new("email", "email")]),
         };
-        await secrets.SetSecretAsync("demo-pushwoosh-device", S("pushwoosh", "deviceToken"), cancellationToken);
 
         var store = services.GetRequiredService<ISyncStore>();
         var definitions = services.GetRequiredService<DefinitionService>();
