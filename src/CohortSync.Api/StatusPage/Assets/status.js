@@ -200,9 +200,12 @@
   function niceMax(n) {
     if (n <= 2) { return 2; }
     var p = Math.pow(10, Math.floor(Math.log10(n)));
-    var steps = p === 1 ? [2, 4, 6, 8, 10] : [1, 2, 4, 5, 6, 8, 10];
-    for (var i = 0; i < steps.length; i++) { if (steps[i] * p >= n) { return steps[i] * p; } }
-    return 10 * p;
+    var steps = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+    for (var i = 0; i < steps.length; i++) {
+      var top = steps[i] * p;
+      if (top >= n && top % 2 === 0) { return top; }
+    }
+    return 20 * p;
   }
 
   function barChart(metric, title, points) {
@@ -394,14 +397,14 @@
       var history = el('table', { id: 'runs' },
         el('caption', { text: 'Runs, newest first (at most 50)' }),
         el('thead', null, el('tr', null,
-          el('th', { scope: 'col', text: 'Run' }), el('th', { scope: 'col', text: 'Started' }), el('th', { scope: 'col', text: 'Mode' }), el('th', { scope: 'col', text: 'Status' }),
+          el('th', { scope: 'col', text: 'Run (started)' }), el('th', { scope: 'col', text: 'Mode' }), el('th', { scope: 'col', text: 'Status' }),
           METRICS.map(function (m) { return el('th', { scope: 'col', class: 'num', text: m.title }); }),
           el('th', { scope: 'col', class: 'num', text: 'Match rate' }))),
         el('tbody', null, runs.map(function (r) {
           var f = figures(r);
           return el('tr', { 'data-run-id': r.runId },
-            el('td', null, el('a', { href: base + '/runs/' + enc(r.runId), text: r.runId })),
-            el('td', null, timeEl(r.createdAt)),
+            el('td', null, el('a', { href: base + '/runs/' + enc(r.runId), 'aria-label': 'Run ' + r.runId }, timeEl(r.createdAt)),
+              el('div', { class: 'muted small', text: r.runId.indexOf(r.syncId + '.') === 0 ? r.runId.slice(r.syncId.length + 1) : r.runId })),
             el('td', { text: (MODE_LABELS[r.mode] || r.mode) + (r.trigger === 'schedule' ? ' (scheduled)' : '') }),
             el('td', null, badge(r.status)),
             METRICS.map(function (m) { return el('td', { class: 'num', text: r.plan ? fmtInt(f[m.key]) : '—' }); }),
