@@ -1,16 +1,13 @@
 namespace CohortSync.BrowserTests;
 
 /// <summary>
-/// A fact that needs Debian's Chromium at <see cref="ExecutablePath"/>: without it the test is skipped, with a reason that
-/// says how to install it (eng/test.sh installs it before the tests run). xunit 2 decides skips at discovery, hence an
-/// attribute rather than a skip inside the test.
+/// A fact that needs Chromium: Debian's at <c>/usr/bin/chromium</c>, or the one <c>COHORTSYNC_CHROMIUM</c> names. Without
+/// it the test is skipped, with a reason that says how to install it (eng/test.sh installs it before the tests run).
+/// xunit 2 decides skips at discovery, hence an attribute rather than a skip inside the test.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
 public sealed class ChromiumFactAttribute : FactAttribute
 {
-    /// <summary>Where Debian's <c>chromium</c> package puts the browser.</summary>
-    public const string ExecutablePath = "/usr/bin/chromium";
-
     /// <summary>Skips the test when the browser is missing.</summary>
     public ChromiumFactAttribute()
     {
@@ -19,6 +16,10 @@ public sealed class ChromiumFactAttribute : FactAttribute
             Skip = $"SKIPPED browser test: no Chromium at {ExecutablePath} (apt-get install -y --no-install-recommends chromium; eng/test.sh does)";
         }
     }
+
+    /// <summary>The browser: <c>COHORTSYNC_CHROMIUM</c> if set, else where Debian's <c>chromium</c> package puts it.</summary>
+    public static string ExecutablePath =>
+        Environment.GetEnvironmentVariable("COHORTSYNC_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
     /// <summary>True when the browser is there.</summary>
     public static bool IsInstalled => File.Exists(ExecutablePath);

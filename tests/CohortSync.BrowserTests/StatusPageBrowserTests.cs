@@ -192,8 +192,13 @@ public sealed partial class StatusPageBrowserTests(StatusPageFixture fixture, IT
         await Expect(_page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "Completed", new() { Timeout = 30_000 });
 
         // Assert
-        var run = (await fixture.GetJsonAsync("api/runs/" + fixture.HeldRunId)).GetProperty("run");
+        var view = await fixture.GetJsonAsync("api/runs/" + fixture.HeldRunId);
+        var run = view.GetProperty("run");
+        var batches = view.GetProperty("batchCount").GetInt32();
         Assert.Equal(requestsBefore, requestsWhileHeld);
+        Assert.True(batches > 1, $"the held run has {batches} batch(es)");
+        await Expect(_page.Locator("#progress-text")).ToHaveTextAsync($"{batches} of {batches} batches sent");
+        await Expect(_page.Locator("#run-progress")).ToHaveAttributeAsync("value", batches.ToString(CultureInfo.InvariantCulture));
         Assert.Equal("Completed", run.GetProperty("status").GetString());
         Assert.True(run.GetProperty("decision").GetProperty("approved").GetBoolean());
         Assert.Equal(100, fixture.Sandbox.Webhook.Members(StatusPageFixture.HeldSync).Count);
@@ -238,7 +243,7 @@ public sealed partial class StatusPageBrowserTests(StatusPageFixture fixture, IT
         var path = Path.Combine(StatusPageFixture.ScreenshotDirectory(), name + ".png");
         await _page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         output.WriteLine($"screenshot: {path}");
-        Console.WriteLine($"status page screenshot: {path}");
+        fixture.AddScreenshot(path);
     }
 
     [GeneratedRegex(@"user-(\d+|reject-me-\d+)\b")]

@@ -14,6 +14,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
+using Xunit.Sdk;
 
 namespace CohortSync.BrowserTests;
 
@@ -23,7 +25,7 @@ namespace CohortSync.BrowserTests;
 /// members without a user id, changed emails), and a guarded sync whose second run the guardrail holds. Chromium is
 /// started once, when it is installed.
 /// </summary>
-public sealed class StatusPageFixture : IAsyncLifetime, IDisposable
+public sealed class StatusPageFixture(IMessageSink diagnostics) : IAsyncLifetime, IDisposable
 {
     /// <summary>The API key of the host.</summary>
     public const string ApiKey = "browser-test-key-0123456789";
@@ -40,6 +42,7 @@ public sealed class StatusPageFixture : IAsyncLifetime, IDisposable
     private readonly AzuriteFixture _azurite = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-page-").FullName;
     private WebApplication _app = null!;
+    private readonly System.Collections.Concurrent.ConcurrentBag<string> _screenshots = [];
     private IPlaywright? _playwright;
 
     /// <summary>The host's address (ends with a slash).</summary>
@@ -98,6 +101,16 @@ public sealed class StatusPageFixture : IAsyncLifetime, IDisposable
 
     public async Task DisposeAsync()
     {
+        // The screenshots' paths, where `dotnet test` shows them (xunit.runner.json turns diagnostic messages on).
+        var shots = _screenshots.Order(StringComparer.Ordinal).ToList();
+        diagnostics.OnMessage(new DiagnosticMessage(shots.Count == 0
+            ? "status page screenshots: none (no browser test ran)"
+            : "status page screenshots:" + string.Concat(shots.Select(s => Environment.NewLine + "  " + s))));
+        if (!ChromiumFactAttribute.IsInstalled)
+        {
+            diagnostics.OnMessage(new DiagnosticMessage($"SKIPPED the status page's browser tests: no Chromium at {ChromiumFactAttribute.ExecutablePath}"));
+        }
+
         if (Browser is not null)
         {
             await Browser.CloseAsync();
@@ -114,6 +127,9 @@ public sealed class StatusPageFixture : IAsyncLifetime, IDisposable
 
     /// <summary>Stops the private Azurite, if this fixture started one (xunit calls this after <see cref="DisposeAsync"/>).</summary>
     public void Dispose() => _azurite.Dispose();
+
+    /// <summary>Notes a screenshot written, to list at the end.</summary>
+    public void AddScreenshot(string path) => _screenshots.Add(path);
 
     /// <summary>GET a JSON answer of the API.</summary>
     public async Task<JsonElement> GetJsonAsync(string path)
