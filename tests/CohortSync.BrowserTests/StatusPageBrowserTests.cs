@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
@@ -47,6 +49,8 @@ public sealed partial class StatusPageBrowserTests(StatusPageFixture fixture, IT
 
         // Act: the page asks for the key (a wrong one is refused), then lists the syncs.
         await _page.GotoAsync("api/status");
+        await Expect(_page.GetByLabel("API key")).ToBeFocusedAsync();
+        await AssertAccessibleAsync("the key form");
         await _page.GetByLabel("API key").FillAsync("not-the-key");
         await _page.GetByRole(AriaRole.Button, new() { Name = "Open the status page" }).ClickAsync();
         await Expect(_page.GetByRole(AriaRole.Alert)).ToContainTextAsync("refused");
@@ -56,6 +60,7 @@ public sealed partial class StatusPageBrowserTests(StatusPageFixture fixture, IT
         var stored = await _page.EvaluateAsync<string?>("() => sessionStorage.getItem('cohortsync.apiKey')");
         var local = await _page.EvaluateAsync<int>("() => localStorage.length");
         await ScreenshotAsync("list");
+        await AssertAccessibleAsync("the list");
 
         // Assert: a row per sync with what the API says of it.
         var rows = _page.Locator("#syncs tbody tr");
@@ -93,6 +98,7 @@ public sealed partial class StatusPageBrowserTests(StatusPageFixture fixture, IT
         var overflow = await _page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
         Assert.True(overflow <= 0, $"the list scrolls sideways by {overflow} px at 390 px");
         await ScreenshotAsync("list-phone");
+        await AssertAccessibleAsync("the list at a phone's width");
     }
 
     [ChromiumFact]
@@ -107,6 +113,7 @@ public sealed partial class StatusPageBrowserTests(StatusPageFixture fixture, IT
         await SignInAsync($"api/status/syncs/{StatusPageFixture.TrialSync}");
         await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "Runs over time" })).ToBeVisibleAsync();
         await ScreenshotAsync("sync");
+        await AssertAccessibleAsync("a sync's page");
 
         // Assert: each chart has one mark per run, in order, with the API's count (or rate).
         Assert.True(charted.Count >= 3, $"expected the seeded runs, got {charted.Count}");
@@ -162,6 +169,7 @@ public sealed partial class StatusPageBrowserTests(StatusPageFixture fixture, IT
         var runId = Uri.UnescapeDataString(new Uri(_page.Url).Segments[^1]);
         await Expect(_page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "DryRunCompleted", new() { Timeout = 30_000 });
         await ScreenshotAsync("run");
+        await AssertAccessibleAsync("a run's page");
 
         // Assert: the API agrees, and the report shows its plan.
         var view = await fixture.GetJsonAsync("api/runs/" + runId);
@@ -185,6 +193,7 @@ public sealed partial class StatusPageBrowserTests(StatusPageFixture fixture, IT
         var panel = _page.Locator($"[data-held-run='{fixture.HeldRunId}']");
         await Expect(panel).ToContainTextAsync("remove 100 of 200 members");
         var requestsWhileHeld = fixture.Sandbox.Webhook.Requests;
+        await AssertAccessibleAsync("a held run's page");
 
         // Act: focus the button and press Enter, as a keyboard user would.
         await panel.GetByRole(AriaRole.Button, new() { Name = "Approve and send" }).FocusAsync();
@@ -236,6 +245,15 @@ public sealed partial class StatusPageBrowserTests(StatusPageFixture fixture, IT
             Assert.DoesNotContain("@example.com", content, StringComparison.Ordinal);
             Assert.False(UserId().IsMatch(content), "a member's user id is on the page");
         }
+    }
+
+    // axe-core (WCAG 2.1 A and AA rules: names and labels, contrast, structure, ARIA) finds nothing on the page as it is.
+    private async Task AssertAccessibleAsync(string what)
+    {
+        var results = await _page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+        Assert.True(
+            results.Violations.Length == 0,
+            $"{what}: " + string.Join("; ", results.Violations.Select(v => $"{v.Id} ({v.Help}) at {string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}")));
     }
 
     private async Task ScreenshotAsync(string name)

@@ -403,8 +403,8 @@
         el('tbody', null, runs.map(function (r) {
           var f = figures(r);
           return el('tr', { 'data-run-id': r.runId },
-            el('td', null, el('a', { href: base + '/runs/' + enc(r.runId), 'aria-label': 'Run ' + r.runId }, timeEl(r.createdAt)),
-              el('div', { class: 'muted small', text: r.runId.indexOf(r.syncId + '.') === 0 ? r.runId.slice(r.syncId.length + 1) : r.runId })),
+            el('td', null, el('a', { href: base + '/runs/' + enc(r.runId) }, timeEl(r.createdAt),
+              el('span', { class: 'muted small block', text: r.runId.indexOf(r.syncId + '.') === 0 ? r.runId.slice(r.syncId.length + 1) : r.runId }))),
             el('td', { text: (MODE_LABELS[r.mode] || r.mode) + (r.trigger === 'schedule' ? ' (scheduled)' : '') }),
             el('td', null, badge(r.status)),
             METRICS.map(function (m) { return el('td', { class: 'num', text: r.plan ? fmtInt(f[m.key]) : '—' }); }),
