@@ -8,7 +8,8 @@
 #
 # Environment:
 #   COHORTSYNC_TEST_FILTER   passed to `dotnet test --filter`
-#   COHORTSYNC_TEST_RESULTS  if set, the TRX files are copied into this directory
+#   COHORTSYNC_TEST_RESULTS  if set, the TRX files are copied into this directory (the browser tests write their
+#                            screenshots to its status-page/ folder)
 #   COHORTSYNC_SLN           solution to use instead of CohortSyncFunctions.sln (for testing this script)
 #   COHORTSYNC_TESTS_DIR     folder of test projects, relative to the solution (default: tests)
 # Exported to the tests:
@@ -113,6 +114,18 @@ if ! COHORTSYNC_BICEP_JSON="$(bash eng/bicep.sh "$STATE/bicep")"; then
   finish 1 0 0 0
 fi
 export COHORTSYNC_BICEP_JSON
+
+# ---------------------------------------------------------------- Chromium (the status page's browser tests)
+# Debian's chromium package, which Playwright drives (it downloads no browser). Without it those tests skip, saying so.
+if [[ ! -x /usr/bin/chromium ]]; then
+  say "chromium (apt-get)"
+  SUDO=()
+  if [[ "$(id -u)" != 0 ]]; then SUDO=(sudo -n); fi
+  apt_install() { ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+  if ! { apt_install || { ${SUDO[@]+"${SUDO[@]}"} apt-get update -qq && apt_install; }; } >"$STATE/chromium.log" 2>&1; then
+    echo "warning: chromium could not be installed; the browser tests will be skipped ($(tail -n 1 "$STATE/chromium.log"))" >&2
+  fi
+fi
 
 # ---------------------------------------------------------------- test
 TEST_PROJECTS=()

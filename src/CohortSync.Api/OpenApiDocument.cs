@@ -30,6 +30,7 @@ public static class OpenApiDocument
         ("get", "/api/runs/{runId}", "GetRun", "A run's status, plan, outcome and progress.", null),
         ("post", "/api/runs/{runId}/approve", "ApproveRun", "Approve a run held by the removal guardrail (body {\"by\"} optional).", "Decision"),
         ("post", "/api/runs/{runId}/reject", "RejectRun", "Reject a run held by the removal guardrail (body {\"by\"} optional).", "Decision"),
+        ("get", "/api/overview", "GetOverview", "Every sync with its destination, cadence, last run, next due slot and baseline size (the status page's list).", null),
         ("get", "/api/openapi.json", "OpenApi", "This document.", null),
     ];
 
@@ -38,6 +39,7 @@ public static class OpenApiDocument
     {
         ["ListRuns"] = "Run[]",
         ["GetSyncStatus"] = "SyncStatus",
+        ["GetOverview"] = "SyncOverview[]",
         ["GetRun"] = "RunView",
         ["ApproveRun"] = "Run",
         ["RejectRun"] = "Run",
@@ -152,6 +154,37 @@ public static class OpenApiDocument
                             ["run"] = Ref("Run"),
                             ["batchesSettled"] = Type("integer", "Batches sent and answered so far."),
                             ["batchCount"] = Type("integer", "Batches in the plan."),
+                        },
+                    },
+                    ["SyncOverview"] = new JsonObject
+                    {
+                        ["type"] = "object",
+                        ["description"] = "A sync in brief, as the status page lists it.",
+                        ["properties"] = new JsonObject
+                        {
+                            ["syncId"] = Type("string"),
+                            ["name"] = Type("string"),
+                            ["enabled"] = Type("boolean"),
+                            ["cadence"] = Type("string", "manual, once, minute, hourly, daily or cron:<6 fields>."),
+                            ["destinationId"] = Type("string"),
+                            ["destinationName"] = Type("string", "Absent when the destination no longer exists."),
+                            ["destinationType"] = Type("string"),
+                            ["activeRunId"] = Type("string", "The run under way, if any."),
+                            ["activeRunStatus"] = Ref("RunStatus"),
+                            ["lastRun"] = new JsonObject
+                            {
+                                ["type"] = "object",
+                                ["description"] = "The last run to finish.",
+                                ["properties"] = new JsonObject
+                                {
+                                    ["runId"] = Type("string"),
+                                    ["status"] = Ref("RunStatus"),
+                                    ["mode"] = new JsonObject { ["type"] = "string", ["enum"] = Names<RunMode>() },
+                                    ["finishedAt"] = Type("string", format: "date-time"),
+                                },
+                            },
+                            ["nextDue"] = Type("string", "The next schedule slot (one already due if the scheduler has not started it yet); absent for a manual or spent once cadence, or a disabled sync.", "date-time"),
+                            ["baselineSize"] = Type("integer", "Members in the baseline; absent before the first run."),
                         },
                     },
                     ["SyncStatus"] = new JsonObject

@@ -1,3 +1,4 @@
+using CohortSync.Api.StatusPage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CohortSync.Api;
@@ -9,6 +10,8 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddCohortSyncApi(this IServiceCollection services)
     {
         services.AddSingleton<CohortSyncApi>();
+        services.AddSingleton<SyncOverviewApi>();
+        services.AddSingleton<StatusPageHandler>();
         return services;
     }
 }

@@ -46,6 +46,8 @@ public sealed class FunctionsMetadataTests
         Http("ReplaceSync", Put, "syncs/{id}"),
         Http("DeleteSync", Delete, "syncs/{id}"),
         Http("ExplainMember", Get, "syncs/{id}/explain"),
+        Http("GetOverview", Get, "overview"),
+        Http("StatusPage", Get, "status/{*path}", authLevel: "Anonymous"),
     ];
 
     private static readonly Lazy<(string Directory, IReadOnlyDictionary<string, JsonElement> Functions)> Published = new(Load);
@@ -87,7 +89,7 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(expected.Schedule, Str(trigger, "schedule"));
         if (expected.Trigger == "httpTrigger")
         {
-            Assert.Equal("Function", Str(trigger, "authLevel"));
+            Assert.Equal(expected.AuthLevel, Str(trigger, "authLevel"));
             Assert.Equal(expected.Methods, trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToLowerInvariant()).Order());
             Assert.Contains(bindings, b => Str(b, "type") == "http" && Str(b, "direction") == "Out" && Str(b, "name") == "$return");
         }
@@ -155,8 +157,8 @@ public sealed class FunctionsMetadataTests
 
     private static ExpectedFunction Activity(string name) => new(name, "activityTrigger");
 
-    private static ExpectedFunction Http(string name, string method, string route, bool durableClient = false) =>
-        new(name, "httpTrigger", Route: route, Methods: [method], DurableClient: durableClient);
+    private static ExpectedFunction Http(string name, string method, string route, bool durableClient = false, string authLevel = "Function") =>
+        new(name, "httpTrigger", Route: route, Methods: [method], DurableClient: durableClient, AuthLevel: authLevel);
 
     private static string? Str(JsonElement element, string property) =>
         element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
@@ -200,5 +202,5 @@ public sealed class FunctionsMetadataTests
     }
 
     private sealed record ExpectedFunction(
-        string Name, string Trigger, string? Route = null, IReadOnlyList<string>? Methods = null, bool DurableClient = false, string? Schedule = null);
+        string Name, string Trigger, string? Route = null, IReadOnlyList<string>? Methods = null, bool DurableClient = false, string? Schedule = null, string? AuthLevel = null);
 }

@@ -1,4 +1,5 @@
 using CohortSync.Api;
+using CohortSync.Api.StatusPage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -35,7 +36,7 @@ public static class LocalHostApp
         return app;
     }
 
-    /// <summary>Maps every route of the API under <c>/api</c>, behind the API key.</summary>
+    /// <summary>Maps every route of the API under <c>/api</c>, behind the API key, and the status page at <c>/api/status</c>.</summary>
     public static void MapApi(IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -58,5 +59,9 @@ public static class LocalHostApp
         api.MapPost("runs/{runId}/approve", (HttpRequest r, string runId, CohortSyncApi a, CancellationToken ct) => a.ApproveRunAsync(r, runId, ct));
         api.MapPost("runs/{runId}/reject", (HttpRequest r, string runId, CohortSyncApi a, CancellationToken ct) => a.RejectRunAsync(r, runId, ct));
         api.MapGet("openapi.json", (HttpRequest r, CohortSyncApi a, CancellationToken ct) => a.OpenApiAsync(r, ct));
+        api.MapGet("overview", (HttpRequest r, SyncOverviewApi a, CancellationToken ct) => a.ListAsync(r, ct));
+
+        // The status page's files carry no data and take no key; the page reads everything above with the key it asks for.
+        endpoints.MapGet(StatusPageHandler.BasePath + "/{**path}", (HttpRequest r, StatusPageHandler p) => p.GetAsync(r));
     }
 }
