@@ -30,6 +30,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<FailRunActivity>();
         services.AddSingleton<StartExportActivity>();
         services.AddSingleton<PollExportActivity>();
+        services.AddSingleton<Notifications.NotifyRunActivity>();
         services.AddSingleton<RunService>();
         services.AddSingleton<SchedulerService>();
         services.AddSingleton<DefinitionService>();

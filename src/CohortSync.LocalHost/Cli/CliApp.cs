@@ -113,7 +113,7 @@ internal static class CliApp
             {
                 // A process killed between writing the run's record and scheduling its orchestration left a run the
                 // engine has never seen: schedule it now (a no-op when the orchestration exists).
-                await engine.StartAsync(new RunInput(start.Run.RunId, start.Run.SyncId, start.Run.Mode, start.Run.ExportFirst), cancellationToken);
+                await engine.StartAsync(new RunInput(start.Run.RunId, start.Run.SyncId, start.Run.Mode, start.Run.ExportFirst, start.Run.Notify), cancellationToken);
             }
         }
 
