@@ -9,8 +9,14 @@ namespace CohortSync.Core.Workflow;
 /// <param name="ExportFirst">True when the source exports asynchronously (Amplitude): the workflow requests the export and
 /// polls it with durable timers before Prepare.</param>
 /// <param name="Notify">True when the run has notification targets (<see cref="RunRecord.Notify"/>): the workflow sends
-/// its events (<see cref="Notifications.RunNotifications"/>).</param>
-public sealed record RunInput(string RunId, string SyncId, RunMode Mode, bool ExportFirst = false, bool Notify = false);
+/// its events (<see cref="Notifications.RunNotifications"/>). Left out of the serialised input when false, so a run without
+/// notifications has the input it always had.</param>
+public sealed record RunInput(
+    string RunId,
+    string SyncId,
+    RunMode Mode,
+    bool ExportFirst = false,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool Notify = false);
 
 /// <summary>The input of the send activity: a reference to a stored batch, never its members.</summary>
 /// <param name="RunId">The run.</param>
