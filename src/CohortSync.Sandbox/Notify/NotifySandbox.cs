@@ -69,8 +69,8 @@ public sealed class NotifySandbox
     internal static void Map(WebApplication app)
     {
         app.MapPost("/notify/webhook", (HttpContext context, NotifySandbox sandbox) => sandbox.ReceiveWebhookAsync(context));
-        app.MapPost("/notify/{tool:regex(^(slack|teams)$)}/{token}", (HttpContext context, string tool, string token, NotifySandbox sandbox) =>
-            sandbox.ReceiveChatAsync(context, tool, token));
+        app.MapPost("/notify/slack/{token}", (HttpContext context, string token, NotifySandbox sandbox) => sandbox.ReceiveChatAsync(context, "slack", token));
+        app.MapPost("/notify/teams/{token}", (HttpContext context, string token, NotifySandbox sandbox) => sandbox.ReceiveChatAsync(context, "teams", token));
         app.MapPost("/notify/down", (NotifySandbox sandbox) =>
         {
             Interlocked.Increment(ref sandbox._downRequests);
