@@ -191,6 +191,8 @@ internal static class CliApp
 
         SandboxSyncSetup.Title(console, $"{syncIds[0]} again: Amplitude has not recomputed the cohort, so nothing is downloaded or sent");
         exitCode = Math.Max(exitCode, await RunOneAsync(services, console, syncIds[0], RunMode.Incremental, cancellationToken));
+        SandboxSyncSetup.Title(console, "notifications the sandbox received from amp-webhook");
+        await SandboxSyncSetup.PrintNotificationsAsync(console, sandbox, cancellationToken);
         return exitCode;
     }
 
