@@ -11,6 +11,7 @@ using CohortSync.Sandbox;
 using CohortSync.Sandbox.Notify;
 using CohortSync.TestHelpers;
 using CohortSync.Testing;
+using Xunit.Abstractions;
 
 namespace CohortSync.IntegrationTests.Notifications;
 
@@ -19,7 +20,7 @@ namespace CohortSync.IntegrationTests.Notifications;
 /// signature and the timestamp the way a receiver should.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class RunNotificationTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class RunNotificationTests(AzuriteFixture azurite, ITestOutputHelper output) : IAsyncLifetime
 {
     private const string NotifyKey = "notify-key";
     private const string SlackUrlSecret = "slack-url";
@@ -118,6 +119,8 @@ public sealed class RunNotificationTests(AzuriteFixture azurite) : IAsyncLifetim
         var lastNotification = run.Notifications!.Max(n => n.At);
         Assert.True(run.FinishedAt < lastNotification, "the run ended before its end was notified");
         var afterEnd = orchestrationEnded - run.FinishedAt!.Value;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"run created to finished: {(run.FinishedAt!.Value - run.CreatedAt).TotalSeconds:0.00} s; orchestration ended {afterEnd.TotalSeconds:0.00} s after the run finished (budget {options.Budget().TotalSeconds:0.0} s, {options.MaxAttempts} attempts per target)"));
         Assert.True(afterEnd < options.Budget() + TimeSpan.FromSeconds(3), $"the orchestration ended {afterEnd.TotalSeconds:0.0} s after the run, past the notifications' budget of {options.Budget().TotalSeconds:0.0} s");
         var state = (await host.Store.GetSyncStateAsync("n2"))!.Value;
         Assert.Equal((run.RunId, RunStatus.Completed, (string?)null), (state.LastRunId!, state.LastRunStatus!.Value, state.ActiveRunId));
