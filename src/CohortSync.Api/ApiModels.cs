@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Errors;
 using CohortSync.Core.Identity;
+using CohortSync.Core.Notifications;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 
@@ -76,7 +77,8 @@ public sealed record SyncBody(
     List<CarriedField>? Carry,
     GuardrailSettings? Guardrail,
     int? BatchSize,
-    bool? Enabled)
+    bool? Enabled,
+    List<NotificationTarget>? Notifications = null)
 {
     /// <summary>The definition, with each missing required field named.</summary>
     public SyncDefinition ToDefinition(string? routeId)
@@ -104,6 +106,7 @@ public sealed record SyncBody(
             Guardrail = Guardrail ?? GuardrailSettings.Default,
             BatchSize = BatchSize,
             Enabled = Enabled ?? true,
+            Notifications = Notifications,
         };
     }
 }

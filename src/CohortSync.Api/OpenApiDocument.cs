@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CohortSync.Core.Notifications;
 using CohortSync.Core.Runs;
 
 namespace CohortSync.Api;
@@ -105,7 +106,9 @@ public static class OpenApiDocument
                 ["schemas"] = new JsonObject
                 {
                     ["Destination"] = Schema(["id", "name", "type"], ("id", "string"), ("name", "string"), ("type", "string"), ("settings", "object"), ("secretName", "string"), ("secret", "string")),
-                    ["Sync"] = Schema(["id", "name", "destinationId", "source", "identifiers"], ("id", "string"), ("name", "string"), ("destinationId", "string"), ("source", "object"), ("cadence", "string"), ("identifiers", "array"), ("carry", "array"), ("guardrail", "object"), ("batchSize", "integer"), ("enabled", "boolean")),
+                    ["Sync"] = WithItems("notifications", "NotificationTarget", Schema(["id", "name", "destinationId", "source", "identifiers"], ("id", "string"), ("name", "string"), ("destinationId", "string"), ("source", "object"), ("cadence", "string"), ("identifiers", "array"), ("carry", "array"), ("guardrail", "object"), ("batchSize", "integer"), ("enabled", "boolean"), ("notifications", "array"))),
+                    ["NotificationTarget"] = NotificationTargetSchema(),
+                    ["NotificationRecord"] = NotificationRecordSchema(),
                     ["Decision"] = Schema([], ("by", "string")),
                     ["RunStatus"] = RunStatusSchema(),
                     ["Run"] = new JsonObject
@@ -126,6 +129,13 @@ public static class OpenApiDocument
                             ["outcome"] = Ref("RunOutcome"),
                             ["error"] = Type("string", "Why the run failed, or which batches failed (never a secret or a member)."),
                             ["decision"] = Type("object", "The approval decision of a guarded run: approved, by, at."),
+                            ["notify"] = Type("boolean", "True when the run had notification targets (its sync's or the configured defaults) when it started."),
+                            ["notifications"] = new JsonObject
+                            {
+                                ["type"] = "array",
+                                ["items"] = Ref("NotificationRecord"),
+                                ["description"] = "The run's notifications and how each delivery went; one that could not be delivered is recorded here and changes nothing else.",
+                            },
                         },
                     },
                     ["RunOutcome"] = new JsonObject
@@ -205,6 +215,45 @@ public static class OpenApiDocument
             },
         };
         return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    // An array property's items, as a reference to a schema.
+    private static JsonObject WithItems(string property, string items, JsonObject schema)
+    {
+        ((JsonObject)schema["properties"]![property]!)["items"] = Ref(items);
+        return schema;
+    }
+
+    /// <summary>A sync's notification target (the items of <c>Sync.notifications</c>).</summary>
+    private static JsonObject NotificationTargetSchema()
+    {
+        var schema = Schema(["type"], ("type", "string"), ("url", "string"), ("secretName", "string"), ("events", "array"));
+        schema["description"] = "Where a run's notifications go. webhook: url and secretName (the key the JSON body is signed with: "
+            + "X-CohortSync-Signature: sha256=<hex HMAC-SHA256 of '{X-CohortSync-Timestamp}.{body}'>, Idempotency-Key: {runId}/{event}). "
+            + "slack, teams: {\"text\": ...} to the url, or to the URL held in the secret secretName names. "
+            + "Never a secret, an email or a user id in a notification: counts, sync, destination, run id, status, the first few reasons.";
+        var properties = (JsonObject)schema["properties"]!;
+        properties["type"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(NotificationValidator.Types.Select(t => (JsonNode)t).ToArray()) };
+        properties["events"] = new JsonObject
+        {
+            ["type"] = "array",
+            ["items"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(NotificationEvents.All.Select(e => (JsonNode)e).ToArray()) },
+            ["description"] = "The events to send; omitted, all of them. awaitingApproval: held by the removal guardrail; the others as the run's status.",
+        };
+        return schema;
+    }
+
+    /// <summary>One notification of a run as recorded (the items of <c>Run.notifications</c>).</summary>
+    private static JsonObject NotificationRecordSchema()
+    {
+        var schema = Schema(
+            ["target", "type", "event", "delivered", "attempts", "at"],
+            ("target", "string"), ("type", "string"), ("event", "string"), ("delivered", "boolean"), ("attempts", "integer"), ("at", "string"), ("error", "string"));
+        var properties = (JsonObject)schema["properties"]!;
+        properties["target"] = Type("string", "sync[i]: the sync's i-th target; default[i]: the configured defaults' i-th.");
+        properties["at"] = Type("string", "When the last attempt ended.", "date-time");
+        properties["error"] = Type("string", "Why it was not delivered (the last attempt's status or failure); never a secret or a URL.");
+        return schema;
     }
 
     /// <summary>The run statuses as an enum, with what each means (in the description, and as <c>x-enum-descriptions</c>).</summary>

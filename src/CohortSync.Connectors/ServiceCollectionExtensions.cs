@@ -37,6 +37,16 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ISourceProbe, AmplitudeSourceProbe>();
         services.AddSingleton<ITypedMemberSourceFactory, AmplitudeMemberSourceFactory>();
         services.AddSingleton<IDestinationRegistry, DestinationRegistry>();
+
+        // Run notifications: the notify activity owns the retries and each attempt's timeout, so no resilience handler; a
+        // redirect is not followed (it would carry the signed body elsewhere) and counts as a failed delivery.
+        services.AddOptions<Core.Notifications.NotificationOptions>().BindConfiguration(Core.Notifications.NotificationOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Core.Notifications.NotificationOptions>, Notifications.NotificationOptionsValidator>();
+        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Core.Notifications.NotificationOptions>>().Value);
+        services.AddHttpClient<Notifications.HttpNotificationSender>(client => client.Timeout = TimeSpan.FromMinutes(1))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), AllowAutoRedirect = false })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        services.AddTransient<Core.Notifications.INotificationSender>(sp => sp.GetRequiredService<Notifications.HttpNotificationSender>());
         return services;
     }
 

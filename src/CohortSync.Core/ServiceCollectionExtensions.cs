@@ -13,7 +13,8 @@ public static class ServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the activities and application services. Hosts add the ports: <see cref="ISyncStore"/>, <see cref="ISnapshotStore"/>,
-    /// <see cref="ISecretStore"/>, <see cref="IDestinationRegistry"/> and <see cref="IWorkflowEngine"/>.
+    /// <see cref="ISecretStore"/>, <see cref="IDestinationRegistry"/>, <see cref="Notifications.INotificationSender"/> and
+    /// <see cref="IWorkflowEngine"/>. The notification settings default to none; the connectors bind them from configuration.
     /// </summary>
     public static IServiceCollection AddCohortSyncCore(this IServiceCollection services)
     {
@@ -30,6 +31,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<FailRunActivity>();
         services.AddSingleton<StartExportActivity>();
         services.AddSingleton<PollExportActivity>();
+        services.AddSingleton<Notifications.NotifyRunActivity>();
+        services.TryAddSingleton(new Notifications.NotificationOptions());
         services.AddSingleton<RunService>();
         services.AddSingleton<SchedulerService>();
         services.AddSingleton<DefinitionService>();

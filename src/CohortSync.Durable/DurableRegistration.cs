@@ -25,6 +25,7 @@ public static class DurableRegistration
         registry.AddActivity<WorkflowActivity<SendBatchActivity, SendBatchInput, BatchSummary>>(WorkflowNames.SendBatch);
         registry.AddActivity<WorkflowActivity<CommitRunActivity, CommitRunInput, RunResult>>(WorkflowNames.Commit);
         registry.AddActivity<WorkflowActivity<FailRunActivity, FailRunInput, RunResult>>(WorkflowNames.Fail);
+        registry.AddActivity<WorkflowActivity<Core.Notifications.NotifyRunActivity, Core.Notifications.NotifyRunInput, Core.Notifications.NotifyRunResult>>(WorkflowNames.Notify);
         return registry;
     }
 

@@ -74,6 +74,12 @@ public static class SandboxDemo
         },
         productboard = new { baseUrl = Url(host, "productboard/"), token = host.Get<ProductboardSandbox>().Token, requestsPerSecond = 400 },
         webhook = new { url = Url(host, "webhook"), secret = host.Webhook.Secret },
+        notify = new
+        {
+            webhookUrl = Url(host, "notify/webhook"),
+            secret = host.Get<Notify.NotifySandbox>().Secret,
+            slackUrl = Url(host, "notify/slack/" + host.Get<Notify.NotifySandbox>().ChatToken),
+        },
     });
 
     private static string Url(SandboxHost host, string path) => new Uri(host.BaseAddress, path).ToString();

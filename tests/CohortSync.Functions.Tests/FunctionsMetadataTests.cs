@@ -26,6 +26,7 @@ public sealed class FunctionsMetadataTests
         Activity("SendBatch"),
         Activity("CommitRun"),
         Activity("FailRun"),
+        Activity("NotifyRun"),
         new("SyncRun", "orchestrationTrigger"),
         new("SchedulerTick", "timerTrigger", DurableClient: true, Schedule: "%SchedulerTimer%"),
         Http("ListDestinations", Get, "destinations"),
@@ -137,7 +138,7 @@ public sealed class FunctionsMetadataTests
         // Assert
         Assert.Equal([WorkflowNames.Orchestration], orchestrations);
         Assert.Equal(
-            new[] { WorkflowNames.StartExport, WorkflowNames.PollExport, WorkflowNames.Prepare, WorkflowNames.SendBatch, WorkflowNames.Commit, WorkflowNames.Fail }.Order(StringComparer.Ordinal),
+            new[] { WorkflowNames.StartExport, WorkflowNames.PollExport, WorkflowNames.Prepare, WorkflowNames.SendBatch, WorkflowNames.Commit, WorkflowNames.Fail, WorkflowNames.Notify }.Order(StringComparer.Ordinal),
             activities);
     }
 

@@ -51,10 +51,11 @@ internal sealed class EngineHarness : IAsyncDisposable
         bool keyVault = false,
         Microsoft.Extensions.Logging.ILoggerProvider? logs = null,
         TimeSpan? httpTimeout = null,
-        bool durableStorage = false)
+        bool durableStorage = false,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
-        var settings = new Dictionary<string, string?>
+        var configured = new Dictionary<string, string?>
         {
             ["Storage:ConnectionString"] = connectionString,
             ["Storage:TablePrefix"] = tablePrefix,
@@ -71,21 +72,26 @@ internal sealed class EngineHarness : IAsyncDisposable
         };
         foreach (var (name, value) in secrets ?? new Dictionary<string, string>())
         {
-            settings["Secrets:" + name] = value;
+            configured["Secrets:" + name] = value;
+        }
+
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configured[name] = value;
         }
 
         if (keyVault)
         {
             // The secrets move from configuration to the sandbox's Key Vault, read through the real SecretClient.
-            settings["KeyVault:VaultUri"] = sandbox.HttpsBaseAddress.ToString();
-            foreach (var (name, value) in settings.Where(s => s.Key.StartsWith("Secrets:", StringComparison.Ordinal)).ToList())
+            configured["KeyVault:VaultUri"] = sandbox.HttpsBaseAddress.ToString();
+            foreach (var (name, value) in configured.Where(s => s.Key.StartsWith("Secrets:", StringComparison.Ordinal)).ToList())
             {
                 sandbox.KeyVault.SetSecret(name["Secrets:".Length..], value!);
-                settings.Remove(name);
+                configured.Remove(name);
             }
         }
 
-        var builder = LocalHostBuilder.Create(settings);
+        var builder = LocalHostBuilder.Create(configured);
         var configuration = (IConfigurationRoot)builder.Configuration;
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
         if (logs is not null)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text.Json;
 using CohortSync.Connectors.Common;
 using CohortSync.Core.Definitions;
@@ -25,7 +24,7 @@ public sealed class WebhookConnector : HttpConnector
     public const string TypeName = "webhook";
 
     /// <summary>The signature header.</summary>
-    public const string SignatureHeader = "X-CohortSync-Signature";
+    public const string SignatureHeader = WebhookSignature.Header;
 
     private static readonly KeyKind[] AllKinds = Enum.GetValues<KeyKind>();
 
@@ -92,17 +91,11 @@ public sealed class WebhookConnector : HttpConnector
         return Result(rejections, 1, pacer);
     }
 
-    /// <summary>The signature of a body: <c>sha256=</c> and the lower-case hex HMAC-SHA256 with the secret.</summary>
-    public static string Sign(string secret, ReadOnlySpan<byte> body)
-    {
-        ArgumentNullException.ThrowIfNull(secret);
-        return "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret), body));
-    }
+    /// <summary>The signature of a body: <c>sha256=</c> and the lower-case hex HMAC-SHA256 with the secret (<see cref="WebhookSignature"/>).</summary>
+    public static string Sign(string secret, ReadOnlySpan<byte> body) => WebhookSignature.Sign(secret, body);
 
     /// <summary>Checks a signature in constant time.</summary>
-    public static bool Verify(string secret, ReadOnlySpan<byte> body, string? signature) =>
-        signature is not null
-        && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(Sign(secret, body)), System.Text.Encoding.ASCII.GetBytes(signature));
+    public static bool Verify(string secret, ReadOnlySpan<byte> body, string? signature) => WebhookSignature.Verify(secret, body, signature);
 
     private static Uri Url(DestinationDefinition destination)
     {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using CohortSync.Core.Errors;
+using CohortSync.Core.Notifications;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Runs;
 using CohortSync.Core.Sources;
@@ -22,10 +23,26 @@ public sealed class RunService
     private readonly ILogger<RunService> _logger;
     private readonly IEnumerable<ICohortExporter> _exporters;
     private readonly SourceProbes _probes;
+    private readonly NotificationOptions _notifications;
 
     /// <summary>Creates the service; <paramref name="probes"/> read each run's source version for its record.</summary>
-    public RunService(ISyncStore store, IWorkflowEngine engine, IEnumerable<ICohortExporter> exporters, SourceProbes probes, TimeProvider time, ILogger<RunService> logger)
+    /// <param name="store">The state store.</param>
+    /// <param name="engine">The workflow engine.</param>
+    /// <param name="exporters">The sources that export first.</param>
+    /// <param name="probes">The source probes.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="notifications">The notification defaults every sync has (null: none).</param>
+    public RunService(
+        ISyncStore store,
+        IWorkflowEngine engine,
+        IEnumerable<ICohortExporter> exporters,
+        SourceProbes probes,
+        TimeProvider time,
+        ILogger<RunService> logger,
+        NotificationOptions? notifications = null)
     {
+        _notifications = notifications ?? new NotificationOptions();
         _exporters = exporters;
         _probes = probes;
         _store = store;
@@ -100,6 +117,7 @@ public sealed class RunService
                 Trigger = slot is null ? "manual" : "schedule",
                 Mode = mode,
                 ExportFirst = exportFirst,
+                Notify = NotifyRunActivity.TargetsOf(sync, _notifications).Count > 0,
                 SourceVersion = sourceVersion,
                 SyncFingerprint = SourceVersions.Fingerprint(sync),
                 Status = RunStatus.Pending,
@@ -108,7 +126,7 @@ public sealed class RunService
             };
             await _store.SaveRunAsync(run, null, cancellationToken);
             _logger.RunStarted(runId, syncId, run.Trigger, mode);
-            await _engine.StartAsync(new RunInput(runId, syncId, mode, exportFirst), cancellationToken);
+            await _engine.StartAsync(new RunInput(runId, syncId, mode, exportFirst, run.Notify), cancellationToken);
             return new StartRunResult(run, true);
         }
 

@@ -113,7 +113,7 @@ public sealed class SchedulerService
             var run = (await _store.GetRunAsync(state.ActiveRunId, cancellationToken))?.Value;
             if (run is { Status: RunStatus.Pending } && now - run.CreatedAt > StalePending)
             {
-                await _engine.StartAsync(new Workflow.RunInput(run.RunId, run.SyncId, run.Mode, run.ExportFirst), cancellationToken);
+                await _engine.StartAsync(new Workflow.RunInput(run.RunId, run.SyncId, run.Mode, run.ExportFirst, run.Notify), cancellationToken);
             }
         }
     }

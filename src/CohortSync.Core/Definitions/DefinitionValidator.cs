@@ -97,6 +97,11 @@ public static class DefinitionValidator
             Add(errors, "batchSize", "must be between 1 and 10,000");
         }
 
+        foreach (var (field, message) in Notifications.NotificationValidator.Check(sync.Notifications, "notifications"))
+        {
+            Add(errors, field, message);
+        }
+
         if (sync.Guardrail is null || sync.Guardrail.MaxRemovalFraction is < 0 or > 1 || sync.Guardrail.MinBaseline < 0)
         {
             Add(errors, "guardrail", "maxRemovalFraction must be between 0 and 1 and minBaseline at least 0");

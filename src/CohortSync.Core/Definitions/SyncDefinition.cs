@@ -35,6 +35,13 @@ public sealed record SyncDefinition
     /// <summary>Whether the scheduler starts it.</summary>
     public bool Enabled { get; init; } = true;
 
+    /// <summary>
+    /// Where its runs' notifications go (besides the configured defaults, <see cref="Notifications.NotificationOptions.Defaults"/>);
+    /// null for none. Not part of the definition's fingerprint: editing them does not make the next scheduled run happen.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Notifications.NotificationTarget>? Notifications { get; init; }
+
     /// <summary>When it was created (the first slot of a <c>once</c> cadence).</summary>
     public DateTimeOffset CreatedAt { get; init; }
 

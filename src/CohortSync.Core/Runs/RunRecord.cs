@@ -53,4 +53,10 @@ public sealed record RunRecord
 
     /// <summary>The approval decision, for a guarded run.</summary>
     public RunDecision? Decision { get; init; }
+
+    /// <summary>True when the run has notification targets (its sync's or the defaults) when it started.</summary>
+    public bool Notify { get; init; }
+
+    /// <summary>The run's notifications and how each delivery went (null until one was sent).</summary>
+    public IReadOnlyList<Notifications.NotificationRecord>? Notifications { get; init; }
 }

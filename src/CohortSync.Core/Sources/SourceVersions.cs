@@ -25,7 +25,8 @@ public static class SourceVersions
     public static string Fingerprint(SyncDefinition sync)
     {
         ArgumentNullException.ThrowIfNull(sync);
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(sync, Json)));
+        // Notifications change nothing a run sends, so they are left out: editing them does not make the next run happen.
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(sync with { Notifications = null }, Json)));
         return Convert.ToHexStringLower(hash.AsSpan(0, 12));
     }
 

@@ -1,3 +1,4 @@
+using CohortSync.Core.Notifications;
 using CohortSync.Core.Runs;
 
 namespace CohortSync.Core.Workflow;
@@ -13,6 +14,16 @@ public static class SyncWorkflow
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
+
+        // Notifications go beside the run's steps, never in their way: see RunNotifications.
+        var notifications = new RunNotifications(context, input);
+        var result = await RunStepsAsync(context, input, notifications);
+        await notifications.FinishAsync(result);
+        return result;
+    }
+
+    private static async Task<RunResult> RunStepsAsync(IWorkflowContext context, RunInput input, RunNotifications notifications)
+    {
         try
         {
             if (input.ExportFirst)
@@ -32,6 +43,7 @@ public static class SyncWorkflow
 
             if (plan.Guarded)
             {
+                notifications.Send(NotificationEvents.AwaitingApproval);
                 var decision = await context.WaitForEventAsync<RunDecision>(WorkflowNames.DecisionEvent);
                 if (!decision.Approved)
                 {

@@ -8,7 +8,15 @@ namespace CohortSync.Core.Workflow;
 /// <param name="Mode">Incremental, full or dry run.</param>
 /// <param name="ExportFirst">True when the source exports asynchronously (Amplitude): the workflow requests the export and
 /// polls it with durable timers before Prepare.</param>
-public sealed record RunInput(string RunId, string SyncId, RunMode Mode, bool ExportFirst = false);
+/// <param name="Notify">True when the run has notification targets (<see cref="RunRecord.Notify"/>): the workflow sends
+/// its events (<see cref="Notifications.RunNotifications"/>). Left out of the serialised input when false, so a run without
+/// notifications has the input it always had.</param>
+public sealed record RunInput(
+    string RunId,
+    string SyncId,
+    RunMode Mode,
+    bool ExportFirst = false,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool Notify = false);
 
 /// <summary>The input of the send activity: a reference to a stored batch, never its members.</summary>
 /// <param name="RunId">The run.</param>
@@ -59,6 +67,9 @@ public static class WorkflowNames
 
     /// <summary>Record a failure and release the sync.</summary>
     public const string Fail = "FailRun";
+
+    /// <summary>Send one event of a run to its notification targets (never fails the run).</summary>
+    public const string Notify = "NotifyRun";
 
     /// <summary>The event that carries an approval decision.</summary>
     public const string DecisionEvent = "RunDecision";

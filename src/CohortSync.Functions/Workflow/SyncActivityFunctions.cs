@@ -1,3 +1,4 @@
+using CohortSync.Core.Notifications;
 using CohortSync.Core.Runs;
 using CohortSync.Core.Workflow;
 using CohortSync.Core.Workflow.Activities;
@@ -22,6 +23,7 @@ public sealed class SyncActivityFunctions
     private readonly SendBatchActivity _send;
     private readonly CommitRunActivity _commit;
     private readonly FailRunActivity _fail;
+    private readonly NotifyRunActivity _notify;
 
     /// <summary>Creates the functions.</summary>
     public SyncActivityFunctions(
@@ -30,7 +32,8 @@ public sealed class SyncActivityFunctions
         PrepareRunActivity prepare,
         SendBatchActivity send,
         CommitRunActivity commit,
-        FailRunActivity fail)
+        FailRunActivity fail,
+        NotifyRunActivity notify)
     {
         _startExport = startExport;
         _pollExport = pollExport;
@@ -38,6 +41,7 @@ public sealed class SyncActivityFunctions
         _send = send;
         _commit = commit;
         _fail = fail;
+        _notify = notify;
     }
 
     /// <summary>Requests the source's export (or finds the cohort unchanged, or shares another sync's export).</summary>
@@ -69,4 +73,9 @@ public sealed class SyncActivityFunctions
     [Function(WorkflowNames.Fail)]
     public Task<RunResult> FailAsync([ActivityTrigger] FailRunInput input, FunctionContext context) =>
         _fail.RunAsync(input, context.CancellationToken);
+
+    /// <summary>Sends one event of a run to its notification targets and records how each delivery went.</summary>
+    [Function(WorkflowNames.Notify)]
+    public Task<NotifyRunResult> NotifyAsync([ActivityTrigger] NotifyRunInput input, FunctionContext context) =>
+        _notify.RunAsync(input, context.CancellationToken);
 }

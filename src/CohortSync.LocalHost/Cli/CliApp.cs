@@ -113,7 +113,7 @@ internal static class CliApp
             {
                 // A process killed between writing the run's record and scheduling its orchestration left a run the
                 // engine has never seen: schedule it now (a no-op when the orchestration exists).
-                await engine.StartAsync(new RunInput(start.Run.RunId, start.Run.SyncId, start.Run.Mode, start.Run.ExportFirst), cancellationToken);
+                await engine.StartAsync(new RunInput(start.Run.RunId, start.Run.SyncId, start.Run.Mode, start.Run.ExportFirst, start.Run.Notify), cancellationToken);
             }
         }
 
@@ -191,6 +191,8 @@ internal static class CliApp
 
         SandboxSyncSetup.Title(console, $"{syncIds[0]} again: Amplitude has not recomputed the cohort, so nothing is downloaded or sent");
         exitCode = Math.Max(exitCode, await RunOneAsync(services, console, syncIds[0], RunMode.Incremental, cancellationToken));
+        SandboxSyncSetup.Title(console, "notifications the sandbox received from amp-webhook");
+        await SandboxSyncSetup.PrintNotificationsAsync(console, sandbox, cancellationToken);
         return exitCode;
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using CohortSync.Core.Application;
 using CohortSync.Core.Definitions;
 using CohortSync.Core.Identity;
+using CohortSync.Core.Notifications;
 using CohortSync.Core.Ports;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
@@ -28,6 +29,8 @@ internal static class SandboxSyncSetup
         await secrets.SetSecretAsync("demo-amplitude", S("amplitude", "apiKey") + ":" + S("amplitude", "secretKey"), cancellationToken);
         await secrets.SetSecretAsync("braze-partner-key-us", S("braze", "usPartnerKey"), cancellationToken);
         await secrets.SetSecretAsync("braze-partner-key-eu", S("braze", "euPartnerKey"), cancellationToken);
+        await secrets.SetSecretAsync("demo-notify-key", S("notify", "secret"), cancellationToken);
+        await secrets.SetSecretAsync("demo-slack-url", S("notify", "slackUrl"), cancellationToken);
 
         var destinations = new (DestinationDefinition Destination, string Secret, IReadOnlyList<IdentifierMapping> Chain, IReadOnlyList<CarriedField> Carry)[]
         {
@@ -74,6 +77,13 @@ internal static class SandboxSyncSetup
                 Source = source,
                 Identifiers = chain,
                 Carry = carry,
+
+                // The webhook's sync also notifies: a signed webhook and a Slack-style channel, both played by the sandbox.
+                Notifications = destination.Type != "webhook" ? null :
+                [
+                    new NotificationTarget { Type = "webhook", Url = S("notify", "webhookUrl"), SecretName = "demo-notify-key" },
+                    new NotificationTarget { Type = "slack", SecretName = "demo-slack-url" },
+                ],
             }, cancellationToken);
             syncIds.Add(syncId);
         }
@@ -89,6 +99,32 @@ internal static class SandboxSyncSetup
         SecretName = secretName,
         Settings = settings.ToDictionary(s => s.Key, s => s.Value),
     };
+
+    /// <summary>Prints the notifications the sandbox's receivers accepted (<c>GET /_sandbox/notify</c>).</summary>
+    public static async Task PrintNotificationsAsync(IAnsiConsole console, Uri sandbox, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        var received = await http.GetFromJsonAsync<JsonElement>(new Uri(sandbox, "_sandbox/notify"), cancellationToken);
+        foreach (var item in received.GetProperty("received").EnumerateArray())
+        {
+            string? P(string name) => item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            var route = P("route") ?? "?";
+            var body = P("body") ?? string.Empty;
+            if (route == "webhook")
+            {
+                using var json = JsonDocument.Parse(body);
+                var counts = json.RootElement.GetProperty("counts").EnumerateObject().Where(c => c.Name is "adds" or "removes" or "accepted" or "rejected")
+                    .Select(c => $"; {c.Name} {c.Value}");
+                console.MarkupLineInterpolated($"[bold]webhook[/] {P("event")} of run {P("runId")}: status {P("status")}{string.Concat(counts)}");
+            }
+            else
+            {
+                console.MarkupLineInterpolated($"[bold]{route}[/]   {body.Split('\n')[0]}");
+            }
+        }
+
+        console.MarkupLineInterpolated($"(the webhook receiver checked each signature and timestamp; refused: {received.GetProperty("badSignatures").GetInt32() + received.GetProperty("staleTimestamps").GetInt32()})");
+    }
 
     public static void Title(IAnsiConsole console, string text) => console.Write(new Rule($"[bold]{Markup.Escape(text)}[/]").LeftJustified());
 }

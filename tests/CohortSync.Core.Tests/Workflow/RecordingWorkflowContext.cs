@@ -155,6 +155,20 @@ internal sealed class RecordingWorkflowContext : IWorkflowContext
         return true;
     }
 
+    /// <summary>Completes the activity or timer that went in flight last; false when none is in flight.</summary>
+    public bool TryCompleteNewest()
+    {
+        if (_inFlight.Count == 0)
+        {
+            return false;
+        }
+
+        var (_, complete) = _inFlight[^1];
+        _inFlight.RemoveAt(_inFlight.Count - 1);
+        complete();
+        return true;
+    }
+
     /// <summary>Raises a scripted event the workflow waits for; false when there is none.</summary>
     public bool TryRaiseScriptedEvent()
     {
