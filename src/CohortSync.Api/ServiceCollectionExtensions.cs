@@ -9,6 +9,7 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddCohortSyncApi(this IServiceCollection services)
     {
         services.AddSingleton<CohortSyncApi>();
+        services.AddSingleton<CohortWebhookApi>();
         return services;
     }
 }

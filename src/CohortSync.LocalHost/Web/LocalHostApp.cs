@@ -35,7 +35,7 @@ public static class LocalHostApp
         return app;
     }
 
-    /// <summary>Maps every route of the API under <c>/api</c>, behind the API key.</summary>
+    /// <summary>Maps every route of the API under <c>/api</c>, behind the API key (the cohort webhook behind its source's secret).</summary>
     public static void MapApi(IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -58,5 +58,8 @@ public static class LocalHostApp
         api.MapPost("runs/{runId}/approve", (HttpRequest r, string runId, CohortSyncApi a, CancellationToken ct) => a.ApproveRunAsync(r, runId, ct));
         api.MapPost("runs/{runId}/reject", (HttpRequest r, string runId, CohortSyncApi a, CancellationToken ct) => a.RejectRunAsync(r, runId, ct));
         api.MapGet("openapi.json", (HttpRequest r, CohortSyncApi a, CancellationToken ct) => a.OpenApiAsync(r, ct));
+
+        // Amplitude's cohort webhooks prove themselves with the source's shared secret, not the API key.
+        endpoints.MapPost("/api/sources/{sourceId}/amplitude-webhook", (HttpRequest r, string sourceId, CohortWebhookApi a, CancellationToken ct) => a.ReceiveAsync(r, sourceId, ct));
     }
 }

@@ -1,0 +1,41 @@
+namespace CohortSync.Core.Sources.Webhooks;
+
+/// <summary>
+/// The port for webhook cohorts (Table Storage in the Azure adapter): the messages received, deduplicated on their id and
+/// kept until applied, and the membership they build, one state a user.
+/// </summary>
+public interface ICohortWebhookStore
+{
+    /// <summary>
+    /// Stores a message durably unless one with the same id was stored before; true when it was stored now, false for a
+    /// duplicate (nothing changes). The source's version (<see cref="GetVersionAsync"/>) changes with the same write.
+    /// </summary>
+    Task<bool> AcceptAsync(string sourceId, StoredCohortWebhook message, CancellationToken cancellationToken);
+
+    /// <summary>The messages accepted and not yet applied, streamed (a few bodies in memory at a time), in no particular order.</summary>
+    IAsyncEnumerable<StoredCohortWebhook> ReadPendingAsync(string sourceId, CancellationToken cancellationToken);
+
+    /// <summary>Marks messages applied: their bodies are dropped; their ids stay, so a late retry is still a duplicate.</summary>
+    Task MarkAppliedAsync(string sourceId, IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken);
+
+    /// <summary>The stored state of each of <paramref name="userIds"/> that has one.</summary>
+    Task<IReadOnlyDictionary<string, CohortMemberState>> ReadStatesAsync(string sourceId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken);
+
+    /// <summary>Writes users' states, replacing what is stored.</summary>
+    Task WriteStatesAsync(string sourceId, IReadOnlyCollection<KeyValuePair<string, CohortMemberState>> states, CancellationToken cancellationToken);
+
+    /// <summary>The users in the cohort now, a page at a time.</summary>
+    IAsyncEnumerable<IReadOnlyList<string>> ReadMembersAsync(string sourceId, CancellationToken cancellationToken);
+
+    /// <summary>An opaque version that changes whenever a message is accepted; null before the first.</summary>
+    Task<string?> GetVersionAsync(string sourceId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes the source's apply lease for <paramref name="owner"/> until <paramref name="until"/>, unless someone else holds
+    /// an unexpired one; true when taken.
+    /// </summary>
+    Task<bool> TryLeaseAsync(string sourceId, string owner, DateTimeOffset until, CancellationToken cancellationToken);
+
+    /// <summary>Gives the lease back if <paramref name="owner"/> still holds it.</summary>
+    Task ReleaseLeaseAsync(string sourceId, string owner, CancellationToken cancellationToken);
+}
