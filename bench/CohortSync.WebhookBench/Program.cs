@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CohortSync.Azure.Tables;
+using CohortSync.Bench;
+using CohortSync.Core.Ports;
+using CohortSync.Core.Sources.Webhooks;
+using CohortSync.LocalHost.Web;
+using CohortSync.Sandbox.Amplitude;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CohortSync.WebhookBench;
+
+/// <summary>
+/// The webhook source under load, over real HTTP to the local host's API on a private Azurite: (1) acknowledgement latency
+/// of <c>--messages</c> messages of <c>--users</c> users each, sent as Amplitude sends them (4 at a time); (2) the cohort
+/// grown from webhooks to <c>--members</c> members, then one run of a sync to a file destination: its time, the process's
+/// peak working set and the table transactions. Figures go to stdout; progress to stderr.
+/// </summary>
+internal static class Program
+{
+    private const string Secret = "webhook-bench-shared-secret";
+    private const string SourceId = "bench-source";
+
+    public static Task<int> Main(string[] args) => BenchMain.RunAsync("webhookbench", child: false, ct => RunAsync(args, ct));
+
+    private static async Task<int> RunAsync(string[] args, CancellationToken ct)
+    {
+        var messages = Option(args, "--messages", 1000);
+        var users = Option(args, "--users", 1000);
+        var members = Option(args, "--members", 3_000_000);
+        var storageArg = args.SkipWhile(a => a != "--storage").Skip(1).FirstOrDefault();
+        var work = Directory.CreateTempSubdirectory("webhookbench-").FullName;
+        try
+        {
+            await using var storage = await BenchStorage.OpenAsync(storageArg, work, "whbench", keep: false, Log, ct);
+            var app = LocalHostApp.Build(["--urls", "http://127.0.0.1:0"], config => config.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Storage:ConnectionString"] = storage.ConnectionString,
+                ["Storage:TablePrefix"] = "whbench",
+                ["Api:Key"] = "webhook-bench-api-key",
+                ["SchedulerTimer"] = "off",
+            }));
+            await app.StartAsync(ct);
+            try
+            {
+                return await MeasureAsync(app, work, messages, users, members, ct);
+            }
+            finally
+            {
+                await app.StopAsync(CancellationToken.None);
+                await app.DisposeAsync();
+            }
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static async Task<int> MeasureAsync(WebApplication app, string work, int messages, int users, int members, CancellationToken ct)
+    {
+        var baseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
+        using var api = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(30) };
+        api.DefaultRequestHeaders.Add("x-functions-key", "webhook-bench-api-key");
+        await app.Services.GetRequiredService<ISecretStore>().SetSecretAsync("bench-hook", Secret, ct);
+        (await api.PostAsJsonAsync("api/destinations", new { id = "files", name = "Files", type = "file", settings = new Dictionary<string, string> { ["folder"] = Path.Combine(work, "export") } }, ct)).EnsureSuccessStatusCode();
+        (await api.PostAsJsonAsync("api/syncs", new
+        {
+            id = "bench",
+            name = "Webhook bench",
+            destinationId = "files",
+            source = new { type = CohortWebhookSource.SourceType, location = SourceId, secretName = "bench-hook" },
+            cadence = "manual",
+            identifiers = new[] { new { sourceField = "user_id", kind = "UserId" } },
+            guardrail = new { maxRemovalFraction = 1.0, minBaseline = 0 },
+            batchSize = 10000,
+        }, ct)).EnsureSuccessStatusCode();
+
+        using var sender = new AmplitudeWebhookSender { Timeout = TimeSpan.FromSeconds(10) };
+        var url = new Uri(baseAddress, $"api/sources/{SourceId}/amplitude-webhook");
+        var headers = new Dictionary<string, string> { [CohortWebhookSource.SecretHeader] = Secret };
+        var gateway = app.Services.GetRequiredService<TableGateway>();
+
+        // (1) Acknowledgement latency: the first messages of the cohort, each of `users` users.
+        Log($"sending {messages:N0} messages of {users:N0} users (4 at a time)");
+        var warm = await sender.SendAsync(new WebhookPlan(url, "c", 1, Entered: Ids(0, users), Headers: headers, BatchSize: users, SyncId: "warm-up"), ct);
+        var latencyWatch = Stopwatch.StartNew();
+        var latency = await sender.SendAsync(new WebhookPlan(url, "c", 1, Entered: Ids(0, messages * users), Headers: headers, BatchSize: users, SyncId: "latency"), ct);
+        latencyWatch.Stop();
+        var ms = latency.Milliseconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"acknowledgement: {latency.Messages:N0} messages of {users:N0} users: p50 {Percentile(ms, 0.50):F1} ms, p99 {Percentile(ms, 0.99):F1} ms, max {ms[^1]:F1} ms; {latency.Acknowledged:N0} acknowledged, {latency.Retries} retries; {latency.Messages / latencyWatch.Elapsed.TotalSeconds:F0} messages/s ({warm.Acknowledged} warm-up)"));
+
+        // (2) The rest of the cohort, then one run.
+        var remaining = Math.Max(0, members - (messages * users));
+        Log($"sending {remaining:N0} more members");
+        var fillWatch = Stopwatch.StartNew();
+        var fill = await sender.SendAsync(new WebhookPlan(url, "c", 1, Entered: Ids(messages * users, remaining), Headers: headers, BatchSize: 1000, SyncId: "fill"), ct);
+        fillWatch.Stop();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cohort from webhooks: {members:N0} members in {latency.Messages + fill.Messages:N0} messages; the last {fill.Messages:N0} in {fillWatch.Elapsed.TotalSeconds:F1} s ({fill.Acknowledged:N0} acknowledged, p99 {Percentile(fill.Milliseconds, 0.99):F1} ms)"));
+
+        GC.Collect();
+        var before = gateway.Transactions;
+        var runWatch = Stopwatch.StartNew();
+        using var started = await api.PostAsync(new Uri("api/syncs/bench/runs", UriKind.Relative), null, ct);
+        var runId = (await started.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("runId").GetString()!;
+        JsonElement view;
+        while (true)
+        {
+            view = await api.GetFromJsonAsync<JsonElement>(new Uri("api/runs/" + runId, UriKind.Relative), ct);
+            var status = view.GetProperty("run").GetProperty("status").GetString();
+            if (status is not ("Pending" or "Sending"))
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+        }
+
+        runWatch.Stop();
+        var transactions = gateway.Transactions - before;
+        var run = view.GetProperty("run");
+        var plan = run.GetProperty("plan");
+        var adds = plan.GetProperty("adds").GetInt32();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first sync of the webhook cohort: {run.GetProperty("status").GetString()}, {adds:N0} adds, in {runWatch.Elapsed.TotalSeconds:F1} s (applying the messages included); {transactions:N0} table transactions; process peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F0} MiB (host, sender and bench in one process)"));
+        return adds == members && latency.Acknowledged == latency.Messages ? 0 : 1;
+    }
+
+    private static string[] Ids(int from, int count) => [.. Enumerable.Range(from, count).Select(i => "user-" + i.ToString("D8", CultureInfo.InvariantCulture))];
+
+    private static double Percentile(IReadOnlyList<double> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var value = args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        return value is null ? fallback : int.Parse(value, CultureInfo.InvariantCulture);
+    }
+
+    private static void Log(string message) => Console.Error.WriteLine("webhookbench: " + message);
+}
