@@ -104,31 +104,38 @@ internal static class Program
         fillWatch.Stop();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cohort from webhooks: {members:N0} members in {latency.Messages + fill.Messages:N0} messages; the last {fill.Messages:N0} in {fillWatch.Elapsed.TotalSeconds:F1} s ({fill.Acknowledged:N0} acknowledged, p99 {Percentile(fill.Milliseconds, 0.99):F1} ms)"));
 
+        var first = await RunAsync(api, gateway, ct);
+        var adds = first.Plan.GetProperty("adds").GetInt32();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first sync of the webhook cohort: {first.Status}, {adds:N0} adds, in {first.Seconds:F1} s (applying the messages included); {first.Transactions:N0} table transactions; process peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F0} MiB (host, sender and bench in one process)"));
+
+        // (3) 1% churn by webhooks (half leave, as many new enter), then the next run.
+        var churn = members / 200;
+        var moved = await sender.SendAsync(new WebhookPlan(url, "c", 2, Entered: Ids(members, churn), Exited: Ids(0, churn), Headers: headers, BatchSize: 1000, SyncId: "churn"), ct);
+        var second = await RunAsync(api, gateway, ct);
+        var (adds2, removes2) = (second.Plan.GetProperty("adds").GetInt32(), second.Plan.GetProperty("removes").GetInt32());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"next sync after 1% churn ({moved.Acknowledged:N0} messages): {second.Status}, {adds2:N0} adds, {removes2:N0} removes, in {second.Seconds:F1} s; {second.Transactions:N0} table transactions; process peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F0} MiB"));
+        return adds == members && adds2 == churn && removes2 == churn && latency.Acknowledged == latency.Messages ? 0 : 1;
+    }
+
+    private static async Task<(string? Status, JsonElement Plan, double Seconds, long Transactions)> RunAsync(HttpClient api, TableGateway gateway, CancellationToken ct)
+    {
         GC.Collect();
         var before = gateway.Transactions;
-        var runWatch = Stopwatch.StartNew();
+        var watch = Stopwatch.StartNew();
         using var started = await api.PostAsync(new Uri("api/syncs/bench/runs", UriKind.Relative), null, ct);
         var runId = (await started.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("runId").GetString()!;
-        JsonElement view;
         while (true)
         {
-            view = await api.GetFromJsonAsync<JsonElement>(new Uri("api/runs/" + runId, UriKind.Relative), ct);
-            var status = view.GetProperty("run").GetProperty("status").GetString();
+            var view = await api.GetFromJsonAsync<JsonElement>(new Uri("api/runs/" + runId, UriKind.Relative), ct);
+            var run = view.GetProperty("run");
+            var status = run.GetProperty("status").GetString();
             if (status is not ("Pending" or "Sending"))
             {
-                break;
+                return (status, run.GetProperty("plan"), watch.Elapsed.TotalSeconds, gateway.Transactions - before);
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
         }
-
-        runWatch.Stop();
-        var transactions = gateway.Transactions - before;
-        var run = view.GetProperty("run");
-        var plan = run.GetProperty("plan");
-        var adds = plan.GetProperty("adds").GetInt32();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first sync of the webhook cohort: {run.GetProperty("status").GetString()}, {adds:N0} adds, in {runWatch.Elapsed.TotalSeconds:F1} s (applying the messages included); {transactions:N0} table transactions; process peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F0} MiB (host, sender and bench in one process)"));
-        return adds == members && latency.Acknowledged == latency.Messages ? 0 : 1;
     }
 
     private static string[] Ids(int from, int count) => [.. Enumerable.Range(from, count).Select(i => "user-" + i.ToString("D8", CultureInfo.InvariantCulture))];

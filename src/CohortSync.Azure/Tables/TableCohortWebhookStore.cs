@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.IO.Compression;
-using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -14,9 +13,10 @@ namespace CohortSync.Azure.Tables;
 /// Webhook cohorts on Table Storage. Table <c>CohortWebhooks</c>, one partition a source: a row a message (<c>m|</c> and
 /// the SHA-256 of its id, so a retry collides with it), holding the body Deflate-compressed until it is applied and its
 /// keys for ever after; a <c>version</c> row rewritten in the same transaction as each new message; a <c>lease</c> row.
-/// Table <c>CohortMembers</c>: a row a user (row key: the user id, escaped), spread over 16 partitions a source
-/// (<c>{sourceId}|0</c>..<c>|f</c>), holding in-or-out and the computation that said so. Unlike snapshots, membership is a
-/// row per user: each message changes a few users among millions, and a row is what can be changed alone.
+/// Table <c>CohortMembers</c>, one partition a source: the users' states sorted by user id, encoded by
+/// <see cref="MembershipCodec"/> and Deflate-compressed into chunks of at most 640 KiB (rows <c>g{generation}|{chunk}</c>),
+/// and a <c>head</c> row naming the current generation. Applying writes a new generation and then moves the head, so a
+/// reader sees one generation whole; the one before is kept for readers that started on it.
 /// </summary>
 public sealed class TableCohortWebhookStore : ICohortWebhookStore
 {
@@ -26,9 +26,10 @@ public sealed class TableCohortWebhookStore : ICohortWebhookStore
     private const string LeaseRow = "lease";
     private const string Pending = "pending";
     private const string Applied = "applied";
-    private const int Buckets = 16;
-    private const int PointReadLimit = 256;
-    private const int Parallel = 8;
+    private const string HeadRow = "head";
+
+    // A page of chunks is at most 4 x 640 KiB of compressed states.
+    private const int ChunksPerPage = 4;
     private const int BodyBytesPerRow = BinaryProperties.PropertyBytes * BinaryProperties.MaxProperties;
     private readonly TableGateway _tables;
     private readonly TimeProvider _time;
@@ -157,99 +158,83 @@ public sealed class TableCohortWebhookStore : ICohortWebhookStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyDictionary<string, CohortMemberState>> ReadStatesAsync(string sourceId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
+    public async IAsyncEnumerable<IReadOnlyList<CohortMemberEntry>> ReadStatesAsync(string sourceId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(userIds);
-        var states = new Dictionary<string, CohortMemberState>(StringComparer.Ordinal);
-        if (userIds.Count == 0)
+        var head = await _tables.RetrieveAsync(MembersTable, sourceId, HeadRow, cancellationToken);
+        if (head?.GetInt64("Generation") is not { } generation)
         {
-            return states;
+            yield break;
         }
 
-        if (userIds.Count <= PointReadLimit)
-        {
-            // A few users: a point read each, a few at a time.
-            using var gate = new SemaphoreSlim(Parallel);
-            var reads = userIds.Select(async user =>
-            {
-                await gate.WaitAsync(cancellationToken);
-                try
-                {
-                    return (user, row: await _tables.RetrieveAsync(MembersTable, MemberPartition(sourceId, user), EscapeRow(user), cancellationToken));
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }).ToList();
-            foreach (var (user, row) in await Task.WhenAll(reads))
-            {
-                if (row is not null)
-                {
-                    states[user] = StateOf(row);
-                }
-            }
-
-            return states;
-        }
-
-        // Many users: one pass over the source's rows (cheaper than a point read each once they are more than a few).
-        var wanted = userIds as ICollection<string> ?? userIds.ToHashSet(StringComparer.Ordinal);
-        await foreach (var page in _tables.QueryPagesAsync(MembersTable, SourceFilter(sourceId, inCohortOnly: false), 1000, cancellationToken))
+        var chunks = head.GetInt32("Chunks") ?? 0;
+        var prefix = GenerationPrefix(generation);
+        var read = 0;
+        await foreach (var page in _tables.QueryPagesAsync(MembersTable, TableGateway.PrefixFilter(sourceId, prefix), ChunksPerPage, cancellationToken))
         {
             foreach (var row in page)
             {
-                var user = UnescapeRow(row.RowKey);
-                if (wanted.Contains(user))
-                {
-                    states[user] = StateOf(row);
-                }
+                read++;
+                yield return MembershipCodec.Decode(Decompress(BinaryProperties.Read(row, "D")));
             }
         }
 
-        return states;
+        if (read != chunks)
+        {
+            throw new InvalidOperationException($"the membership of source '{sourceId}' has {read} of its {chunks} chunks; it was replaced while read, read it again");
+        }
     }
 
     /// <inheritdoc/>
-    public async Task WriteStatesAsync(string sourceId, IReadOnlyCollection<KeyValuePair<string, CohortMemberState>> states, CancellationToken cancellationToken)
+    public async Task ReplaceStatesAsync(string sourceId, IAsyncEnumerable<CohortMemberEntry> states, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(states);
-        var byBucket = new List<KeyValuePair<string, CohortMemberState>>[Buckets];
-        foreach (var state in states)
-        {
-            (byBucket[Bucket(state.Key)] ??= []).Add(state);
-        }
+        var head = await _tables.RetrieveAsync(MembersTable, sourceId, HeadRow, cancellationToken);
+        var generation = (head?.GetInt64("Generation") ?? 0) + 1;
+        var prefix = GenerationPrefix(generation);
 
-        // Batches of 100 in one partition; a few partitions at a time. Entities are made a batch at a time.
-        var batches = byBucket
-            .Select((list, bucket) => (list, bucket))
-            .Where(b => b.list is not null)
-            .SelectMany(b => b.list.Chunk(100).Select(chunk => (chunk, partition: Partition(sourceId, b.bucket))));
-        await System.Threading.Tasks.Parallel.ForEachAsync(
-            batches,
-            new ParallelOptions { MaxDegreeOfParallelism = Parallel, CancellationToken = cancellationToken },
-            async (batch, token) =>
-            {
-                var actions = batch.chunk.Select(s => new TableTransactionAction(
-                    TableTransactionActionType.UpsertReplace,
-                    new TableEntity(batch.partition, EscapeRow(s.Key)) { ["In"] = s.Value.InCohort, ["T"] = s.Value.ComputedTime })).ToList();
-                await _tables.SubmitAsync(MembersTable, actions, token);
-            });
-    }
-
-    /// <inheritdoc/>
-    public async IAsyncEnumerable<IReadOnlyList<string>> ReadMembersAsync(string sourceId, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var page in _tables.QueryPagesAsync(MembersTable, SourceFilter(sourceId, inCohortOnly: true), 1000, cancellationToken))
+        // A new generation of chunks beside the current one, written a few at a time; then the head points at it.
+        var chunks = 0;
+        long users = 0;
+        var pending = new List<TableEntity>();
+        var encoder = new MembershipCodec();
+        async Task FlushAsync(bool all)
         {
-            var users = new string[page.Count];
-            for (var i = 0; i < users.Length; i++)
+            if (encoder.Count > 0 && (all || encoder.Full))
             {
-                users[i] = UnescapeRow(page[i].RowKey);
+                var row = new TableEntity(sourceId, prefix + chunks.ToString("D6", CultureInfo.InvariantCulture)) { ["Users"] = encoder.Count };
+                BinaryProperties.Write(row, "D", Compress(encoder.Take()));
+                pending.Add(row);
+                chunks++;
             }
 
-            yield return users;
+            if (pending.Count > 0 && (all || pending.Count >= ChunksPerPage))
+            {
+                await _tables.WriteAllAsync(MembersTable, pending, cancellationToken);
+                pending.Clear();
+            }
         }
+
+        await foreach (var state in states.WithCancellation(cancellationToken))
+        {
+            encoder.Add(state);
+            users++;
+            await FlushAsync(all: false);
+        }
+
+        await FlushAsync(all: true);
+        var next = new TableEntity(sourceId, HeadRow) { ["Generation"] = generation, ["Chunks"] = chunks, ["Users"] = users };
+        if (head is null)
+        {
+            await _tables.AddAsync(MembersTable, next, cancellationToken);
+        }
+        else
+        {
+            await _tables.ReplaceAsync(MembersTable, next, TableGateway.ETagOf(head), cancellationToken);
+        }
+
+        // The generation before stays for readers that started on it; older ones go.
+        var stale = TableClient.CreateQueryFilter($"PartitionKey eq {sourceId} and RowKey ge {"g"} and RowKey lt {GenerationPrefix(generation - 1)}");
+        await _tables.DeleteAllAsync(MembersTable, await _tables.QueryAsync(MembersTable, stale, cancellationToken, select: ["RowKey"]), cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -293,73 +278,7 @@ public sealed class TableCohortWebhookStore : ICohortWebhookStore
         }
     }
 
-    /// <summary>
-    /// A user id as a row key: the characters a row key may not hold (<c>/ \ # ?</c>, control characters) and <c>%</c>
-    /// itself become <c>%XX</c>; other ids are unchanged.
-    /// </summary>
-    internal static string EscapeRow(string userId)
-    {
-        ArgumentNullException.ThrowIfNull(userId);
-        if (!userId.Any(NeedsEscape))
-        {
-            return userId;
-        }
-
-        var escaped = new StringBuilder(userId.Length + 8);
-        foreach (var c in userId)
-        {
-            if (NeedsEscape(c))
-            {
-                escaped.Append('%').Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                escaped.Append(c);
-            }
-        }
-
-        return escaped.ToString();
-    }
-
-    /// <summary>The user id a row key holds.</summary>
-    internal static string UnescapeRow(string row)
-    {
-        ArgumentNullException.ThrowIfNull(row);
-        if (!row.Contains('%', StringComparison.Ordinal))
-        {
-            return row;
-        }
-
-        var user = new StringBuilder(row.Length);
-        for (var i = 0; i < row.Length; i++)
-        {
-            if (row[i] == '%' && i + 2 < row.Length && int.TryParse(row.AsSpan(i + 1, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var code))
-            {
-                user.Append((char)code);
-                i += 2;
-            }
-            else
-            {
-                user.Append(row[i]);
-            }
-        }
-
-        return user.ToString();
-    }
-
-    private static bool NeedsEscape(char c) => c is '/' or '\\' or '#' or '?' or '%' || char.IsControl(c);
-
-    private static CohortMemberState StateOf(TableEntity row) => new(row.GetBoolean("In") ?? false, row.GetInt64("T") ?? 0);
-
-    private static string SourceFilter(string sourceId, bool inCohortOnly) => inCohortOnly
-        ? TableClient.CreateQueryFilter($"PartitionKey ge {sourceId + "|"} and PartitionKey lt {sourceId + "|~"} and In eq {true}")
-        : TableClient.CreateQueryFilter($"PartitionKey ge {sourceId + "|"} and PartitionKey lt {sourceId + "|~"}");
-
-    private static int Bucket(string userId) => (int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(userId)) % Buckets);
-
-    private static string Partition(string sourceId, int bucket) => sourceId + "|" + bucket.ToString("x", CultureInfo.InvariantCulture);
-
-    private static string MemberPartition(string sourceId, string userId) => Partition(sourceId, Bucket(userId));
+    private static string GenerationPrefix(long generation) => "g" + generation.ToString("D12", CultureInfo.InvariantCulture) + "|";
 
     private static string Hash(string messageId) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(messageId)));
 

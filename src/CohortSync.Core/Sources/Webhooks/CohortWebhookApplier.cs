@@ -61,12 +61,15 @@ public sealed class CohortWebhookApplier
                 return 0;
             }
 
-            var current = await _store.ReadStatesAsync(sourceId, states.Keys, cancellationToken);
-            var changes = Changes(states, current);
-            await _store.WriteStatesAsync(sourceId, changes, cancellationToken);
+            // The changes sorted like the stored states, then one merge pass that streams the states in and the new ones out.
+            var changes = states.ToArray();
+            states.Clear();
+            Array.Sort(changes, (x, y) => string.CompareOrdinal(x.Key, y.Key));
+            var changed = new int[1];
+            await _store.ReplaceStatesAsync(sourceId, MergeAsync(_store.ReadStatesAsync(sourceId, cancellationToken), changes, changed), cancellationToken);
             await _store.MarkAppliedAsync(sourceId, applied, cancellationToken);
-            _logger.WebhooksApplied(sourceId, applied.Count, users, changes.Count);
-            return changes.Count;
+            _logger.WebhooksApplied(sourceId, applied.Count, users, changed[0]);
+            return changed[0];
         }
         finally
         {
@@ -89,22 +92,55 @@ public sealed class CohortWebhookApplier
         }
     }
 
-    /// <summary>The folded states that replace what is stored (a state equal to the stored one is no change).</summary>
-    public static List<KeyValuePair<string, CohortMemberState>> Changes(
-        IReadOnlyDictionary<string, CohortMemberState> folded, IReadOnlyDictionary<string, CohortMemberState> stored)
+    /// <summary>
+    /// Merges <paramref name="changes"/> (sorted by user id, ordinal) into the stored <paramref name="stored"/> states (sorted
+    /// alike): a change replaces a stored state only when it supersedes it (<see cref="CohortMemberState.Supersedes"/>).
+    /// Counts the states that changed in <paramref name="changed"/>[0].
+    /// </summary>
+    public static async IAsyncEnumerable<CohortMemberEntry> MergeAsync(
+        IAsyncEnumerable<IReadOnlyList<CohortMemberEntry>> stored, KeyValuePair<string, CohortMemberState>[] changes, int[] changed)
     {
-        ArgumentNullException.ThrowIfNull(folded);
         ArgumentNullException.ThrowIfNull(stored);
-        var changes = new List<KeyValuePair<string, CohortMemberState>>();
-        foreach (var (user, state) in folded)
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(changed);
+        var i = 0;
+        await foreach (var page in stored)
         {
-            if (CohortMemberState.Supersedes(state, stored.TryGetValue(user, out var known) ? known : null))
+            foreach (var entry in page)
             {
-                changes.Add(new(user, state));
+                while (i < changes.Length && string.CompareOrdinal(changes[i].Key, entry.UserId) < 0)
+                {
+                    changed[0]++;
+                    yield return new CohortMemberEntry(changes[i].Key, changes[i].Value);
+                    i++;
+                }
+
+                if (i < changes.Length && string.Equals(changes[i].Key, entry.UserId, StringComparison.Ordinal))
+                {
+                    if (CohortMemberState.Supersedes(changes[i].Value, entry.State))
+                    {
+                        changed[0]++;
+                        yield return new CohortMemberEntry(entry.UserId, changes[i].Value);
+                    }
+                    else
+                    {
+                        yield return entry;
+                    }
+
+                    i++;
+                }
+                else
+                {
+                    yield return entry;
+                }
             }
         }
 
-        return changes;
+        for (; i < changes.Length; i++)
+        {
+            changed[0]++;
+            yield return new CohortMemberEntry(changes[i].Key, changes[i].Value);
+        }
     }
 
     private async Task LeaseAsync(string sourceId, string owner, CancellationToken cancellationToken)

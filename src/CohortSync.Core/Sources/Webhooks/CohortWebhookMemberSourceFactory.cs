@@ -29,6 +29,6 @@ public sealed class CohortWebhookMemberSourceFactory : ITypedMemberSourceFactory
     {
         ArgumentNullException.ThrowIfNull(source);
         await _applier.ApplyPendingAsync(source.Location, cancellationToken);
-        return new CohortWebhookMemberReader(_store.ReadMembersAsync(source.Location, cancellationToken), cancellationToken);
+        return new CohortWebhookMemberReader(_store.ReadStatesAsync(source.Location, cancellationToken), cancellationToken);
     }
 }

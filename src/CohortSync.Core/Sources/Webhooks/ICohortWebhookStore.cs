@@ -2,7 +2,7 @@ namespace CohortSync.Core.Sources.Webhooks;
 
 /// <summary>
 /// The port for webhook cohorts (Table Storage in the Azure adapter): the messages received, deduplicated on their id and
-/// kept until applied, and the membership they build, one state a user.
+/// kept until applied, and the membership they build: one state a user, sorted by user id.
 /// </summary>
 public interface ICohortWebhookStore
 {
@@ -18,14 +18,17 @@ public interface ICohortWebhookStore
     /// <summary>Marks messages applied: their bodies are dropped; their ids stay, so a late retry is still a duplicate.</summary>
     Task MarkAppliedAsync(string sourceId, IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken);
 
-    /// <summary>The stored state of each of <paramref name="userIds"/> that has one.</summary>
-    Task<IReadOnlyDictionary<string, CohortMemberState>> ReadStatesAsync(string sourceId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken);
+    /// <summary>
+    /// Every user's stored state (members and users who left), sorted by user id (ordinal), a page at a time. A reader keeps
+    /// reading the membership it started on even if it is replaced meanwhile.
+    /// </summary>
+    IAsyncEnumerable<IReadOnlyList<CohortMemberEntry>> ReadStatesAsync(string sourceId, CancellationToken cancellationToken);
 
-    /// <summary>Writes users' states, replacing what is stored.</summary>
-    Task WriteStatesAsync(string sourceId, IReadOnlyCollection<KeyValuePair<string, CohortMemberState>> states, CancellationToken cancellationToken);
-
-    /// <summary>The users in the cohort now, a page at a time.</summary>
-    IAsyncEnumerable<IReadOnlyList<string>> ReadMembersAsync(string sourceId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Replaces the source's stored states with <paramref name="states"/>, sorted by user id (ordinal), streamed; readers see
+    /// the old states or the new ones, never a mix.
+    /// </summary>
+    Task ReplaceStatesAsync(string sourceId, IAsyncEnumerable<CohortMemberEntry> states, CancellationToken cancellationToken);
 
     /// <summary>An opaque version that changes whenever a message is accepted; null before the first.</summary>
     Task<string?> GetVersionAsync(string sourceId, CancellationToken cancellationToken);

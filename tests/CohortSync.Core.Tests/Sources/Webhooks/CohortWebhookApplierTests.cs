@@ -145,9 +145,9 @@ public sealed class CohortWebhookApplierTests
     private async Task<List<string>> MembersAsync()
     {
         var members = new List<string>();
-        await foreach (var page in _store.ReadMembersAsync("src", CancellationToken.None))
+        await foreach (var page in _store.ReadStatesAsync("src", CancellationToken.None))
         {
-            members.AddRange(page);
+            members.AddRange(page.Where(e => e.State.InCohort).Select(e => e.UserId));
         }
 
         return members;

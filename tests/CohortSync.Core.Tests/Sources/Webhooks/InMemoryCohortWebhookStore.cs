@@ -43,25 +43,29 @@ internal sealed class InMemoryCohortWebhookStore : ICohortWebhookStore
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyDictionary<string, CohortMemberState>> ReadStatesAsync(string sourceId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyDictionary<string, CohortMemberState>>(userIds.Where(States.ContainsKey).ToDictionary(u => u, u => States[u], StringComparer.Ordinal));
-
-    public Task WriteStatesAsync(string sourceId, IReadOnlyCollection<KeyValuePair<string, CohortMemberState>> states, CancellationToken cancellationToken)
+    public async IAsyncEnumerable<IReadOnlyList<CohortMemberEntry>> ReadStatesAsync(string sourceId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (var (user, state) in states)
-        {
-            States[user] = state;
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public async IAsyncEnumerable<IReadOnlyList<string>> ReadMembersAsync(string sourceId, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        foreach (var page in States.Where(s => s.Value.InCohort).Select(s => s.Key).Order(StringComparer.Ordinal).Chunk(2))
+        // Pages of two, sorted as the port promises.
+        foreach (var page in States.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new CohortMemberEntry(s.Key, s.Value)).Chunk(2).ToList())
         {
             await Task.Yield();
             yield return page;
+        }
+    }
+
+    public async Task ReplaceStatesAsync(string sourceId, IAsyncEnumerable<CohortMemberEntry> states, CancellationToken cancellationToken)
+    {
+        var next = new List<CohortMemberEntry>();
+        await foreach (var state in states)
+        {
+            Assert.True(next.Count == 0 || string.CompareOrdinal(next[^1].UserId, state.UserId) < 0, "states must come sorted by user id, each once");
+            next.Add(state);
+        }
+
+        States.Clear();
+        foreach (var state in next)
+        {
+            States[state.UserId] = state.State;
         }
     }
 
