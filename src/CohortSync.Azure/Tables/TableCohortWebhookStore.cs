@@ -124,35 +124,33 @@ public sealed class TableCohortWebhookStore : ICohortWebhookStore
     }
 
     /// <inheritdoc/>
-    public async Task MarkAppliedAsync(string sourceId, IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken)
+    public async Task MarkAppliedAsync(string sourceId, IReadOnlyCollection<StoredCohortWebhook> messages, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(messageIds);
-        var keys = messageIds.Select(Hash).ToHashSet(StringComparer.Ordinal);
-        // Replacing each row with its small properties drops the body and keeps the key, so a later retry is still a duplicate.
-        foreach (var chunk in keys.Chunk(100))
-        {
-            var rows = await Task.WhenAll(chunk.Select(key => _tables.RetrieveAsync(MessagesTable, sourceId, MessageRow(key), cancellationToken)));
-            var slim = rows.OfType<TableEntity>().Select(row =>
-            {
-                var keep = new TableEntity(row.PartitionKey, row.RowKey);
-                keep["State"] = Applied;
-                keep["AppliedAt"] = _time.GetUtcNow();
-                foreach (var name in (string[])["MessageId", "ComputedTime", "InCohort", "Users", "ReceivedAt"])
-                {
-                    if (row.TryGetValue(name, out var value))
-                    {
-                        keep[name] = value;
-                    }
-                }
+        ArgumentNullException.ThrowIfNull(messages);
 
-                return new TableTransactionAction(TableTransactionActionType.UpsertReplace, keep);
-            }).ToList();
-            if (slim.Count > 0)
+        // Each row is replaced by its small properties alone: the body goes, the key stays (a later retry is a duplicate).
+        var now = _time.GetUtcNow();
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var rows = new List<TableEntity>(messages.Count);
+        foreach (var message in messages)
+        {
+            var key = Hash(message.MessageId);
+            if (keys.Add(key))
             {
-                await _tables.SubmitAsync(MessagesTable, slim, cancellationToken);
+                rows.Add(new TableEntity(sourceId, MessageRow(key))
+                {
+                    ["MessageId"] = message.MessageId,
+                    ["ComputedTime"] = message.ComputedTime,
+                    ["InCohort"] = message.InCohort,
+                    ["Users"] = message.Users,
+                    ["ReceivedAt"] = message.ReceivedAt,
+                    ["State"] = Applied,
+                    ["AppliedAt"] = now,
+                });
             }
         }
 
+        await _tables.WriteAllAsync(MessagesTable, rows, cancellationToken);
         var pieces = await _tables.QueryAsync(MessagesTable, TableGateway.PrefixFilter(sourceId, "p|"), cancellationToken, select: ["RowKey"]);
         await _tables.DeleteAllAsync(MessagesTable, pieces.Where(p => keys.Contains(p.RowKey.Split('|')[1])), cancellationToken);
     }

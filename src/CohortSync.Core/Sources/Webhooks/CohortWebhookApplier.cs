@@ -35,11 +35,11 @@ public sealed class CohortWebhookApplier
         try
         {
             var states = new Dictionary<string, CohortMemberState>(StringComparer.Ordinal);
-            var applied = new List<string>();
+            var applied = new List<StoredCohortWebhook>();
             var users = 0;
             await foreach (var stored in _store.ReadPendingAsync(sourceId, cancellationToken))
             {
-                applied.Add(stored.MessageId);
+                applied.Add(stored with { Body = ReadOnlyMemory<byte>.Empty });
                 CohortWebhookMessage message;
                 try
                 {

@@ -15,8 +15,11 @@ public interface ICohortWebhookStore
     /// <summary>The messages accepted and not yet applied, streamed (a few bodies in memory at a time), in no particular order.</summary>
     IAsyncEnumerable<StoredCohortWebhook> ReadPendingAsync(string sourceId, CancellationToken cancellationToken);
 
-    /// <summary>Marks messages applied: their bodies are dropped; their ids stay, so a late retry is still a duplicate.</summary>
-    Task MarkAppliedAsync(string sourceId, IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken);
+    /// <summary>
+    /// Marks messages applied (as <see cref="ReadPendingAsync"/> gave them; their bodies are not read): the stored bodies are
+    /// dropped; the ids stay, so a late retry is still a duplicate.
+    /// </summary>
+    Task MarkAppliedAsync(string sourceId, IReadOnlyCollection<StoredCohortWebhook> messages, CancellationToken cancellationToken);
 
     /// <summary>
     /// Every user's stored state (members and users who left), sorted by user id (ordinal), a page at a time. A reader keeps

@@ -37,9 +37,9 @@ internal sealed class InMemoryCohortWebhookStore : ICohortWebhookStore
         }
     }
 
-    public Task MarkAppliedAsync(string sourceId, IReadOnlyCollection<string> messageIds, CancellationToken cancellationToken)
+    public Task MarkAppliedAsync(string sourceId, IReadOnlyCollection<StoredCohortWebhook> messages, CancellationToken cancellationToken)
     {
-        _applied.UnionWith(messageIds);
+        _applied.UnionWith(messages.Select(m => m.MessageId));
         return Task.CompletedTask;
     }
 
