@@ -64,6 +64,7 @@ public sealed class CohortWebhookApplier
             // The changes sorted like the stored states, then one merge pass that streams the states in and the new ones out.
             var changes = states.ToArray();
             states.Clear();
+            states.TrimExcess();
             Array.Sort(changes, (x, y) => string.CompareOrdinal(x.Key, y.Key));
             var changed = new int[1];
             await _store.ReplaceStatesAsync(sourceId, MergeAsync(_store.ReadStatesAsync(sourceId, cancellationToken), changes, changed), cancellationToken);
