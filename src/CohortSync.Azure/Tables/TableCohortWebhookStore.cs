@@ -83,6 +83,16 @@ public sealed class TableCohortWebhookStore : ICohortWebhookStore
         }
         catch (ConcurrencyException)
         {
+            // A duplicate. Its piece rows were just rewritten: the same rows a pending original reads, or orphans once it
+            // was applied, which go.
+            if (pieces > 1 && (await _tables.RetrieveAsync(MessagesTable, sourceId, MessageRow(key), cancellationToken))?.GetString("State") == Applied)
+            {
+                for (var i = 1; i < pieces; i++)
+                {
+                    await _tables.DeleteAsync(MessagesTable, sourceId, PieceRow(key, i), cancellationToken);
+                }
+            }
+
             return false;
         }
     }
