@@ -135,6 +135,37 @@ public sealed class CohortWebhookSourceTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal(0, await PendingAsync(store));
     }
 
+    [Fact]
+    public async Task SyncOnChange_TheSchedulerRunsAfterAMessageAndNotWithout()
+    {
+        // Arrange: a daily sync of the same source, set to sync on change; its first slot runs (nothing synced yet).
+        using var created = await _host.Client.PostAsJsonAsync("api/syncs", new
+        {
+            id = "on-change",
+            name = "Signups on change",
+            destinationId = "hook",
+            source = new { type = CohortWebhookSource.SourceType, location = SourceId, secretName = "amp-hook", settings = new Dictionary<string, string> { ["syncOnChange"] = "true" } },
+            cadence = "daily",
+            identifiers = new[] { new { sourceField = "user_id", kind = "UserId" } },
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var scheduler = _host.Services.GetRequiredService<Core.Application.SchedulerService>();
+        var now = DateTimeOffset.UtcNow;
+        var first = Assert.Single(await scheduler.TickAsync(now.AddMinutes(1)), r => r.SyncId == "on-change");
+        await _host.WaitForRunAsync(first.RunId, "Completed");
+
+        // Act: a minute with no message, then a message and the next minute.
+        var quiet = (await scheduler.TickAsync(now.AddMinutes(2))).Where(r => r.SyncId == "on-change").ToList();
+        using var posted = await PostAsync(Body("change::enter::0", true, 100, "user-7"), HookSecret);
+        var changed = Assert.Single(await scheduler.TickAsync(now.AddMinutes(3)), r => r.SyncId == "on-change");
+        await _host.WaitForRunAsync(changed.RunId, "Completed");
+
+        // Assert
+        Assert.Empty(quiet);
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        Assert.Equal(EngineHarness.Keys([7]), _sandbox.Webhook.Members("on-change"));
+    }
+
     private static string[] Users(int from, int count) => [.. Enumerable.Range(from, count).Select(i => $"user-{i}")];
 
     private static JsonElement Plan(JsonElement view) => view.GetProperty("run").GetProperty("plan");
