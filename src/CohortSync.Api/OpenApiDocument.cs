@@ -33,6 +33,7 @@ public static class OpenApiDocument
         ("post", "/api/runs/{runId}/reject", "RejectRun", "Reject a run held by the removal guardrail (body {\"by\"} optional).", "Decision"),
         ("get", "/api/overview", "GetOverview", "Every sync with its destination, cadence, last run, next due slot and baseline size (the status page's list).", null),
         ("get", "/api/openapi.json", "OpenApi", "This document.", null),
+        ("post", "/api/sources/{sourceId}/amplitude-webhook", "ReceiveCohortWebhook", "Receive an Amplitude cohort webhook for the `amplitude-webhook` source `sourceId`: authenticated by the source's shared secret in the `X-CohortSync-Secret` header (not the function key); stored at once and applied by the sync's next run. 200 with `{duplicate, users, skipped}` (a duplicate message id changes nothing); 401 for a missing or wrong secret, 413 for a body over 4 MiB, 400 naming the bad field; nothing is stored on any of them.", "CohortWebhook"),
     ];
 
     /// <summary>The schema of what a route answers with 200, by operation id, for the routes that answer with a run or its status.</summary>
@@ -83,6 +84,17 @@ public static class OpenApiDocument
                 };
             }
 
+            if (operationId == "ReceiveCohortWebhook")
+            {
+                var responses = (JsonObject)operation["responses"]!;
+                responses["200"] = Answer("WebhookReceipt");
+                responses["401"] = Problem("Missing or wrong shared secret (X-CohortSync-Secret); nothing was stored.");
+                responses["413"] = Problem("The body is larger than 4 MiB; nothing was stored.");
+                responses.Remove("409");
+                responses.Remove("404");
+                operation["security"] = new JsonArray(new JsonObject { ["cohortWebhookSecret"] = new JsonArray() });
+            }
+
             if (paths[path] is not JsonObject item)
             {
                 paths[path] = item = new JsonObject();
@@ -102,6 +114,7 @@ public static class OpenApiDocument
                 ["securitySchemes"] = new JsonObject
                 {
                     ["functionKey"] = new JsonObject { ["type"] = "apiKey", ["in"] = "header", ["name"] = "x-functions-key" },
+                    ["cohortWebhookSecret"] = new JsonObject { ["type"] = "apiKey", ["in"] = "header", ["name"] = "X-CohortSync-Secret", ["description"] = "The secret named by the source's secretName, set as an extra header in Amplitude's webhook destination." },
                 },
                 ["schemas"] = new JsonObject
                 {
@@ -110,6 +123,31 @@ public static class OpenApiDocument
                     ["NotificationTarget"] = NotificationTargetSchema(),
                     ["NotificationRecord"] = NotificationRecordSchema(),
                     ["Decision"] = Schema([], ("by", "string")),
+                    ["CohortWebhook"] = new JsonObject
+                    {
+                        ["type"] = "object",
+                        ["description"] = "Amplitude's cohort webhook payload (its default template). Other fields (user_properties) are accepted and not read; users without a user_id are skipped.",
+                        ["required"] = new JsonArray("message_id", "cohort_id", "in_cohort", "computed_time", "users"),
+                        ["properties"] = new JsonObject
+                        {
+                            ["cohort_name"] = Type("string"),
+                            ["cohort_id"] = Type("string"),
+                            ["in_cohort"] = Type("boolean", "true: the users entered the cohort; false: they left it."),
+                            ["computed_time"] = Type("string", "The computation's time, whole seconds since the epoch (a number is accepted too); later computations win."),
+                            ["message_id"] = Type("string", "The same on a retry: a message id stored before is a duplicate."),
+                            ["users"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { ["user_id"] = Type("string") } } },
+                        },
+                    },
+                    ["WebhookReceipt"] = new JsonObject
+                    {
+                        ["type"] = "object",
+                        ["properties"] = new JsonObject
+                        {
+                            ["duplicate"] = Type("boolean", "True when the message id was stored before: nothing changed."),
+                            ["users"] = Type("integer", "Users in the message."),
+                            ["skipped"] = Type("integer", "Users without a user_id, not stored."),
+                        },
+                    },
                     ["RunStatus"] = RunStatusSchema(),
                     ["Run"] = new JsonObject
                     {

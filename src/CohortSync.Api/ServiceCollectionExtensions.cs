@@ -12,6 +12,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<CohortSyncApi>();
         services.AddSingleton<SyncOverviewApi>();
         services.AddSingleton<StatusPageHandler>();
+        services.AddSingleton<CohortWebhookApi>();
         return services;
     }
 }

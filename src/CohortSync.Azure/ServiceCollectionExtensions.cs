@@ -5,6 +5,7 @@ using CohortSync.Azure.Secrets;
 using CohortSync.Azure.Tables;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Secrets;
+using CohortSync.Core.Sources.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -38,6 +39,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ISyncStore>(sp => sp.GetRequiredService<TableStateStore>());
         services.AddSingleton<ISnapshotStore>(sp => sp.GetRequiredService<TableStateStore>());
         services.AddSingleton<IExportStore, TableExportStore>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ICohortWebhookStore, TableCohortWebhookStore>();
         return services;
     }
 

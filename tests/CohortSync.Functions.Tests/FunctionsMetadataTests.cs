@@ -49,6 +49,7 @@ public sealed class FunctionsMetadataTests
         Http("ExplainMember", Get, "syncs/{id}/explain"),
         Http("GetOverview", Get, "overview"),
         Http("StatusPage", Get, "status/{*path}", authLevel: "Anonymous"),
+        Http("ReceiveCohortWebhook", Post, "sources/{sourceId}/amplitude-webhook", authLevel: "Anonymous"),
     ];
 
     private static readonly Lazy<(string Directory, IReadOnlyDictionary<string, JsonElement> Functions)> Published = new(Load);

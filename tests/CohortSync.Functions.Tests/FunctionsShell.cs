@@ -60,6 +60,7 @@ internal sealed class FunctionsShell : IDisposable
         services.AddSingleton(Mock.Of<ISecretStore>());
         services.AddSingleton(Mock.Of<IDestinationRegistry>());
         services.AddSingleton(Mock.Of<Core.Notifications.INotificationSender>());
+        services.AddSingleton(Mock.Of<Core.Sources.Webhooks.ICohortWebhookStore>());
         Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         Client = Bound(InnerClient.Object);
     }

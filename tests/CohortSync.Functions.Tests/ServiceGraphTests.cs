@@ -69,7 +69,7 @@ public sealed class ServiceGraphTests
     {
         // Assert: the reflection below sees the app's function classes (a guard for the theory that follows).
         Assert.Equal(
-            ["DestinationFunctions", "OpenApiFunction", "RunFunctions", "SchedulerTimerFunction", "StatusPageFunctions", "SyncActivityFunctions", "SyncFunctions", "SyncRunOrchestration"],
+            ["CohortWebhookFunction", "DestinationFunctions", "OpenApiFunction", "RunFunctions", "SchedulerTimerFunction", "StatusPageFunctions", "SyncActivityFunctions", "SyncFunctions", "SyncRunOrchestration"],
             FunctionTypes().Select(t => t.Name).Order(StringComparer.Ordinal));
     }
 

@@ -68,6 +68,13 @@ public static class DefinitionValidator
         {
             Add(errors, "source", "needs a type and a location");
         }
+        else if (Sources.Webhooks.CohortWebhookSource.Serves(sync.Source))
+        {
+            foreach (var (field, problem) in Sources.Webhooks.CohortWebhookSource.Check(sync.Source))
+            {
+                Add(errors, field, problem);
+            }
+        }
 
         if (!Cadence.TryParse(sync.Cadence, out _, out var cadenceError))
         {

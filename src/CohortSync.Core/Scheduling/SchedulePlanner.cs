@@ -14,7 +14,9 @@ public static class SchedulePlanner
         var due = new List<DueRun>();
         foreach (var (sync, state) in syncs)
         {
-            if (!sync.Enabled || state?.ActiveRunId is not null || !Cadence.TryParse(sync.Cadence, out var cadence, out _))
+            // A webhook cohort set to sync on change is looked at every minute; its probe starts a run only after a change.
+            var cadenceText = Sources.Webhooks.CohortWebhookSource.SyncsOnChange(sync) ? "minute" : sync.Cadence;
+            if (!sync.Enabled || state?.ActiveRunId is not null || !Cadence.TryParse(cadenceText, out var cadence, out _))
             {
                 continue;
             }

@@ -36,7 +36,10 @@ public static class LocalHostApp
         return app;
     }
 
-    /// <summary>Maps every route of the API under <c>/api</c>, behind the API key, and the status page at <c>/api/status</c>.</summary>
+    /// <summary>
+    /// Maps every route of the API under <c>/api</c>, behind the API key (the cohort webhook behind its source's secret), and
+    /// the status page at <c>/api/status</c>.
+    /// </summary>
     public static void MapApi(IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -63,5 +66,8 @@ public static class LocalHostApp
 
         // The status page's files carry no data and take no key; the page reads everything above with the key it asks for.
         endpoints.MapGet(StatusPageHandler.BasePath + "/{**path}", (HttpRequest r, StatusPageHandler p) => p.GetAsync(r));
+
+        // Amplitude's cohort webhooks prove themselves with the source's shared secret, not the API key.
+        endpoints.MapPost("/api/sources/{sourceId}/amplitude-webhook", (HttpRequest r, string sourceId, CohortWebhookApi a, CancellationToken ct) => a.ReceiveAsync(r, sourceId, ct));
     }
 }
