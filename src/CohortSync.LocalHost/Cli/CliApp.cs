@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CohortSync.Core.Application;
@@ -34,7 +35,7 @@ internal static class CliApp
         var outDir = new Option<string>("--out") { Description = "Folder for the sample cohort and the exported batches", DefaultValueFactory = _ => Path.Combine(".cohortsync", "demo") };
         var sandbox = new Option<string?>("--sandbox") { Description = "A sandbox started with --demo: also sync its Amplitude cohort to Braze, Iterable, Pushwoosh, Productboard and a webhook" };
         var demo = new Command("demo", "Sync the embedded sample cohort to a file destination twice (a full first sync, then only the change); with --sandbox, an Amplitude cohort to every destination.") { outDir, sandbox };
-        demo.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, engine: true, (services, console) => DemoAsync(services, console, parse.GetValue(outDir)!, parse.GetValue(sandbox) is { } url ? new Uri(url) : null, ct), ct));
+        demo.SetAction((parse, ct) => WithHostAsync(parse, storage, verbose, engine: true, (services, console) => DemoAsync(services, console, parse.GetValue(outDir)!, parse.GetValue(sandbox) is { } url ? new Uri(url) : null, ct), ct, web: parse.GetValue(sandbox) is not null));
         root.Subcommands.Add(demo);
 
         var syncId = new Option<string>("--sync") { Description = "The sync to run", Required = true };
@@ -65,25 +66,46 @@ internal static class CliApp
         return root;
     }
 
+    // Runs an action in a started host: a generic host, or with web, the local host's web app on a free loopback port (the
+    // API, with a throwaway key, and no scheduler timer), for a demo step that needs the host reachable over HTTP.
     private static async Task<int> WithHostAsync(
-        ParseResult parse, Option<string?> storage, Option<bool> verbose, bool engine, Func<IServiceProvider, IAnsiConsole, Task<int>> action, CancellationToken cancellationToken)
+        ParseResult parse, Option<string?> storage, Option<bool> verbose, bool engine, Func<IServiceProvider, IAnsiConsole, Task<int>> action, CancellationToken cancellationToken, bool web = false)
     {
-        var builder = Host.CreateApplicationBuilder();
-        if (parse.GetValue(storage) is { Length: > 0 } connection)
+        var console = AnsiConsole.Console;
+        var level = parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning;
+        IHost host;
+        if (web)
         {
-            builder.Configuration.AddInMemoryCollection([new("Storage:ConnectionString", connection)]);
+            host = Web.LocalHostApp.Build(["--urls", "http://127.0.0.1:0"], config =>
+            {
+                config.AddInMemoryCollection([new("Api:Key", Convert.ToHexString(RandomNumberGenerator.GetBytes(24))), new("SchedulerTimer", "off"), new("Logging:LogLevel:Default", level.ToString())]);
+                if (parse.GetValue(storage) is { Length: > 0 } connection)
+                {
+                    config.AddInMemoryCollection([new("Storage:ConnectionString", connection)]);
+                }
+            });
+        }
+        else
+        {
+            var builder = Host.CreateApplicationBuilder();
+            if (parse.GetValue(storage) is { Length: > 0 } connection)
+            {
+                builder.Configuration.AddInMemoryCollection([new("Storage:ConnectionString", connection)]);
+            }
+
+            builder.Logging.SetMinimumLevel(level);
+            builder.Services.AddCohortSyncLocalHost(builder.Configuration, engine);
+            host = builder.Build();
         }
 
-        builder.Logging.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
-        builder.Services.AddCohortSyncLocalHost(builder.Configuration, engine);
-        var console = AnsiConsole.Console;
-        if (string.IsNullOrWhiteSpace(builder.Configuration["Storage:ConnectionString"]) && string.IsNullOrWhiteSpace(builder.Configuration["Storage:TableEndpoint"]))
+        using var disposable = host;
+        var configuration = host.Services.GetRequiredService<IConfiguration>();
+        if (string.IsNullOrWhiteSpace(configuration["Storage:ConnectionString"]) && string.IsNullOrWhiteSpace(configuration["Storage:TableEndpoint"]))
         {
             console.MarkupLine("[red]error:[/] no storage configured. Pass --storage, set Storage__ConnectionString (or Storage__TableEndpoint with az login), or use [bold]bash eng/run.sh[/], which starts Azurite.");
             return ExitCodes.NoStorage;
         }
 
-        using var host = builder.Build();
         await host.StartAsync(cancellationToken);
         try
         {
@@ -191,7 +213,13 @@ internal static class CliApp
 
         SandboxSyncSetup.Title(console, $"{syncIds[0]} again: Amplitude has not recomputed the cohort, so nothing is downloaded or sent");
         exitCode = Math.Max(exitCode, await RunOneAsync(services, console, syncIds[0], RunMode.Incremental, cancellationToken));
-        SandboxSyncSetup.Title(console, "notifications the sandbox received from amp-webhook");
+        SandboxSyncSetup.Title(console, $"Amplitude's cohort webhooks -> webhook ({WebhookSourceDemo.SyncId}): first sync, every member");
+        var hookSecret = await WebhookSourceDemo.PrepareAsync(services, console, sandbox, cancellationToken);
+        exitCode = Math.Max(exitCode, await RunOneAsync(services, console, WebhookSourceDemo.SyncId, RunMode.Incremental, cancellationToken));
+        SandboxSyncSetup.Title(console, $"{WebhookSourceDemo.SyncId} again after the next computation: only who entered and who left");
+        await WebhookSourceDemo.SendChangeAsync(services, console, sandbox, hookSecret, cancellationToken);
+        exitCode = Math.Max(exitCode, await RunOneAsync(services, console, WebhookSourceDemo.SyncId, RunMode.Incremental, cancellationToken));
+        SandboxSyncSetup.Title(console, $"notifications the sandbox received from amp-webhook and {WebhookSourceDemo.SyncId}");
         await SandboxSyncSetup.PrintNotificationsAsync(console, sandbox, cancellationToken);
         return exitCode;
     }
