@@ -3,16 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CohortSync.Api;
-using CohortSync.Core.Runs;
-using CohortSync.LocalHost.Web;
+using CohortSync.LocalHostTesting;
 using CohortSync.Sandbox;
 using CohortSync.TestHelpers;
-using CohortSync.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using Xunit.Sdk;
@@ -28,7 +21,7 @@ namespace CohortSync.BrowserTests;
 public sealed class StatusPageFixture(IMessageSink diagnostics) : IAsyncLifetime, IDisposable
 {
     /// <summary>The API key of the host.</summary>
-    public const string ApiKey = "browser-test-key-0123456789";
+    public const string ApiKey = LocalHostUnderTest.ApiKey;
 
     /// <summary>The webhook's signing key: it must never reach the page.</summary>
     public const string Secret = "webhook-signing-key-never-shown";
@@ -41,18 +34,18 @@ public sealed class StatusPageFixture(IMessageSink diagnostics) : IAsyncLifetime
 
     private readonly AzuriteFixture _azurite = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("cohortsync-page-").FullName;
-    private WebApplication _app = null!;
+    private LocalHostUnderTest _host = null!;
     private readonly System.Collections.Concurrent.ConcurrentBag<string> _screenshots = [];
     private IPlaywright? _playwright;
 
     /// <summary>The host's address (ends with a slash).</summary>
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => _host.BaseAddress;
 
     /// <summary>A client with the key.</summary>
-    public HttpClient Client { get; private set; } = null!;
+    public HttpClient Client => _host.Client;
 
     /// <summary>A client without it.</summary>
-    public HttpClient Anonymous { get; private set; } = null!;
+    public HttpClient Anonymous => _host.Anonymous;
 
     /// <summary>The sandbox (its webhook receiver is the destination).</summary>
     public SandboxHost Sandbox { get; private set; } = null!;
@@ -74,21 +67,7 @@ public sealed class StatusPageFixture(IMessageSink diagnostics) : IAsyncLifetime
     {
         Sandbox = await SandboxHost.StartAsync();
         Sandbox.Webhook.Secret = Secret;
-        _app = LocalHostApp.Build(["--urls", "http://127.0.0.1:0"], config => config.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = _azurite.ConnectionString,
-            ["Storage:TablePrefix"] = AzuriteFixture.NewTablePrefix(),
-            ["Api:Key"] = ApiKey,
-            ["SchedulerTimer"] = "off",
-            ["Runner:BaseDelay"] = "00:00:00.020",
-            ["Runner:MaxDelay"] = "00:00:00.200",
-            ["Runner:MaxRetryAttempts"] = "2",
-        }));
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
-        Client = new HttpClient { BaseAddress = BaseAddress };
-        Client.DefaultRequestHeaders.Add("x-functions-key", ApiKey);
-        Anonymous = new HttpClient { BaseAddress = BaseAddress };
+        _host = await LocalHostUnderTest.StartAsync(_azurite.ConnectionString, AzuriteFixture.NewTablePrefix());
 
         await SeedAsync();
 
@@ -117,10 +96,7 @@ public sealed class StatusPageFixture(IMessageSink diagnostics) : IAsyncLifetime
         }
 
         _playwright?.Dispose();
-        Client.Dispose();
-        Anonymous.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
         await Sandbox.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
@@ -132,34 +108,10 @@ public sealed class StatusPageFixture(IMessageSink diagnostics) : IAsyncLifetime
     public void AddScreenshot(string path) => _screenshots.Add(path);
 
     /// <summary>GET a JSON answer of the API.</summary>
-    public async Task<JsonElement> GetJsonAsync(string path)
-    {
-        using var response = await Client.GetAsync(new Uri(path, UriKind.Relative));
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<JsonElement>(ApiJson.Options);
-    }
+    public Task<JsonElement> GetJsonAsync(string path) => _host.GetJsonAsync(path);
 
     /// <summary>Polls a run (a condition, not a sleep) until its status is one of <paramref name="statuses"/>; fails at once on another final one.</summary>
-    public Task<JsonElement> WaitForRunAsync(string runId, params string[] statuses)
-    {
-        static string? Status(JsonElement view) => view.GetProperty("run").GetProperty("status").GetString();
-        return Eventually.UntilAsync(
-            async () =>
-            {
-                var view = await GetJsonAsync("api/runs/" + runId);
-                var status = Status(view);
-                if (!statuses.Contains(status) && Enum.Parse<RunStatus>(status!).IsTerminal())
-                {
-                    throw new InvalidOperationException($"run {runId} ended {status}, not {string.Join(" or ", statuses)}: {view}");
-                }
-
-                return view;
-            },
-            view => statuses.Contains(Status(view)),
-            TimeSpan.FromSeconds(30),
-            $"run {runId} to be {string.Join(" or ", statuses)}",
-            view => view.ToString());
-    }
+    public Task<JsonElement> WaitForRunAsync(string runId, params string[] statuses) => _host.WaitForRunAsync(runId, statuses);
 
     private async Task SeedAsync()
     {

@@ -5,6 +5,7 @@ using System.Text.Json;
 using CohortSync.Api;
 using CohortSync.Core.Runs;
 using CohortSync.LocalHost.Cli;
+using CohortSync.LocalHostTesting;
 using CohortSync.TestHelpers;
 
 namespace CohortSync.IntegrationTests.Api;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using CohortSync.IntegrationTests.Api;
+using CohortSync.LocalHostTesting;
 using CohortSync.Sandbox;
 using CohortSync.TestHelpers;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using CohortSync.IntegrationTests.Api;
+using CohortSync.LocalHostTesting;
 using CohortSync.TestHelpers;
 
 namespace CohortSync.IntegrationTests.Reliability;

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CohortSync.Core.Ports;
 using CohortSync.Core.Sources.Webhooks;
-using CohortSync.IntegrationTests.Api;
+using CohortSync.LocalHostTesting;
 using CohortSync.Sandbox;
 using CohortSync.Sandbox.Amplitude;
 using CohortSync.TestHelpers;

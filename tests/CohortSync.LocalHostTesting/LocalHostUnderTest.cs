@@ -11,11 +11,12 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CohortSync.IntegrationTests.Api;
+namespace CohortSync.LocalHostTesting;
 
 /// <summary>The LocalHost web app on a free port, on Azurite, with the sandbox beside it; callers speak real HTTP.</summary>
-internal sealed class LocalHostUnderTest : IAsyncDisposable
+public sealed class LocalHostUnderTest : IAsyncDisposable
 {
+    /// <summary>The host's API key.</summary>
     public const string ApiKey = "test-api-key-0123456789";
     private readonly WebApplication _app;
 
@@ -27,12 +28,19 @@ internal sealed class LocalHostUnderTest : IAsyncDisposable
         Anonymous = new HttpClient { BaseAddress = baseAddress };
     }
 
+    /// <summary>A client that sends the API key.</summary>
     public HttpClient Client { get; }
 
+    /// <summary>A client that sends no key.</summary>
     public HttpClient Anonymous { get; }
 
+    /// <summary>The host's address (ends with a slash).</summary>
+    public Uri BaseAddress => Client.BaseAddress!;
+
+    /// <summary>The host's services.</summary>
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>Starts the host on a free loopback port over <paramref name="storage"/>, its tables under <paramref name="prefix"/>.</summary>
     public static async Task<LocalHostUnderTest> StartAsync(string storage, string prefix)
     {
         var app = LocalHostApp.Build(["--urls", "http://127.0.0.1:0"], config => config.AddInMemoryCollection(new Dictionary<string, string?>
@@ -50,6 +58,7 @@ internal sealed class LocalHostUnderTest : IAsyncDisposable
         return new LocalHostUnderTest(app, new Uri(address + "/"));
     }
 
+    /// <summary>GETs a JSON answer of the API, which must succeed.</summary>
     public async Task<JsonElement> GetJsonAsync(string path)
     {
         using var response = await Client.GetAsync(new Uri(path, UriKind.Relative));
@@ -82,6 +91,7 @@ internal sealed class LocalHostUnderTest : IAsyncDisposable
             view => view.ToString());
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
@@ -90,6 +100,7 @@ internal sealed class LocalHostUnderTest : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
+    /// <summary>The API body of a webhook destination posting to the sandbox's receiver.</summary>
     public static object WebhookDestination(string id, SandboxHost sandbox, string? secret) => new
     {
         id,
@@ -100,6 +111,7 @@ internal sealed class LocalHostUnderTest : IAsyncDisposable
         secret,
     };
 
+    /// <summary>The API body of a manual sync of a cohort file.</summary>
     public static object FileSync(string id, string destinationId, string path) => new
     {
         id,
