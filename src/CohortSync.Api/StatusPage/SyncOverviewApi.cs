@@ -42,18 +42,12 @@ public sealed class SyncOverviewApi
     public static DateTimeOffset? NextDue(SyncDefinition sync, SyncState? state, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(sync);
-        if (!sync.Enabled || !Cadence.TryParse(sync.Cadence, out var cadence, out _))
+        if (!sync.Enabled || !SchedulePlanner.TryGetCadence(sync, out var cadence))
         {
             return null;
         }
 
-        var due = cadence.DueSlot(sync.CreatedAt, state?.LastScheduledSlot, now);
-        if (due is not null && (state?.LastScheduledSlot is null || due > state.LastScheduledSlot))
-        {
-            return due;
-        }
-
-        return cadence.NextSlotAfter(now);
+        return SchedulePlanner.PendingSlot(cadence, sync, state, now) ?? cadence.NextSlotAfter(now);
     }
 
     private async Task<SyncOverview> RowAsync(SyncDefinition sync, SyncState? state, DestinationDefinition? destination, DateTimeOffset now, CancellationToken ct)

@@ -14,20 +14,37 @@ public static class SchedulePlanner
         var due = new List<DueRun>();
         foreach (var (sync, state) in syncs)
         {
-            // A webhook cohort set to sync on change is looked at every minute; its probe starts a run only after a change.
-            var cadenceText = Sources.Webhooks.CohortWebhookSource.SyncsOnChange(sync) ? "minute" : sync.Cadence;
-            if (!sync.Enabled || state?.ActiveRunId is not null || !Cadence.TryParse(cadenceText, out var cadence, out _))
+            if (!sync.Enabled || state?.ActiveRunId is not null || !TryGetCadence(sync, out var cadence))
             {
                 continue;
             }
 
-            var slot = cadence.DueSlot(sync.CreatedAt, state?.LastScheduledSlot, now);
-            if (slot is not null && (state?.LastScheduledSlot is null || slot > state.LastScheduledSlot))
+            if (PendingSlot(cadence, sync, state, now) is { } slot)
             {
-                due.Add(new DueRun(sync.Id, RunIds.ForSlot(sync.Id, slot.Value), slot.Value));
+                due.Add(new DueRun(sync.Id, RunIds.ForSlot(sync.Id, slot), slot));
             }
         }
 
         return due;
+    }
+
+    /// <summary>
+    /// The cadence the scheduler follows for a sync: its own, or every minute for a webhook cohort set to sync on change
+    /// (its probe starts a run only after a change). False when the cadence does not parse.
+    /// </summary>
+    public static bool TryGetCadence(SyncDefinition sync, out Cadence cadence)
+    {
+        ArgumentNullException.ThrowIfNull(sync);
+        var text = Sources.Webhooks.CohortWebhookSource.SyncsOnChange(sync) ? "minute" : sync.Cadence;
+        return Cadence.TryParse(text, out cadence, out _);
+    }
+
+    /// <summary>The slot of <paramref name="cadence"/> due at <paramref name="now"/> that the scheduler has not started yet, or null.</summary>
+    public static DateTimeOffset? PendingSlot(Cadence cadence, SyncDefinition sync, SyncState? state, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(cadence);
+        ArgumentNullException.ThrowIfNull(sync);
+        var slot = cadence.DueSlot(sync.CreatedAt, state?.LastScheduledSlot, now);
+        return slot is not null && (state?.LastScheduledSlot is null || slot > state.LastScheduledSlot) ? slot : null;
     }
 }
