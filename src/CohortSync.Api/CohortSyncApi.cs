@@ -206,30 +206,12 @@ public sealed class CohortSyncApi
     private static async Task<T> ReadBodyAsync<T>(HttpRequest request, CancellationToken ct)
         where T : class
     {
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            throw new BodyTooLargeException();
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                throw new BodyTooLargeException();
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        if (buffer.Length == 0)
+        var bytes = await RequestBody.ReadAsync(request, MaxBodyBytes, ct) ?? throw new BodyTooLargeException();
+        if (bytes.Length == 0)
         {
             throw new ValidationException(new Dictionary<string, string[]> { ["body"] = ["a JSON body is required"] });
         }
 
-        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
         try
         {
             using var syntax = JsonDocument.Parse(bytes);

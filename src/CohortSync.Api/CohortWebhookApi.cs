@@ -31,7 +31,7 @@ public sealed class CohortWebhookApi
                 title: "Unauthorized");
         }
 
-        var body = await ReadAsync(request, ct);
+        var body = await RequestBody.ReadAsync(request, CohortWebhookSource.MaxBodyBytes, ct);
         if (body is null)
         {
             return Results.Problem(
@@ -49,29 +49,5 @@ public sealed class CohortWebhookApi
         {
             return Results.ValidationProblem(ex.Errors.ToDictionary(e => e.Key, e => e.Value), title: "The request is not valid; nothing was stored.");
         }
-    }
-
-    // The body, or null when it is larger than the limit (read no further than the limit).
-    private static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpRequest request, CancellationToken ct)
-    {
-        if (request.ContentLength > CohortWebhookSource.MaxBodyBytes)
-        {
-            return null;
-        }
-
-        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 64 * 1024);
-        var chunk = new byte[64 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > CohortWebhookSource.MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 }
