@@ -32,6 +32,10 @@ public static class HttpStatusMapper
         };
     }
 
+    /// <summary>Whether a status is worth another try: 408, 429 or any 5xx.</summary>
+    public static bool IsTransient(HttpStatusCode status) =>
+        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
+
     /// <summary>
     /// Reads how long to wait: <c>Retry-After</c> (seconds or a date), else <c>X-RateLimit-Reset</c> (epoch seconds, Braze and
     /// Productboard style).

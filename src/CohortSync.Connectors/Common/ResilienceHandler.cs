@@ -129,9 +129,7 @@ public sealed class ResilienceHandler : DelegatingHandler
         }
 
         var response = outcome.Result!;
-        var status = (int)response.StatusCode;
-        var transient = response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || status >= 500;
-        return transient && (HttpStatusMapper.RetryAfter(response, time) is not { } wait || wait <= MaxInlineWait);
+        return HttpStatusMapper.IsTransient(response.StatusCode) && (HttpStatusMapper.RetryAfter(response, time) is not { } wait || wait <= MaxInlineWait);
     }
 
     private static HttpRequestMessage Copy(HttpRequestMessage request)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using CohortSync.Connectors.Common;
 using CohortSync.Core.Errors;
@@ -89,9 +88,7 @@ public sealed class HttpNotificationSender : INotificationSender
                 return NotificationAttempt.Success;
             }
 
-            var status = (int)response.StatusCode;
-            var retryable = response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || status >= 500;
-            return new NotificationAttempt(false, retryable, string.Create(CultureInfo.InvariantCulture, $"HTTP {status} ({response.ReasonPhrase ?? response.StatusCode.ToString()})"));
+            return new NotificationAttempt(false, HttpStatusMapper.IsTransient(response.StatusCode), string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)response.StatusCode} ({response.ReasonPhrase ?? response.StatusCode.ToString()})"));
         }
         catch (HttpRequestException ex)
         {
