@@ -27,6 +27,9 @@ public sealed class BenchOptions
 
     public bool Profile { get; private set; } = true;
 
+    /// <summary>Measure the plan as a long-running host's later run: the child first runs a small sync of its own.</summary>
+    public bool Warm { get; private set; }
+
     public TimeSpan ChildTimeout { get; private set; } = TimeSpan.FromMinutes(30);
 
     public bool Help { get; private set; }
@@ -58,6 +61,8 @@ public sealed class BenchOptions
           --seed N           seed of the churn (default 20261122)
           --repeat N         measure the plan N times, each from a fresh setup; report median and range (default 3)
           --no-profile       skip the step-by-step breakdown child
+          --warm             time each plan as a long-running host's later run (the child first runs a small sync of its
+                             own three times, so the code is compiled as in a host that has run syncs), not a fresh process's
           --timeout MIN      per-child time limit in minutes (default 30)
           --keep             keep the temporary folder (CSV files) and, with --storage, the tables
         """;
@@ -87,6 +92,7 @@ public sealed class BenchOptions
                 case "--naive-rows": options.NaiveRows = ParseCount(name, Value()); break;
                 case "--seed": options.Seed = ParseCount(name, Value()); break;
                 case "--no-profile": options.Profile = false; break;
+                case "--warm": options.Warm = true; break;
                 case "--timeout": options.ChildTimeout = TimeSpan.FromMinutes(ParseCount(name, Value())); break;
                 case "--keep": options.Keep = true; break;
                 case "--repeat": options.Repeat = ParseCount(name, Value()); break;
@@ -120,7 +126,16 @@ public sealed class BenchOptions
         "--run", runId,
         "--v1", v1,
         "--v2", v2,
+        .. (Warm ? ["--warm"] : Array.Empty<string>()),
     ];
+
+    /// <summary>These options with <see cref="Warm"/> set as given.</summary>
+    public BenchOptions WithWarm(bool warm)
+    {
+        var copy = (BenchOptions)MemberwiseClone();
+        copy.Warm = warm;
+        return copy;
+    }
 
     public string Require(string? value, string name) => value ?? throw new ArgumentException($"a child needs {name}");
 

@@ -211,6 +211,9 @@ public sealed class AdaptiveRateLimiter : RateLimiter
         return true;
     }
 
+    /// <inheritdoc cref="PacedRateLimiter.TryAcquireMoment"/>
+    public bool TryAcquireMoment(double moment, out double wait) => _pace.TryAcquireMoment(moment, out wait);
+
     /// <inheritdoc/>
     public override RateLimiterStatistics? GetStatistics() => _pace.GetStatistics();
 

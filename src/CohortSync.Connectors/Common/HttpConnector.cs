@@ -133,15 +133,19 @@ public abstract class HttpConnector : IDestinationConnector
         for (var attempt = 0; ; attempt++)
         {
             var secret = destination.SecretName is null ? null : await Secrets.GetSecretAsync(destination.SecretName, cancellationToken);
-            // The activity's share first, the credential's limiter last: the limiter spaces the moments requests leave, and
-            // a wait after it (the pacer's) would let requests it had spaced out leave together.
+            // The activity's lane takes its turn on the credential's grid and the credential's permit with it, so no lane
+            // waits behind another's late turn; a request without a lane waits for the limiter's next moment.
             if (pacer is not null)
             {
                 await pacer.WaitTurnAsync(cancellationToken);
             }
 
-            using (await limiter.AcquireAsync(1, cancellationToken))
+            // The pacer's turn holds its credential's permit; a request under another credential's limiter still takes one.
+            if (pacer is null || !ReferenceEquals(pacer.Credential, limiter))
             {
+                using (await limiter.AcquireAsync(1, cancellationToken))
+                {
+                }
             }
 
             using var request = build(secret);

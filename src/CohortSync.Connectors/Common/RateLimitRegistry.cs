@@ -96,6 +96,9 @@ public sealed class SharePacer
     // slack only absorbs rounding of the grid's arithmetic), a little less only across a change of rate.
     private const double MinimumSpacing = 0.99;
 
+    // Moments in a row a lane may lose before it queues for the credential's next free one.
+    private const int MomentsLostBeforeQueueing = 3;
+
     private readonly TimeProvider _time;
     private readonly AdaptiveRateLimiter _credential;
     private readonly int _lanes;
@@ -128,19 +131,46 @@ public sealed class SharePacer
 
     /// <summary>
     /// Waits for the lane's next moment on the grid that is not in the past and, after this pacer's first request, at least
-    /// a period after its last one.
+    /// a period after its last one, and takes the credential's permit on it (<see cref="AdaptiveRateLimiter.TryAcquireMoment"/>).
+    /// A moment the credential cannot grant (the lane came too late for it, a request of another send
+    /// or run took it, or a cut holds the rate back) is given up for the lane's next one: the lane never pushes the other
+    /// lanes' moments back.
     /// </summary>
-    public Task WaitTurnAsync(CancellationToken cancellationToken)
+    public async Task WaitTurnAsync(CancellationToken cancellationToken)
     {
-        var rate = _credential.PermitsPerSecond;
-        var now = Now();
-        var earliest = _last is { } last ? Math.Max(now, last + (MinimumSpacing * _lanes / rate)) : now;
-        var round = Math.Ceiling(((earliest * rate) - _lane) / _lanes);
-        var at = ((round * _lanes) + _lane) / rate;
-        _last = at;
-        var wait = at - now;
-        // Rounded up to whole ticks, so the turn never comes before its moment.
-        return wait > 0 ? Task.Delay(TimeSpan.FromTicks((long)Math.Ceiling(wait * TimeSpan.TicksPerSecond)), _time, cancellationToken) : Task.CompletedTask;
+        for (var lost = 0; ; lost++)
+        {
+            var rate = _credential.PermitsPerSecond;
+            var now = Now();
+            if (lost >= MomentsLostBeforeQueueing)
+            {
+                // Woken too late for its moments again and again (a core starved for long): the lane queues for the
+                // credential's next free moment instead, so it always goes on.
+                using var lease = await _credential.AcquireAsync(1, cancellationToken);
+                _last = Now();
+                return;
+            }
+
+            var earliest = _last is { } last ? Math.Max(now, last + (MinimumSpacing * _lanes / rate)) : now;
+            var round = Math.Ceiling(((earliest * rate) - _lane) / _lanes);
+            var at = ((round * _lanes) + _lane) / rate;
+            _last = at;
+            var wait = at - now;
+            while (true)
+            {
+                // A timer may still end a little before the moment on the wall clock; the credential then says how much longer.
+                await PacedRateLimiter.WaitAsync(wait, _time, cancellationToken);
+                if (_credential.TryAcquireMoment(at, out wait))
+                {
+                    return;
+                }
+
+                if (wait <= 0)
+                {
+                    break;
+                }
+            }
+        }
     }
 
     /// <summary>

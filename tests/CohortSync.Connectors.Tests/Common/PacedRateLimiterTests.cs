@@ -42,9 +42,9 @@ public sealed class PacedRateLimiterTests
     }
 
     [Fact]
-    public async Task AcquireAsync_WaitersWokenLate_AreStillGrantedAnIntervalApart()
+    public async Task AcquireAsync_WaitersWokenLateTogether_AreGrantedOnTheGridsNextMomentsNotBackToBack()
     {
-        // Arrange: at 10 a second, two waiters reserve the moments 0.1 s and 0.2 s after a first permit.
+        // Arrange: at 10 a second, two waiters are promised the moments 0.1 s and 0.2 s after a first permit.
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         using var limiter = new PacedRateLimiter(permitsPerSecond: 10, burst: 1, time);
         using var first = await limiter.AcquireAsync();
@@ -59,14 +59,93 @@ public sealed class PacedRateLimiterTests
         // Act: the clock jumps 0.35 s at once, as when a stall holds both timers past their moments.
         time.Advance(TimeSpan.FromMilliseconds(350));
         var grantedAtTheStall = new[] { second, third }.Count(t => t.IsCompleted);
-        time.Advance(TimeSpan.FromMilliseconds(99));
-        var grantedBeforeAnInterval = new[] { second, third }.Count(t => t.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(49));
+        var grantedBeforeTheNextMoment = new[] { second, third }.Count(t => t.IsCompleted);
         time.Advance(TimeSpan.FromMilliseconds(1));
 
-        // Assert: one permit at the end of the stall, the other an interval later, not both together.
+        // Assert: one permit at the end of the stall (on the moment 0.3 s, still within half an interval), the other on the
+        // next moment, 0.4 s: never both together, and the moments the stall spanned are given up, not caught up.
         Assert.Equal(1, grantedAtTheStall);
-        Assert.Equal(1, grantedBeforeAnInterval);
+        Assert.Equal(1, grantedBeforeTheNextMoment);
         Assert.True(second.IsCompleted && third.IsCompleted);
         Assert.True((await second).IsAcquired && (await third).IsAcquired);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_APermitALittleLate_KeepsItsMomentAndTheNextOneIsNotPushedBack()
+    {
+        // Arrange: at 10 a second, a first permit on the moment 1.0 s.
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddSeconds(1));
+        using var limiter = new PacedRateLimiter(permitsPerSecond: 10, burst: 1, time);
+        using var first = await limiter.AcquireAsync();
+
+        // Act: the next caller comes 40 ms after its moment (1.1 s), as a late timer does; the one after comes on its moment.
+        time.Advance(TimeSpan.FromMilliseconds(140));
+        var late = limiter.AttemptAcquire();
+        time.Advance(TimeSpan.FromMilliseconds(60));
+        var onTime = limiter.AttemptAcquire();
+
+        // Assert: both are granted at once: the late one on its own moment, so the next moment (1.2 s) is still free.
+        Assert.True(late.IsAcquired);
+        Assert.True(onTime.IsAcquired);
+    }
+
+    [Fact]
+    public void AttemptAcquire_AfterAnIdleInterval_IsGrantedAtOnceAndTheNextPermitWaitsForItsMomentAndHalfAnInterval()
+    {
+        // Arrange: at 10 a second, a permit on the moment 1.0 s, then nothing for 160 ms.
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddSeconds(1));
+        using var limiter = new PacedRateLimiter(permitsPerSecond: 10, burst: 1, time);
+        Assert.True(limiter.AttemptAcquire().IsAcquired);
+        time.Advance(TimeSpan.FromMilliseconds(160));
+
+        // Act
+        var afterIdle = limiter.AttemptAcquire();
+        var rightAfter = limiter.AttemptAcquire();
+        time.Advance(TimeSpan.FromMilliseconds(40));
+        var onTheNextMoment = limiter.AttemptAcquire();
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        var halfAnIntervalAfterTheLast = limiter.AttemptAcquire();
+        var another = limiter.AttemptAcquire();
+
+        // Assert: the idle limiter grants at once (on the moment 1.1 s just past); the moment 1.2 s is granted when it has
+        // come and half an interval has passed since the last permit (1.21 s), and once only.
+        Assert.True(afterIdle.IsAcquired);
+        Assert.False(rightAfter.IsAcquired);
+        Assert.False(onTheNextMoment.IsAcquired);
+        Assert.True(halfAnIntervalAfterTheLast.IsAcquired);
+        Assert.False(another.IsAcquired);
+    }
+
+    [Fact]
+    public void TryAcquireMoment_GrantsALanesOwnMomentOnceAndOnlyWhileItIsDue()
+    {
+        // Arrange: at 10 a second, on the grid 0.0 s, 0.1 s, 0.2 s, ...
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddSeconds(2));
+        using var limiter = new PacedRateLimiter(permitsPerSecond: 10, burst: 1, time);
+
+        // Act
+        var early = limiter.TryAcquireMoment(2.1, out var waitEarly);
+        time.Advance(TimeSpan.FromMilliseconds(180));
+        var lateButDue = limiter.TryAcquireMoment(2.1, out _);
+        var again = limiter.TryAcquireMoment(2.1, out var waitAgain);
+        var nextTooSoon = limiter.TryAcquireMoment(2.2, out var waitNext);
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        var nextOneLate = limiter.TryAcquireMoment(2.3, out _);
+        var skipped = limiter.TryAcquireMoment(2.2, out var waitSkipped);
+
+        // Assert: not before its moment (wait 0.1 s); 80 ms late is still due (under 0.9 of an interval); a moment is
+        // granted once; the next waits until half an interval after the last permit (2.23 s); at 2.38 s the moment 2.3 s is
+        // still due, and 2.2 s, behind it, is lost.
+        Assert.False(early);
+        Assert.Equal(0.1, waitEarly, 6);
+        Assert.True(lateButDue);
+        Assert.False(again);
+        Assert.Equal(0, waitAgain);
+        Assert.False(nextTooSoon);
+        Assert.Equal(0.05, waitNext, 6);
+        Assert.True(nextOneLate);
+        Assert.False(skipped);
+        Assert.Equal(0, waitSkipped);
     }
 }

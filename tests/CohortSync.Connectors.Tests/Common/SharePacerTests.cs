@@ -23,6 +23,51 @@ public sealed class SharePacerTests
     }
 
     [Fact]
+    public void WaitTurnAsync_ALaneOnItsMoment_IsNotPushedBackByALaneThatCameLateForItsOwn()
+    {
+        // Arrange: 10 a second in two lanes, on the credential's limiter with no burst: lane 0 owns 1.0 s, lane 1 owns 1.1 s.
+        using var credential = new AdaptiveRateLimiter(10, burst: 1, _time);
+        _time.Advance(TimeSpan.FromMilliseconds(950));
+        var lane0 = new SharePacer(credential, share: 0.5, _time, lane: 0);
+        var lane1 = new SharePacer(credential, share: 0.5, _time, lane: 1);
+        var late = lane0.WaitTurnAsync(CancellationToken.None);
+        var onTime = lane1.WaitTurnAsync(CancellationToken.None);
+
+        // Act: lane 0's timer fires 40 ms after its moment (a busy core), then lane 1's moment comes.
+        _time.Advance(TimeSpan.FromMilliseconds(90));
+        var lateGranted = late.IsCompleted;
+        _time.Advance(TimeSpan.FromMilliseconds(60));
+        var onTimeGranted = onTime.IsCompleted;
+
+        // Assert: the late lane keeps its own moment, and the next lane goes on its moment, 1.1 s, not a moment later (as
+        // when the limiter queued permits one interval after the last): no lane waits behind another's late turn.
+        Assert.True(lateGranted);
+        Assert.True(onTimeGranted);
+    }
+
+    [Fact]
+    public void WaitTurnAsync_ALaneWokenTooLateForItsMomentsAgainAndAgain_QueuesForTheNextFreeMomentAndGoesOn()
+    {
+        // Arrange: one lane at 10 a second; each time its timer fires, the clock has run 255 ms on (a starved core).
+        using var credential = new AdaptiveRateLimiter(10, burst: 1, _time);
+        _time.Advance(TimeSpan.FromMilliseconds(950));
+        var pacer = new SharePacer(credential, share: 1, _time, lane: 0);
+        var turn = pacer.WaitTurnAsync(CancellationToken.None);
+
+        // Act: three moments lost (each woken 155 ms or more after it), then the lane queues for the next free moment.
+        var jumps = 0;
+        while (!turn.IsCompleted && jumps < 10)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(255));
+            jumps++;
+        }
+
+        // Assert: it went on after its third lost moment, not never.
+        Assert.True(turn.IsCompleted);
+        Assert.Equal(3, jumps);
+    }
+
+    [Fact]
     public void WaitTurnAsync_ALaneStartingLate_TakesItsNextMomentStillAhead()
     {
         // Arrange: lane 1 of 4 at 10 a second owns 100, 500, 900 ms; the send starts at 550 ms.
