@@ -34,11 +34,11 @@ public sealed class PacedRateLimiter : RateLimiter
 
     /// <summary>
     /// How late a send lane's permit may always be, in seconds, however short the interval: a timer seldom fires within a
-    /// millisecond of its time, so at a thousand requests a second 0.9 of an interval could never be met. Above 180 a second
-    /// this lets a few permits more into a span than the moments it holds; a vendor that allows such rates has a bucket
-    /// far larger than that.
+    /// millisecond of its time, so at a thousand requests a second 0.9 of an interval could seldom be met. Above 450 a
+    /// second this lets up to two permits more into a span than the moments it holds; a vendor that allows such rates has
+    /// a bucket larger than that.
     /// </summary>
-    public const double LatenessFloorSeconds = 0.005;
+    public const double LatenessFloorSeconds = 0.002;
 
     // How late after its moment a waiter without a moment of its own may still take it, in intervals.
     private const double Tolerance = 0.5;
