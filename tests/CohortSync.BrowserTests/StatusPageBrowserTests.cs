@@ -165,7 +165,8 @@ public sealed partial class StatusPageBrowserTests(StatusPageFixture fixture, IT
 
         // Act: the button starts a dry run through the API and opens its page, which polls until the run ends.
         await _page.GetByRole(AriaRole.Button, new() { Name = "Dry run" }).ClickAsync();
-        await _page.WaitForURLAsync(new Regex("/api/status/runs/[^/]+$"));
+        // The page moves on once the API has started the run: on a fresh task hub the engine's first start can take seconds.
+        await _page.WaitForURLAsync(new Regex("/api/status/runs/[^/]+$"), new() { Timeout = 30_000 });
         var runId = Uri.UnescapeDataString(new Uri(_page.Url).Segments[^1]);
         await Expect(_page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "DryRunCompleted", new() { Timeout = 30_000 });
         await ScreenshotAsync("run");

@@ -108,13 +108,21 @@ public static class Children
             throw new InvalidOperationException($"the v1 baseline holds {count} members, expected {c.Churn.Members}");
         }
 
-        // What RunService.StartAsync stores before it starts the engine: the sync's claim and a pending run.
-        await host.Store.SaveSyncStateAsync(new SyncState { SyncId = c.SyncId, ActiveRunId = c.RunId }, null, cancellationToken);
+        await StorePendingRunAsync(host, c.SyncId, c.RunId, now, cancellationToken);
+        return report;
+    }
+
+    // What RunService.StartAsync stores before it starts the engine: the sync's claim and a pending incremental run.
+    private static async Task StorePendingRunAsync(BenchHost host, string syncId, string runId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var state = await host.Store.GetSyncStateAsync(syncId, cancellationToken);
+        await host.Store.SaveSyncStateAsync(
+            (state?.Value ?? new SyncState { SyncId = syncId }) with { ActiveRunId = runId }, state?.ETag, cancellationToken);
         await host.Store.SaveRunAsync(
             new RunRecord
             {
-                RunId = c.RunId,
-                SyncId = c.SyncId,
+                RunId = runId,
+                SyncId = syncId,
                 Trigger = "manual",
                 Mode = RunMode.Incremental,
                 Status = RunStatus.Pending,
@@ -123,7 +131,6 @@ public static class Children
             },
             null,
             cancellationToken);
-        return report;
     }
 
     // ---- plan ------------------------------------------------------------------------------------------------------
@@ -235,22 +242,7 @@ public static class Children
                 await File.WriteAllLinesAsync(file, File.ReadLines(i % 2 == 0 ? c.V1 : c.V2).Take(Members + 1), cancellationToken);
                 var now = DateTimeOffset.UtcNow;
                 var runId = RunIds.ForManual(syncId, now, i);
-                var state = await host.Store.GetSyncStateAsync(syncId, cancellationToken);
-                await host.Store.SaveSyncStateAsync(
-                    (state?.Value ?? new SyncState { SyncId = syncId }) with { ActiveRunId = runId }, state?.ETag, cancellationToken);
-                await host.Store.SaveRunAsync(
-                    new RunRecord
-                    {
-                        RunId = runId,
-                        SyncId = syncId,
-                        Trigger = "manual",
-                        Mode = RunMode.Incremental,
-                        Status = RunStatus.Pending,
-                        CreatedAt = now,
-                        UpdatedAt = now,
-                    },
-                    null,
-                    cancellationToken);
+                await StorePendingRunAsync(host, syncId, runId, now, cancellationToken);
                 _ = await host.Prepare.RunAsync(new RunInput(runId, syncId, RunMode.Incremental), cancellationToken);
                 _ = await SettleAsync(host, runId, cancellationToken);
                 _ = await host.Commit.RunAsync(new CommitRunInput(runId), cancellationToken);
