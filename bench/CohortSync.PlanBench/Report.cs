@@ -53,6 +53,11 @@ public static class Report
         Line($"CohortSync planning benchmark: {churn.Members:N0} members, {o.Churn * 100:0.0#}% churn ({churn.Changes:N0} changes), {Environment.ProcessorCount} cores");
         Line($"(.NET {Environment.Version}; storage: {input.StorageNote}; each measurement in its own child process; CohortSync: median (min-max) of {plans.Count} run(s))");
         Line($"{input.LoadNote}");
+        if (o.Warm)
+        {
+            Line($"--warm: each plan timed in a process that first ran a small sync of its own {Median(Each(p => p["warm_runs"])):0} times (until a run compiled no method)");
+        }
+
         text.Append('\n');
         Row(string.Empty, "CohortSync", "naive baseline", "naive / CohortSync");
         Row("wall time (s)", Seconds(wall), S(naiveWall) + (extrapolated ? " (storage extrapolated)" : string.Empty), Ratio(naiveWall, Median(wall)));

@@ -129,14 +129,6 @@ public sealed class BenchOptions
         .. (Warm ? ["--warm"] : Array.Empty<string>()),
     ];
 
-    /// <summary>These options with <see cref="Warm"/> set as given.</summary>
-    public BenchOptions WithWarm(bool warm)
-    {
-        var copy = (BenchOptions)MemberwiseClone();
-        copy.Warm = warm;
-        return copy;
-    }
-
     public string Require(string? value, string name) => value ?? throw new ArgumentException($"a child needs {name}");
 
     private static int ParseCount(string name, string text)

@@ -232,6 +232,7 @@ public static class Children
         var file = Path.Combine(c.WorkDir, "warm-" + c.SyncId + ".csv");
         var syncId = c.SyncId + "-warm";
         await host.Store.SaveSyncAsync(SyncOf(syncId, c.SyncId + "-file", file), null, cancellationToken);
+        string[][] heads = [[.. File.ReadLines(c.V1).Take(Members + 1)], [.. File.ReadLines(c.V2).Take(Members + 1)]];
         try
         {
             var compiled = -1L;
@@ -239,7 +240,7 @@ public static class Children
             for (var i = 0; i < MaxRuns && System.Runtime.JitInfo.GetCompiledMethodCount() != compiled; i++, runs++)
             {
                 compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
-                await File.WriteAllLinesAsync(file, File.ReadLines(i % 2 == 0 ? c.V1 : c.V2).Take(Members + 1), cancellationToken);
+                await File.WriteAllLinesAsync(file, heads[i % 2], cancellationToken);
                 var now = DateTimeOffset.UtcNow;
                 var runId = RunIds.ForManual(syncId, now, i);
                 await StorePendingRunAsync(host, syncId, runId, now, cancellationToken);
